@@ -1,0 +1,80 @@
+import type { SourcePos } from './model/source-pos.js';
+
+/** Every error regstate reports carries one of these stable codes. */
+export type ErrorCode =
+  // input files
+  | 'FILE_NOT_FOUND'
+  | 'FILE_UNREADABLE'
+  | 'FILE_EMPTY'
+  | 'FILE_ENCODING'
+  | 'YAML_SYNTAX'
+  | 'SCHEMA'
+  | 'VALUE_RANGE'
+  | 'HEX_SYNTAX'
+  | 'KEY_PATH'
+  | 'VALUE_NAME'
+  | 'DUPLICATE'
+  | 'CONFLICT'
+  | 'REG_SYNTAX'
+  | 'PLAN_FILE'
+  // registry access
+  | 'NO_REGISTRY'
+  | 'POWERSHELL_NOT_FOUND'
+  | 'POWERSHELL_TIMEOUT'
+  | 'POWERSHELL_CRASHED'
+  | 'POWERSHELL_PROTOCOL'
+  | 'ACCESS_DENIED'
+  | 'KEY_NOT_FOUND'
+  | 'UNSUPPORTED_KIND'
+  | 'WRITE_FAILED'
+  | 'VERIFY_FAILED'
+  // run control
+  | 'USAGE'
+  | 'NOT_APPROVED'
+  | 'STALE_PLAN'
+  | 'WRONG_TARGET'
+  | 'MAX_CHANGES'
+  | 'LOCK_TIMEOUT'
+  | 'JOURNAL'
+  | 'INTERNAL';
+
+/** One problem, optionally tied to a place in an input file. */
+export interface Diagnostic {
+  code: ErrorCode;
+  message: string;
+  source?: SourcePos;
+}
+
+/** The one error type regstate throws on purpose. */
+export class RegstateError extends Error {
+  readonly code: ErrorCode;
+  readonly source?: SourcePos;
+  /** All problems found, when there are several (validation reports every one). */
+  readonly diagnostics: Diagnostic[];
+
+  constructor(code: ErrorCode, message: string, options: { source?: SourcePos; diagnostics?: Diagnostic[]; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RegstateError';
+    this.code = code;
+    this.source = options.source;
+    this.diagnostics = options.diagnostics ?? [{ code, message, source: options.source }];
+  }
+
+  /** Wraps several diagnostics in one error, whose code is the first one's. */
+  static fromDiagnostics(diagnostics: Diagnostic[]): RegstateError {
+    const first = diagnostics[0];
+    if (!first) throw new Error('fromDiagnostics needs at least one diagnostic');
+    const message = diagnostics.map(formatDiagnostic).join('\n');
+    return new RegstateError(first.code, message, { source: first.source, diagnostics });
+  }
+}
+
+/** `FILE:LINE:COLUMN: message`, or the bare message when it has no place. */
+export function formatDiagnostic(d: Diagnostic): string {
+  if (!d.source) return d.message;
+  return `${d.source.file}:${d.source.line}:${d.source.column}: ${d.message}`;
+}
+
+export function isRegstateError(e: unknown): e is RegstateError {
+  return e instanceof RegstateError;
+}

@@ -1,0 +1,55 @@
+import { foldName } from './fold-name.js';
+import { type KeyRef, keyId } from './key-ref.js';
+import type { RegistryValue } from './registry-value.js';
+
+export interface LiveValue {
+  name: string;
+  value: RegistryValue;
+}
+
+/** What a backend found at one key. A missing key has exists false and no values. */
+export interface LiveKey {
+  key: KeyRef;
+  exists: boolean;
+  values: LiveValue[];
+  /** Names of the direct subkeys (present when the key exists). */
+  subkeys: string[];
+}
+
+/** Live keys by identity, with case-insensitive value lookup. */
+export class LiveState {
+  private readonly keys = new Map<string, LiveKey>();
+  private readonly valueIndex = new Map<string, Map<string, LiveValue>>();
+
+  constructor(keys: Iterable<LiveKey> = []) {
+    for (const k of keys) this.add(k);
+  }
+
+  add(live: LiveKey): void {
+    const id = keyId(live.key);
+    this.keys.set(id, live);
+    const index = new Map<string, LiveValue>();
+    for (const v of live.values) index.set(foldName(v.name), v);
+    this.valueIndex.set(id, index);
+  }
+
+  /** The key as read, or undefined when it was not part of the read. */
+  get(key: KeyRef): LiveKey | undefined {
+    return this.keys.get(keyId(key));
+  }
+
+  /** Whether the key exists. Throws if the key was never read: a plan must not guess. */
+  exists(key: KeyRef): boolean {
+    const live = this.keys.get(keyId(key));
+    if (!live) throw new Error(`key not read: ${keyId(key)}`);
+    return live.exists;
+  }
+
+  value(key: KeyRef, name: string): LiveValue | undefined {
+    return this.valueIndex.get(keyId(key))?.get(foldName(name));
+  }
+
+  all(): LiveKey[] {
+    return [...this.keys.values()];
+  }
+}

@@ -1,0 +1,53 @@
+import type { KeyRef } from '../model/key-ref.js';
+import type { RegistryValue } from '../model/registry-value.js';
+import type { SourcePos } from '../model/source-pos.js';
+
+export type ChangeAction = 'create-key' | 'create' | 'update' | 'delete' | 'delete-key';
+
+/** What a key about to be deleted holds, so a reviewer sees what goes with it. */
+export interface KeyContents {
+  values: number;
+  subkeys: number;
+}
+
+/**
+ * One change. Value changes have `name`; key changes do not.
+ * `before`/`after` are the value's state (null when absent); key changes have both null.
+ */
+export type Change =
+  | { action: 'create-key'; key: KeyRef; before: null; after: null; source: SourcePos }
+  | { action: 'delete-key'; key: KeyRef; before: null; after: null; contents: KeyContents; source: SourcePos }
+  | { action: 'create'; key: KeyRef; name: string; before: null; after: RegistryValue; source: SourcePos }
+  | { action: 'update'; key: KeyRef; name: string; before: RegistryValue; after: RegistryValue; source: SourcePos }
+  | { action: 'delete'; key: KeyRef; name: string; before: RegistryValue; after: null; source: SourcePos };
+
+export interface PlanSummary {
+  /** create-key and create changes. */
+  create: number;
+  update: number;
+  /** delete and delete-key changes. */
+  delete: number;
+  /** Declared values (and keys) already in the desired state. */
+  unchanged: number;
+}
+
+/** The plan: data shared by the renderers and the applier. In desired state means no changes. */
+export interface Plan {
+  changes: Change[];
+  /** Declared items already in the desired state. */
+  unchanged: number;
+}
+
+export function summarizePlan(plan: Plan): PlanSummary {
+  const summary: PlanSummary = { create: 0, update: 0, delete: 0, unchanged: plan.unchanged };
+  for (const c of plan.changes) {
+    if (c.action === 'create' || c.action === 'create-key') summary.create++;
+    else if (c.action === 'update') summary.update++;
+    else summary.delete++;
+  }
+  return summary;
+}
+
+export function isInDesiredState(plan: Plan): boolean {
+  return plan.changes.length === 0;
+}

@@ -1,0 +1,50 @@
+import type { KeyRef } from '../model/key-ref.js';
+import type { LiveKey } from '../model/live-state.js';
+import type { RegistryValue } from '../model/registry-value.js';
+import type { ErrorCode } from '../errors.js';
+
+/** A key to read. With `recursive`, every key below it is returned too, each as its own LiveKey. */
+export interface ReadRequest {
+  key: KeyRef;
+  recursive?: boolean;
+}
+
+/** One write. set-value creates missing keys on the way; delete-key removes the whole subtree. */
+export type WriteOp =
+  | { op: 'create-key'; key: KeyRef }
+  | { op: 'set-value'; key: KeyRef; name: string; value: RegistryValue }
+  | { op: 'delete-value'; key: KeyRef; name: string }
+  | { op: 'delete-key'; key: KeyRef };
+
+/** The outcome of one write op, in the order the ops were given. */
+export type WriteOutcome = { ok: true } | { ok: false; code: ErrorCode; message: string };
+
+/** Where a backend reads and writes; recorded in saved plans so they apply only to the same target. */
+export type Target =
+  | { backend: 'regfile'; file: string }
+  | { backend: 'powershell'; host: string; simulatedHive?: string }
+  | { backend: 'memory'; name: string };
+
+/** How much process and round-trip work a backend did (for --verbose and the JSON output). */
+export interface BackendStats {
+  processes: number;
+  roundTrips: number;
+}
+
+/**
+ * A registry that regstate can read and write. Reads and writes are batches: a backend
+ * does one round trip per call, never one per value.
+ */
+export interface RegistryBackend {
+  readonly target: Target;
+  /** Reads every requested key in one batch. Missing keys come back with exists false. */
+  read(requests: ReadRequest[]): Promise<LiveKey[]>;
+  /**
+   * Executes the ops in order in one batch. A failing op does not stop the ones after it;
+   * each op's outcome is returned. Throws only when the batch as a whole could not run.
+   */
+  write(ops: WriteOp[]): Promise<WriteOutcome[]>;
+  stats(): BackendStats;
+  /** Releases the backend (ends a PowerShell process, for instance). Safe to call twice. */
+  close(): Promise<void>;
+}
