@@ -1,0 +1,92 @@
+import { RegstateError } from '../errors.js';
+import { type KeyRef, isWithinKey } from '../model/key-ref.js';
+import type { LiveState } from '../model/live-state.js';
+import { type ValueJson, valueFromJson, valueToJson } from '../model/value-json.js';
+import type { Plan } from '../plan/plan.js';
+import type { Target, WriteOutcome } from '../registry/backend.js';
+
+/** What one touched item was before an apply, and what the apply meant to make it. */
+export type PriorItem =
+  | { kind: 'value'; key: KeyRef; name: string; before: ValueJson | null; after: ValueJson | null }
+  | { kind: 'key'; key: KeyRef; existed: false }
+  | { kind: 'key'; key: KeyRef; existed: true; subtree: { key: KeyRef; values: { name: string; value: ValueJson }[] }[] };
+
+/**
+ * The undo journal of one apply: written before the first write, updated after the batch.
+ * A run that dies at any point leaves a journal whose `prior` is enough to restore.
+ */
+export interface Journal {
+  formatVersion: 1;
+  kind: 'regstate-journal';
+  command: 'apply' | 'rollback';
+  createdAt: string;
+  target: Target;
+  configs: { path: string; sha256: string }[];
+  status: 'started' | 'written' | 'finished';
+  prior: PriorItem[];
+  outcomes?: WriteOutcome[];
+}
+
+/** Records the prior state of everything the plan touches, from the live state read before it. */
+export function recordPriorState(plan: Plan, live: LiveState): PriorItem[] {
+  return plan.changes.map((change): PriorItem => {
+    switch (change.action) {
+      case 'create-key':
+        return { kind: 'key', key: change.key, existed: false };
+      case 'delete-key': {
+        const subtree = live
+          .all()
+          .filter((k) => k.exists && isWithinKey(k.key, change.key))
+          .map((k) => ({ key: k.key, values: k.values.map((v) => ({ name: v.name, value: valueToJson(v.value) })) }));
+        return { kind: 'key', key: change.key, existed: true, subtree };
+      }
+      default:
+        return {
+          kind: 'value',
+          key: change.key,
+          name: change.name,
+          before: change.before && valueToJson(change.before),
+          after: change.after && valueToJson(change.after),
+        };
+    }
+  });
+}
+
+function fail(file: string, what: string): never {
+  throw new RegstateError('JOURNAL', `${file}: not a regstate journal: ${what}`);
+}
+
+function checkKey(file: string, key: unknown): KeyRef {
+  const k = key as KeyRef;
+  if (typeof k !== 'object' || k === null || typeof k.hive !== 'string' || typeof k.path !== 'string' || (k.view !== 32 && k.view !== 64)) {
+    fail(file, 'bad key');
+  }
+  return { hive: k.hive, path: k.path, view: k.view };
+}
+
+/** Parses a journal file's text, checking every field rollback relies on. */
+export function parseJournal(text: string, file: string): Journal {
+  let json: Journal;
+  try {
+    json = JSON.parse(text) as Journal;
+  } catch (e) {
+    return fail(file, (e as Error).message);
+  }
+  if (json?.kind !== 'regstate-journal' || json.formatVersion !== 1) fail(file, 'missing kind/formatVersion');
+  if (!Array.isArray(json.prior)) fail(file, 'missing prior state');
+  for (const item of json.prior) {
+    checkKey(file, item.key);
+    if (item.kind === 'value') {
+      if (typeof item.name !== 'string') fail(file, 'value without name');
+      for (const v of [item.before, item.after]) if (v !== null) valueFromJson(v);
+    } else if (item.kind === 'key') {
+      if (item.existed) for (const sub of item.subtree ?? fail(file, 'deleted key without subtree')) {
+        checkKey(file, sub.key);
+        for (const v of sub.values) valueFromJson(v.value);
+      }
+    } else {
+      fail(file, 'unknown item kind');
+    }
+  }
+  return json;
+}
