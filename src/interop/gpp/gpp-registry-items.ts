@@ -4,6 +4,7 @@ import { hiveLongName } from '../../model/hive.js';
 import { describeKey } from '../../model/key-ref.js';
 import type { RegistryValue } from '../../model/registry-value.js';
 import type { SourcePos } from '../../model/source-pos.js';
+import { bytesToHex } from '../../model/value-json.js';
 import { physicalKeyPath } from '../../registry/physical-key.js';
 
 /** A GPP action: Create, Replace, Update, Delete ([MS-GPPREF] 2.2.1.17.1). */
@@ -62,10 +63,12 @@ function encodeData(value: RegistryValue): Pick<GppRegistryItem, 'type' | 'value
     case 'REG_DWORD':
       // Always hex in the file; displayDecimal only selects GPMC's decimal display.
       return { type: value.type, value: hex(value.data, 8), displayDecimal: true };
+    // 2.2.1.17.1 lists only SZ, DWORD, EXPAND_SZ and MULTI_SZ, but GPMC's dialog and
+    // Set-GPPrefRegistryValue also write QWORD (16 hex digits) and BINARY (hex, no separators).
     case 'REG_QWORD':
       return { type: value.type, value: hex(value.data, 16), displayDecimal: true };
     case 'REG_BINARY':
-      return { type: value.type, value: Buffer.from(value.data).toString('hex').toUpperCase(), displayDecimal: false };
+      return { type: value.type, value: bytesToHex(value.data).toUpperCase(), displayDecimal: false };
     case 'REG_NONE':
     case 'REG_OTHER':
       return undefined;
