@@ -13,7 +13,7 @@ const ACTIONS: readonly ChangeAction[] = ['create-key', 'create', 'update', 'del
 /** Reads a plan JSON document back, checking every field; see parsePlanJson. */
 export function parsePlanJsonDocument(text: string, fileName: string): { plan: Plan; extra: Json } {
   const fail = (field: string, problem: string): never => {
-    throw new RegstateError('PLAN_FILE', `${fileName}: ${field ? `${field} ` : ''}${problem}`);
+    throw new RegstateError('PLAN_FILE', field ? `${fileName}: ${field} ${problem}` : `${fileName} ${problem}`);
   };
   let doc: unknown;
   try {

@@ -44,7 +44,8 @@ function valueRow(change: ValueChange): string {
 }
 
 function renderGroup(group: KeyGroup): string {
-  const key = codeSpan(formatKeyName(group.key), false);
+  // The path in code, the view in words: `HKLM\SOFTWARE\X` (32-bit view).
+  const key = codeSpan(formatKeyName({ ...group.key, view: 64 }), false) + (group.key.view === 32 ? ' (32-bit view)' : '');
   const lines: string[] = [];
   const { keyChange } = group;
   if (keyChange?.action === 'create-key') {
