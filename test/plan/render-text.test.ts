@@ -2,7 +2,6 @@ import { renderPlanText } from '../../src/plan/render-text.js';
 import { agpmPlan, mixedPlan } from './fixtures.js';
 import { at, dword, key, sz } from '../builders.js';
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 describe('renderPlanText', () => {
