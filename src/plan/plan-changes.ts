@@ -1,0 +1,79 @@
+import type { DesiredKey, DesiredState } from '../model/desired-state.js';
+import { type KeyRef, formatKey } from '../model/key-ref.js';
+import type { LiveState } from '../model/live-state.js';
+import { valuesEqual } from '../model/registry-value.js';
+import type { ReadRequest } from '../registry/backend.js';
+import type { Change, KeyContents, Plan } from './plan.js';
+
+/**
+ * The keys a plan of `desired` needs read: every declared key, and the whole subtree of a key
+ * declared absent, so the plan can say what its deletion removes (and an undo journal can keep it).
+ */
+export function readRequestsFor(desired: DesiredState): ReadRequest[] {
+  return desired.keys.map((k) => (k.ensure === 'absent' ? { key: k.key, recursive: true } : { key: k.key }));
+}
+
+/**
+ * The changes that bring `live` to `desired`: keys in declaration order, each key's values in
+ * declaration order, a created key before its values. Pure: no I/O, `live` must hold every key
+ * `readRequestsFor(desired)` asks for (a key that was not read is a programming error, not a guess).
+ *
+ * `unchanged` counts declared items already in the desired state: each declared value (present or
+ * absent) that needs nothing, each absent key that does not exist, and a present key declared without
+ * values that exists (then the key itself is the declared item; a key with values is counted through
+ * its values only, so a key is never counted twice).
+ */
+export function planChanges(desired: DesiredState, live: LiveState): Plan {
+  const changes: Change[] = [];
+  let unchanged = 0;
+  for (const declared of desired.keys) {
+    if (declared.ensure === 'absent') {
+      if (live.exists(declared.key)) {
+        changes.push({ action: 'delete-key', key: declared.key, before: null, after: null, contents: countContents(declared.key, live), source: declared.source });
+      } else unchanged++;
+      continue;
+    }
+    unchanged += planPresentKey(declared, live, changes);
+  }
+  return { changes, unchanged };
+}
+
+/** Appends the changes of one key declared present; returns how many of its items need nothing. */
+function planPresentKey(declared: DesiredKey, live: LiveState, changes: Change[]): number {
+  const { key } = declared;
+  const exists = live.exists(key);
+  let unchanged = 0;
+  if (!exists) changes.push({ action: 'create-key', key, before: null, after: null, source: declared.source });
+  else if (declared.values.length === 0) unchanged++;
+  for (const v of declared.values) {
+    const current = exists ? live.value(key, v.name)?.value : undefined;
+    if (v.ensure === 'absent') {
+      if (current) changes.push({ action: 'delete', key, name: v.name, before: current, after: null, source: v.source });
+      else unchanged++;
+      continue;
+    }
+    const after = v.value;
+    if (!after) throw new Error(`value declared present without data: ${formatKey(key)}\\${v.name}`);
+    if (!current) changes.push({ action: 'create', key, name: v.name, before: null, after, source: v.source });
+    else if (valuesEqual(current, after)) unchanged++;
+    else changes.push({ action: 'update', key, name: v.name, before: current, after, source: v.source });
+  }
+  return unchanged;
+}
+
+/** Values and descendant keys of an existing key, walked through the recursive read. */
+function countContents(root: KeyRef, live: LiveState): KeyContents {
+  const contents: KeyContents = { values: 0, subkeys: 0 };
+  const pending: KeyRef[] = [root];
+  for (let key = pending.pop(); key; key = pending.pop()) {
+    const found = live.get(key);
+    if (!found) throw new Error(`key not read (the read of a key to delete must be recursive): ${formatKey(key)}`);
+    if (!found.exists) continue;
+    contents.values += found.values.length;
+    for (const name of found.subkeys) {
+      contents.subkeys++;
+      pending.push({ ...key, path: key.path === '' ? name : `${key.path}\\${name}` });
+    }
+  }
+  return contents;
+}

@@ -1,0 +1,64 @@
+import { formatKey } from '../model/key-ref.js';
+import type { SourcePos } from '../model/source-pos.js';
+import { type ValueJson, valueToJson } from '../model/value-json.js';
+import { type Change, type ChangeAction, type KeyContents, type Plan, type PlanSummary, summarizePlan } from './plan.js';
+
+/** The version of the plan JSON format; bumped on any change a reader must know about. */
+export const PLAN_FORMAT_VERSION = 1;
+
+/**
+ * One change in the plan JSON. `key` is `HKLM\SOFTWARE\...` (short hive name), `view` 64 or 32,
+ * `name` the value name ('' is the default value; null for key actions), `before`/`after` the
+ * value JSON (model/value-json.ts) or null. `source` is an object, not a `file:line:column`
+ * string, because file names may hold colons (`C:\configs\x.yaml`) and tools should not have to
+ * split them. `contents` only on delete-key.
+ */
+export interface ChangeJson {
+  action: ChangeAction;
+  key: string;
+  view: 32 | 64;
+  name: string | null;
+  before: ValueJson | null;
+  after: ValueJson | null;
+  source: SourcePos;
+  contents?: KeyContents;
+}
+
+/** The whole document: `formatVersion`, `changes`, `summary`, then any extra top-level fields. */
+export interface PlanJson {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  changes: ChangeJson[];
+  summary: PlanSummary;
+  [extra: string]: unknown;
+}
+
+const CORE_FIELDS = new Set(['formatVersion', 'changes', 'summary']);
+
+function changeToJson(change: Change): ChangeJson {
+  const json: ChangeJson = {
+    action: change.action,
+    key: formatKey(change.key),
+    view: change.key.view,
+    name: 'name' in change ? change.name : null,
+    before: change.before ? valueToJson(change.before) : null,
+    after: change.after ? valueToJson(change.after) : null,
+    source: { file: change.source.file, line: change.source.line, column: change.source.column },
+  };
+  if (change.action === 'delete-key') json.contents = { values: change.contents.values, subkeys: change.contents.subkeys };
+  return json;
+}
+
+/** The plan as a JSON object; `extra` adds top-level fields (it may not replace the core ones). */
+export function planToJson(plan: Plan, extra: object = {}): PlanJson {
+  const doc: PlanJson = { formatVersion: PLAN_FORMAT_VERSION, changes: plan.changes.map(changeToJson), summary: summarizePlan(plan) };
+  for (const [field, value] of Object.entries(extra)) {
+    if (CORE_FIELDS.has(field)) throw new Error(`extra plan field would replace a core field: ${field}`);
+    doc[field] = value;
+  }
+  return doc;
+}
+
+/** The plan JSON text (two-space indented, trailing newline), for tools and saved plans. */
+export function renderPlanJson(plan: Plan, extra?: object): string {
+  return `${JSON.stringify(planToJson(plan, extra), null, 2)}\n`;
+}

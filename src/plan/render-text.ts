@@ -1,0 +1,62 @@
+import picocolors from 'picocolors';
+import { formatKeyName, formatValue, formatValueData, formatValueName, formatValueType } from './format-data.js';
+import { type KeyGroup, type ValueChange, formatKeyContents, formatNoChanges, formatPlanSummary, formatSourceLine, groupChangesByKey } from './describe-plan.js';
+import { type ChangeAction, type Plan, summarizePlan } from './plan.js';
+
+export interface TextOptions {
+  /** ANSI colours: green create, yellow update, red delete. */
+  color: boolean;
+}
+
+type Colors = ReturnType<typeof picocolors.createColors>;
+
+// Source comments line up, except after a line so long that lining up would push them off screen.
+const MAX_ALIGNED_WIDTH = 72;
+
+const MARKS: Record<ChangeAction, string> = { 'create-key': '+', create: '+', update: '~', delete: '-', 'delete-key': '-' };
+
+function paint(c: Colors, action: ChangeAction | 'mixed', text: string): string {
+  if (action === 'create' || action === 'create-key') return c.green(text);
+  if (action === 'update' || action === 'mixed') return c.yellow(text);
+  return c.red(text);
+}
+
+/** The type and data column of a value change; a change of kind shows both kinds. */
+function describeValueChange(change: ValueChange, typeWidth: number): string {
+  if (change.action === 'create') return `${formatValueType(change.after).padEnd(typeWidth)}  ${formatValueData(change.after)}`;
+  if (change.action === 'delete') return `${formatValueType(change.before).padEnd(typeWidth)}  ${formatValueData(change.before)}`;
+  if (change.before.type !== change.after.type) return `${formatValue(change.before)} → ${formatValue(change.after)}`;
+  return `${formatValueType(change.after).padEnd(typeWidth)}  ${formatValueData(change.before)} → ${formatValueData(change.after)}`;
+}
+
+function isRetype(change: ValueChange): boolean {
+  return change.action === 'update' && change.before.type !== change.after.type;
+}
+
+function renderGroup(group: KeyGroup, c: Colors): string[] {
+  const keyAction = group.keyChange?.action ?? 'mixed';
+  const mark = group.keyChange ? MARKS[group.keyChange.action] : '~';
+  let header = `  ${paint(c, keyAction, mark)} ${c.bold(formatKeyName(group.key))}`;
+  if (group.keyChange?.action === 'delete-key') header += ` (${formatKeyContents(group.keyChange.contents)})`;
+  if (group.keyChange) header += `  ${c.dim(`# ${formatSourceLine(group.keyChange.source)}`)}`;
+
+  const nameWidth = Math.max(0, ...group.values.map((v) => formatValueName(v.name).length));
+  const typeWidth = Math.max(0, ...group.values.filter((v) => !isRetype(v)).map((v) => formatValueType(v.after ?? v.before).length));
+  const rows = group.values.map((v) => ({ change: v, name: formatValueName(v.name), detail: describeValueChange(v, typeWidth) }));
+  const bodyWidth = (r: (typeof rows)[number]) => r.name.padEnd(nameWidth).length + 2 + r.detail.length;
+  const aligned = Math.max(0, ...rows.map(bodyWidth).filter((w) => w <= MAX_ALIGNED_WIDTH));
+  const lines = rows.map((r) => {
+    const gap = ' '.repeat(Math.max(2, aligned - bodyWidth(r) + 2));
+    const action = r.change.action;
+    return `      ${paint(c, action, `${MARKS[action]} ${r.name.padEnd(nameWidth)}`)}  ${r.detail}${gap}${c.dim(`# ${formatSourceLine(r.change.source)}`)}`;
+  });
+  return [header, ...lines];
+}
+
+/** The plan for people, grouped by key, terraform-style; ends with the summary line. */
+export function renderPlanText(plan: Plan, options: TextOptions): string {
+  const c = picocolors.createColors(options.color);
+  if (plan.changes.length === 0) return `${c.green(formatNoChanges(plan.unchanged))}\n`;
+  const blocks = groupChangesByKey(plan.changes).map((g) => renderGroup(g, c).join('\n'));
+  return ['regstate will perform the following actions:', '', blocks.join('\n\n'), '', `${c.bold('Plan:')} ${formatPlanSummary(summarizePlan(plan))}`, ''].join('\n');
+}
