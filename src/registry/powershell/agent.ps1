@@ -103,14 +103,14 @@ function ConvertTo-RsHex([byte[]]$Bytes) {
 
 function ConvertFrom-RsHex([string]$Hex) {
     if ($Hex.Length % 2 -ne 0 -or $Hex -notmatch '^[0-9a-fA-F]*$') { throw (New-RsError 'WRITE_FAILED' 'binary data is not an even-length hex string') }
-    $bytes = New-Object byte[] ($Hex.Length / 2)
+    $bytes = [byte[]]::new($Hex.Length / 2)
     for ($i = 0; $i -lt $bytes.Length; $i++) { $bytes[$i] = [Convert]::ToByte($Hex.Substring($i * 2, 2), 16) }
     return ,$bytes
 }
 
 function Split-RsPath([string]$Path) {
     # As .NET does, empty components (doubled or trailing backslashes) are ignored.
-    $parts = New-Object System.Collections.Generic.List[string]
+    $parts = [System.Collections.Generic.List[string]]::new()
     if ($null -ne $Path) { foreach ($p in $Path.Split([char]'\')) { if ($p.Length -gt 0) { $parts.Add($p) } } }
     return ,$parts.ToArray()
 }
@@ -154,7 +154,7 @@ function ConvertFrom-RsValueJson($Json) {
         'REG_SZ' { return @{ Kind = [Microsoft.Win32.RegistryValueKind]::String; Data = [string](ConvertFrom-RsBase64 $data) } }
         'REG_EXPAND_SZ' { return @{ Kind = [Microsoft.Win32.RegistryValueKind]::ExpandString; Data = [string](ConvertFrom-RsBase64 $data) } }
         'REG_MULTI_SZ' {
-            $list = New-Object System.Collections.Generic.List[string]
+            $list = [System.Collections.Generic.List[string]]::new()
             foreach ($item in @($data)) { $list.Add((ConvertFrom-RsBase64 $item)) }
             return @{ Kind = [Microsoft.Win32.RegistryValueKind]::MultiString; Data = $list.ToArray() }
         }
@@ -206,8 +206,8 @@ $script:RsWindowsLayer = @{
 function New-RsSimNode([string]$Name) {
     return @{
         Name = $Name; ReadOnly = $false; DenyRead = $false
-        Values = New-Object System.Collections.Specialized.OrderedDictionary ([StringComparer]::OrdinalIgnoreCase)
-        Keys = New-Object System.Collections.Specialized.OrderedDictionary ([StringComparer]::OrdinalIgnoreCase)
+        Values = [System.Collections.Specialized.OrderedDictionary]::new([StringComparer]::OrdinalIgnoreCase)
+        Keys = [System.Collections.Specialized.OrderedDictionary]::new([StringComparer]::OrdinalIgnoreCase)
     }
 }
 
@@ -215,7 +215,7 @@ function Get-RsSimPhysical([string]$Hive, [int]$View, [string[]]$Parts) {
     # The same rule as src/registry/physical-key.ts: the 32-bit view of HKLM\SOFTWARE\X is HKLM\SOFTWARE\WOW6432Node\X.
     if ($View -ne 32 -or $Hive -ne 'HKLM' -or $Parts.Length -eq 0 -or $Parts[0] -ne 'SOFTWARE') { return ,$Parts }
     if ($Parts.Length -gt 1 -and $Parts[1] -eq 'WOW6432Node') { return ,$Parts }
-    $out = New-Object System.Collections.Generic.List[string]
+    $out = [System.Collections.Generic.List[string]]::new()
     $out.Add($Parts[0]); $out.Add('WOW6432Node')
     for ($i = 1; $i -lt $Parts.Length; $i++) { $out.Add($Parts[$i]) }
     return ,$out.ToArray()
@@ -236,14 +236,14 @@ function Find-RsSimNode($Store, [string]$Hive, [string[]]$Physical) {
 }
 
 function Join-RsSimPath($Key, [string]$Path) {
-    $parts = New-Object System.Collections.Generic.List[string]
+    $parts = [System.Collections.Generic.List[string]]::new()
     foreach ($p in $Key.Path) { $parts.Add($p) }
     foreach ($p in (Split-RsPath $Path)) { $parts.Add($p) }
     return ,$parts.ToArray()
 }
 
 function Test-RsSimTreeWritable($Node) {
-    $stack = New-Object System.Collections.Stack
+    $stack = [System.Collections.Stack]::new()
     $stack.Push($Node)
     while ($stack.Count -gt 0) {
         $n = $stack.Pop()
@@ -336,8 +336,8 @@ function ConvertTo-RsSimStored($Entry) {
 }
 
 function Write-RsSimFile($Store) {
-    $keys = New-Object System.Collections.Generic.List[object]
-    $stack = New-Object System.Collections.Stack
+    $keys = [System.Collections.Generic.List[object]]::new()
+    $stack = [System.Collections.Stack]::new()
     foreach ($h in @('HKCC', 'HKU', 'HKCR', 'HKCU', 'HKLM')) { $stack.Push(@($h, $Store.Roots[$h])) }
     while ($stack.Count -gt 0) {
         $item = $stack.Pop()
@@ -345,7 +345,7 @@ function Write-RsSimFile($Store) {
         $node = $item[1]
         $isRoot = $path.IndexOf([char]'\') -lt 0
         if (-not $isRoot -or $node.Values.Count -gt 0 -or $node.ReadOnly -or $node.DenyRead) {
-            $values = New-Object System.Collections.Generic.List[object]
+            $values = [System.Collections.Generic.List[object]]::new()
             foreach ($e in $node.Values.Values) { $values.Add((ConvertTo-RsSimStored $e)) }
             $k = [ordered]@{ path = $path }
             if ($node.ReadOnly) { $k.readOnly = $true }
@@ -397,13 +397,13 @@ $script:RsSimulatedLayer = @{
     }
     GetValueNames = {
         param($Key)
-        $names = New-Object System.Collections.Generic.List[string]
+        $names = [System.Collections.Generic.List[string]]::new()
         foreach ($e in $Key.Node.Values.Values) { $names.Add($e.Name) }
         return ,$names.ToArray()
     }
     GetSubKeyNames = {
         param($Key)
-        $names = New-Object System.Collections.Generic.List[string]
+        $names = [System.Collections.Generic.List[string]]::new()
         foreach ($n in $Key.Node.Keys.Values) { $names.Add($n.Name) }
         return ,$names.ToArray()
     }
@@ -475,8 +475,8 @@ function Get-RsLayer($Request) {
 
 function Read-RsKeys($L, $Request) {
     $layer = $L.Layer
-    $results = New-Object System.Collections.Generic.List[object]
-    $errors = New-Object System.Collections.Generic.List[object]
+    $results = [System.Collections.Generic.List[object]]::new()
+    $errors = [System.Collections.Generic.List[object]]::new()
     $keys = @($Request.keys)
     for ($i = 0; $i -lt $keys.Length; $i++) {
         $k = $keys[$i]
@@ -492,7 +492,7 @@ function Read-RsKeys($L, $Request) {
             }
             # Depth-first, parent before children, without recursion (5.1 limits the call depth).
             # Descendants are opened from the requested key, so one that fails is reported alone.
-            $stack = New-Object System.Collections.Stack
+            $stack = [System.Collections.Stack]::new()
             $stack.Push([string[]]@())
             while ($stack.Count -gt 0) {
                 $sub = [string[]]$stack.Pop()
@@ -500,7 +500,7 @@ function Read-RsKeys($L, $Request) {
                 try {
                     if ($sub.Length -gt 0) { $handle = & $layer.OpenSubKey $top ([string]::Join('\', $sub)) $false }
                     if ($null -eq $handle) { continue }
-                    $values = New-Object System.Collections.Generic.List[object]
+                    $values = [System.Collections.Generic.List[object]]::new()
                     foreach ($name in (& $layer.GetValueNames $handle)) {
                         try {
                             $json = ConvertTo-RsValueJson (& $layer.GetValue $handle $name)
@@ -572,7 +572,7 @@ function Invoke-RsWriteOp($L, $Op) {
 }
 
 function Write-RsOps($L, $Request) {
-    $results = New-Object System.Collections.Generic.List[object]
+    $results = [System.Collections.Generic.List[object]]::new()
     foreach ($op in @($Request.ops)) {
         try {
             Invoke-RsWriteOp $L $op
