@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPowerShellBackend } from '../../../src/registry/powershell/powershell-backend.js';
 import { PowerShellSession } from '../../../src/registry/powershell/powershell-session.js';
@@ -81,6 +82,22 @@ describe('PowerShell session faults (fake PowerShell programs)', () => {
       expect(session.stats()).toEqual({ processes: 1, roundTrips: 2 });
     } finally {
       await session.close();
+    }
+  });
+
+  test.each([
+    ['linux', ['-NoLogo', '-NoProfile', '-NonInteractive', '-NoExit', '-Command', '-']],
+    ['win32', ['-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-NoExit', '-Command', '-']],
+  ] as const)('on %s the process gets fixed arguments only', async (platform, args) => {
+    const { dir, cleanup } = await tempDir();
+    const argvFile = join(dir, 'argv.json');
+    const session = new PowerShellSession({ executable: fake, platform, env: { ...process.env, FAKE_PWSH_ARGV_FILE: argvFile } });
+    try {
+      await session.request(probe);
+      expect(JSON.parse(readFileSync(argvFile, 'utf8'))).toEqual(args);
+    } finally {
+      await session.close();
+      await cleanup();
     }
   });
 
