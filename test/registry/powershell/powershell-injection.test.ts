@@ -1,8 +1,9 @@
-import { readdirSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { foldName } from '../../../src/model/fold-name.js';
 import type { KeyRef } from '../../../src/model/key-ref.js';
+import { PowerShell } from 'node-powershell';
 import type { RegistryBackend, WriteOp } from '../../../src/registry/backend.js';
 import { createPowerShellBackend } from '../../../src/registry/powershell/powershell-backend.js';
 import { asKeyName, hostileStrings } from './hostile-strings.js';
@@ -37,6 +38,14 @@ describeWithPwsh('hostile strings cross the PowerShell boundary as data (real pw
 
   test('the corpus is large and systematic', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(200);
+  });
+
+  test('control: the same payload does run through node-powershell\'s string template, so the canary would catch a leak', async () => {
+    const canary = join(canaryDir, 'control');
+    const payload = `$(New-Item -ItemType File -Path '${canary}')`;
+    await PowerShell.invoke(PowerShell.command`Write-Output ${payload}`, { executable: pwsh(), executableOptions: { '-NoProfile': true, '-NonInteractive': true } });
+    expect(existsSync(canary)).toBe(true);
+    await rm(canary);
   });
 
   async function writeAll(ops: WriteOp[]): Promise<void> {
