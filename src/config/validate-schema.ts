@@ -57,7 +57,10 @@ export function validateSchema(source: YamlSource, plain: unknown): Diagnostic[]
     const segments = pointerSegments(error.instancePath);
     const found = findNode(source, segments);
     let at = found;
-    if (error.keyword === 'additionalProperties') {
+    // a property that may not be there at all is pointed at by its key
+    if ((error.keyword === 'false schema' || error.keyword === 'maxItems') && found.keyNode && found.depth === segments.length) {
+      at = { node: found.keyNode, depth: found.depth };
+    } else if (error.keyword === 'additionalProperties') {
       const name = unknownProperty(error).name;
       const child = childNode(source, found.node, name);
       if (child?.keyNode) at = { node: child.keyNode, depth: found.depth };
