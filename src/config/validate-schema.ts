@@ -38,8 +38,12 @@ function selectErrors(errors: ErrorObject[], plain: unknown): ErrorObject[] {
   let kept = errors.filter((e) => e.keyword !== 'if' && !reportedSemantically(plain, e.instancePath));
   const falsePaths = new Set(kept.filter((e) => e.keyword === 'false schema').map((e) => e.instancePath));
   kept = kept.filter((e) => e.keyword === 'false schema' || !falsePaths.has(e.instancePath));
-  const branchRoots = kept.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => `${e.schemaPath}/`);
-  kept = kept.filter((e) => !branchRoots.some((root) => e.schemaPath.startsWith(root)));
+  // the errors of each branch share the instance path of their anyOf/oneOf error; keep only that one
+  const branchRoots = new Map<string, string[]>();
+  for (const e of kept) {
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') branchRoots.set(e.instancePath, [...(branchRoots.get(e.instancePath) ?? []), `${e.schemaPath}/`]);
+  }
+  kept = kept.filter((e) => !(branchRoots.get(e.instancePath) ?? []).some((root) => e.schemaPath.startsWith(root)));
   const typos = new Set(
     kept.filter((e) => e.keyword === 'additionalProperties').map((e) => `${e.instancePath}\u0000${unknownProperty(e).suggestion ?? ''}`),
   );

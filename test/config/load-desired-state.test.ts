@@ -7,22 +7,7 @@ import { loadFailure, placed, value, withValues, writeConfigs } from './temp-con
 
 const AGPM = 'configs/agpm-email-security.yaml';
 
-export const BRIEF_EXAMPLE = `# yaml-language-server: $schema=./regstate.schema.json
-version: 1
-description: AGPM e-mail notifications over SSL on SMTP port 587
-keys:
-  - path: HKLM\\SOFTWARE\\Microsoft\\AGPM
-    view: 64              # optional: 64 (default) or 32 (WOW6432Node)
-    values:
-      - name: EncryptSmtp
-        type: REG_DWORD
-        data: 1
-      - name: SmtpPort
-        type: REG_DWORD
-        data: 587
-  - path: HKLM\\SOFTWARE\\Example\\Retired
-    ensure: absent        # delete the key and everything under it
-`;
+const FORMAT_EXAMPLE = 'test/config/fixtures/format-example.yaml';
 
 describe('loadDesiredState', () => {
   test('the shipped AGPM file loads to exactly the expected desired state', async () => {
@@ -45,8 +30,7 @@ describe('loadDesiredState', () => {
   });
 
   test('the example file of the format loads, with its absent key', async () => {
-    const [path] = await writeConfigs({ 'example.yaml': BRIEF_EXAMPLE });
-    const state = await loadDesiredState([path as string]);
+    const state = await loadDesiredState([FORMAT_EXAMPLE]);
     expect(state.keys.map((k) => [k.key, k.ensure, k.values.length])).toEqual([
       [{ hive: 'HKLM', path: 'SOFTWARE\\Microsoft\\AGPM', view: 64 }, 'present', 2],
       [{ hive: 'HKLM', path: 'SOFTWARE\\Example\\Retired', view: 64 }, 'absent', 0],
