@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv/dist/2020.js';
+import { describeValue } from './describe-value.js';
 import { suggestName } from './did-you-mean.js';
 
 const ARTICLE: Record<string, string> = {
@@ -10,16 +11,6 @@ const ARTICLE: Record<string, string> = {
   boolean: 'true or false',
   null: 'null',
 };
-
-/** How a loaded YAML value reads in a message. */
-export function describeValue(data: unknown): string {
-  if (data === null || data === undefined) return 'nothing (null)';
-  if (typeof data === 'string') return `the string ${JSON.stringify(data.length > 40 ? `${data.slice(0, 40)}…` : data)}`;
-  if (typeof data === 'number' || typeof data === 'bigint') return `the number ${String(data)}`;
-  if (typeof data === 'boolean') return `${String(data)}`;
-  if (Array.isArray(data)) return 'a list';
-  return 'a mapping';
-}
 
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 

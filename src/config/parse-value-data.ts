@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../errors.js';
 import { MAX_DWORD, MAX_QWORD, type RegistryValue, type ValueKind } from '../model/registry-value.js';
+import { describeValue } from './describe-value.js';
 import { parseHexBytes } from './parse-hex-bytes.js';
 
 /** One problem with a value's data; `index` points into a REG_MULTI_SZ list. */
@@ -16,30 +17,20 @@ const fail = (code: ErrorCode, message: string, index?: number): DataResult => (
   problems: [index === undefined ? { code, message } : { code, message, index }],
 });
 
-/** How a YAML-loaded value reads in a message: `the number 587`, `a list`, ... */
-function describeData(data: unknown): string {
-  if (data === null || data === undefined) return 'nothing (null)';
-  if (typeof data === 'bigint' || typeof data === 'number') return `the number ${String(data)}`;
-  if (typeof data === 'boolean') return `the boolean ${String(data)}`;
-  if (typeof data === 'string') return `the string ${JSON.stringify(data.length > 40 ? `${data.slice(0, 40)}…` : data)}`;
-  if (Array.isArray(data)) return 'a list';
-  return 'a mapping';
-}
-
 const quoteHint = (data: unknown): string =>
   typeof data === 'bigint' || typeof data === 'number' || typeof data === 'boolean' ? ' (quote it to make it a string)' : '';
 
 function parseStringData(type: 'REG_SZ' | 'REG_EXPAND_SZ', data: unknown): DataResult {
-  if (typeof data !== 'string') return fail('SCHEMA', `${type} data must be a string, got ${describeData(data)}${quoteHint(data)}`);
+  if (typeof data !== 'string') return fail('SCHEMA', `${type} data must be a string, got ${describeValue(data)}${quoteHint(data)}`);
   return { ok: true, value: { type, data } };
 }
 
 function parseMultiString(data: unknown): DataResult {
-  if (!Array.isArray(data)) return fail('SCHEMA', `REG_MULTI_SZ data must be a list of strings, got ${describeData(data)}`);
+  if (!Array.isArray(data)) return fail('SCHEMA', `REG_MULTI_SZ data must be a list of strings, got ${describeValue(data)}`);
   const problems: DataProblem[] = [];
   data.forEach((item: unknown, index) => {
     if (typeof item !== 'string') {
-      problems.push({ code: 'SCHEMA', message: `REG_MULTI_SZ entries must be strings, got ${describeData(item)}${quoteHint(item)}`, index });
+      problems.push({ code: 'SCHEMA', message: `REG_MULTI_SZ entries must be strings, got ${describeValue(item)}${quoteHint(item)}`, index });
     } else if (item === '') {
       problems.push({ code: 'SCHEMA', message: 'REG_MULTI_SZ entries must not be empty (the registry ends the list at an empty string)', index });
     }
@@ -68,7 +59,7 @@ function readInteger(type: 'REG_DWORD' | 'REG_QWORD', data: unknown, max: bigint
   } else if (type === 'REG_QWORD' && typeof data === 'string' && /^[0-9]+$/.test(data)) {
     n = BigInt(data);
   } else {
-    return fail('SCHEMA', `${type} data must be ${formHint}, got ${describeData(data)}`);
+    return fail('SCHEMA', `${type} data must be ${formHint}, got ${describeValue(data)}`);
   }
   if (n < 0n) return fail('VALUE_RANGE', `${type} data must not be negative, got ${n}`);
   if (n > max) return fail('VALUE_RANGE', `${type} data ${n} is out of range ${range}`);
@@ -97,7 +88,7 @@ export function parseValueData(type: ValueKind, data: unknown): DataResult {
     case 'REG_BINARY':
     case 'REG_NONE': {
       if (typeof data !== 'string') {
-        return fail('SCHEMA', `${type} data must be a hex string such as "01 02 ff", got ${describeData(data)}${quoteHint(data)}`);
+        return fail('SCHEMA', `${type} data must be a hex string such as "01 02 ff", got ${describeValue(data)}${quoteHint(data)}`);
       }
       const parsed = parseHexBytes(data);
       if (!parsed.ok) return fail('HEX_SYNTAX', `${type} data is not valid hex: ${parsed.message}`);
