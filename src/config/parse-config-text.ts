@@ -36,9 +36,10 @@ function toPlainNumbers(value: unknown, seen = new Map<object, unknown>()): unkn
 
 function describeYamlError(text: string, error: YAMLError): string {
   if (error.code === 'DUPLICATE_KEY') {
-    const key = text.slice(error.pos[0], error.pos[1]).split('\n')[0] ?? '';
+    const key = /^[^\n:]*/.exec(text.slice(error.pos[0], error.pos[0] + 200))?.[0] ?? '';
     return `duplicate mapping key ${JSON.stringify(key.trim())}: a key may appear only once in a mapping`;
   }
+  if (error.code === 'MULTIPLE_DOCS') return 'a second YAML document (after ---); a desired-state file holds exactly one document';
   return error.message;
 }
 

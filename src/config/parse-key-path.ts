@@ -18,7 +18,7 @@ function listHives(): string {
 }
 
 function hiveProblem(text: string, head: string): string {
-  if (head === '') return `key path ${shorten(text)} must start with a hive (${listHives()}), not a backslash`;
+  if (head === '') return `key path ${shorten(text)} must start with a hive, not a backslash; valid hives: ${listHives()}`;
   const slash = !text.includes('\\') && text.includes('/') ? '; separate components with a backslash, not "/"' : '';
   const guess = suggestName(head, [...HIVES, ...HIVES.map(hiveLongName)]);
   const mean = guess ? ` (did you mean "${guess}"?)` : '';

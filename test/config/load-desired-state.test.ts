@@ -135,6 +135,17 @@ three.yaml:11:11: keys[1].path: unknown hive "HKXX" in key path "HKXX\\SOFTWARE\
     ]);
   });
 
+  test('aliases may share data between values', async () => {
+    const paths = await writeConfigs({
+      'a.yaml': withValues(`${value('REG_MULTI_SZ', '&servers [a, b]')}      - name: w\n        type: REG_MULTI_SZ\n        data: *servers\n`),
+    });
+    const [key] = (await loadDesiredState(paths)).keys;
+    expect(key?.values.map((v) => [v.name, v.value])).toEqual([
+      ['v', { type: 'REG_MULTI_SZ', data: ['a', 'b'] }],
+      ['w', { type: 'REG_MULTI_SZ', data: ['a', 'b'] }],
+    ]);
+  });
+
   test('no file at all is a usage error', async () => {
     await expect(loadDesiredState([])).rejects.toMatchObject({ code: 'USAGE' });
   });

@@ -26,6 +26,7 @@ const cases: [string, string | Uint8Array, string][] = [
     'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n',
     'YAML_SYNTAX@2:8',
   ],
+  ['circular alias', 'version: 1\nkeys: &k [*k]\n', 'SCHEMA@2:10'],
   ['top level is a list', '- version: 1\n', 'SCHEMA@1:1'],
   ['missing version', 'keys: []\n', 'SCHEMA@1:1'],
   ['wrong version', 'version: 2\nkeys: []\n', 'SCHEMA@1:10'],
