@@ -1,5 +1,6 @@
 import { LineCounter, type YAMLError, parseDocument, visit } from 'yaml';
 import type { Diagnostic } from '../errors.js';
+import { findDuplicateKeys } from './find-duplicate-keys.js';
 import { type YamlSource, offsetPos } from './yaml-nodes.js';
 
 /** Alias expansions allowed while loading one file: far above any real config, far below an alias bomb. */
@@ -34,11 +35,8 @@ function toPlainNumbers(value: unknown, seen = new Map<object, unknown>()): unkn
   return out;
 }
 
-function describeYamlError(text: string, error: YAMLError): string {
-  if (error.code === 'DUPLICATE_KEY') {
-    const key = /^[^\n:]*/.exec(text.slice(error.pos[0], error.pos[0] + 200))?.[0] ?? '';
-    return `duplicate mapping key ${JSON.stringify(key.trim())}: a key may appear only once in a mapping`;
-  }
+function describeYamlError(error: YAMLError): string {
+  if (/call stack/i.test(error.message)) return 'the document is nested too deeply to load';
   if (error.code === 'MULTIPLE_DOCS') return 'a second YAML document (after ---); a desired-state file holds exactly one document';
   return error.message;
 }
@@ -46,22 +44,31 @@ function describeYamlError(text: string, error: YAMLError): string {
 /** Parses one file's text as a single YAML document, keeping node ranges for error positions. */
 export function parseConfigText(file: string, text: string): ParsedConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, intAsBigInt: true, prettyErrors: false, uniqueKeys: true });
+  // duplicate keys are found by findDuplicateKeys, in linear time
+  const doc = parseDocument(text, { lineCounter, intAsBigInt: true, prettyErrors: false, uniqueKeys: false });
   const source: YamlSource = { file, doc, lineCounter };
-  const problems = [...doc.errors, ...doc.warnings];
-  if (problems.length > 0) {
-    return {
-      ok: false,
-      diagnostics: problems.map((e) => ({ code: 'YAML_SYNTAX', message: describeYamlError(text, e), source: offsetPos(source, e.pos[0]) })),
-    };
+  const problems: Diagnostic[] = [...doc.errors, ...doc.warnings].map((e) => ({
+    code: 'YAML_SYNTAX',
+    message: describeYamlError(e),
+    source: offsetPos(source, e.pos[0]),
+  }));
+  for (const { offset, key } of findDuplicateKeys(doc)) {
+    const message = `duplicate mapping key ${JSON.stringify(key)}: a key may appear only once in a mapping`;
+    problems.push({ code: 'YAML_SYNTAX', message, source: offsetPos(source, offset) });
   }
+  if (problems.length > 0) return { ok: false, diagnostics: problems };
   if (doc.contents === null) {
     return { ok: false, diagnostics: [{ code: 'FILE_EMPTY', message: 'file has no content (it is empty or only comments)', source: offsetPos(source, 0) }] };
   }
   let exact: unknown;
+  let plain: unknown;
   try {
     exact = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    plain = toPlainNumbers(exact);
   } catch (error) {
+    if (error instanceof RangeError) {
+      return { ok: false, diagnostics: [{ code: 'YAML_SYNTAX', message: 'the document is nested too deeply to load', source: offsetPos(source, 0) }] };
+    }
     const reason = error instanceof Error ? error.message : String(error);
     let firstAlias = 0;
     visit(doc, {
@@ -72,5 +79,5 @@ export function parseConfigText(file: string, text: string): ParsedConfig {
     });
     return { ok: false, diagnostics: [{ code: 'YAML_SYNTAX', message: `cannot expand aliases: ${reason}`, source: offsetPos(source, firstAlias) }] };
   }
-  return { ok: true, source, exact, plain: toPlainNumbers(exact) };
+  return { ok: true, source, exact, plain };
 }

@@ -18,6 +18,7 @@ const cases: [string, string | Uint8Array, string][] = [
   ['unclosed flow sequence', 'version: 1\nkeys: [\n  a\n', 'YAML_SYNTAX@4:1'],
   ['duplicate mapping key', 'version: 1\nkeys: []\nversion: 1\n', 'YAML_SYNTAX@3:1'],
   ['duplicate key inside a value', withValues('      - name: a\n        name: b\n        type: REG_SZ\n        data: x\n'), 'YAML_SYNTAX@6:9'],
+  ['duplicate key written once quoted', 'version: 1\nkeys: []\n"version": 1\n', 'YAML_SYNTAX@3:1'],
   ['two documents', 'version: 1\nkeys: []\n---\nversion: 1\n', 'YAML_SYNTAX@3:1'],
   ['bad indentation', 'version: 1\nkeys:\n  - path: HKLM\\X\n   view: 32\n', 'YAML_SYNTAX@4:1'],
   ['unknown tag', 'version: 1\nkeys: !weird []\n', 'YAML_SYNTAX@2:7'],
@@ -92,6 +93,13 @@ describe('loadDesiredState rejects malformed input', () => {
     const diagnostics = await loadFailure(paths);
     expect(placed(diagnostics)).toEqual([expected]);
     expect(diagnostics[0]?.source?.file).toBe(paths[0]);
+  });
+
+  test('a document nested deeper than the parser can go is a YAML_SYNTAX error, not a crash', async () => {
+    const paths = await writeConfigs({ 'deep.yaml': `version: 1\nkeys: ${'['.repeat(20000)}${']'.repeat(20000)}\n` });
+    const diagnostics = await loadFailure(paths);
+    expect(diagnostics.map((d) => d.code)).toContain('YAML_SYNTAX');
+    expect(diagnostics.every((d) => d.code === 'YAML_SYNTAX' && d.source?.file === paths[0])).toBe(true);
   });
 
   test('a missing file is FILE_NOT_FOUND, a directory FILE_UNREADABLE, both named as given', async () => {
