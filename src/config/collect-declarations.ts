@@ -1,13 +1,13 @@
+import type { Node } from 'yaml';
 import type { Diagnostic } from '../errors.js';
 import type { DesiredKey, DesiredValue, Ensure } from '../model/desired-state.js';
 import type { View } from '../model/key-ref.js';
 import type { ValueKind } from '../model/registry-value.js';
+import { formatDataPath } from './data-path.js';
 import { asRecord, checksDataSemantically } from './declared-value.js';
 import { parseKeyPath } from './parse-key-path.js';
 import { parseValueData } from './parse-value-data.js';
-import { formatDataPath } from './validate-schema.js';
 import { type YamlSource, childNode, findNode, nodePos } from './yaml-nodes.js';
-import type { Node } from 'yaml';
 
 /** Longest value name the registry allows, in characters. */
 export const MAX_VALUE_NAME = 16383;

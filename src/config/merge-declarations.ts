@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../errors.js';
 import type { DesiredKey, DesiredValue } from '../model/desired-state.js';
-import { type KeyRef, describeKey, keyId, parentKey, valueId } from '../model/key-ref.js';
+import { foldName } from '../model/fold-name.js';
+import { type KeyRef, describeKey, keyId, parentKey } from '../model/key-ref.js';
 import { formatSourcePos } from '../model/source-pos.js';
 
 function describeName(name: string): string {
@@ -59,7 +60,8 @@ export function mergeDeclarations(declared: readonly DesiredKey[]): { keys: Desi
       continue;
     }
     for (const value of decl.values) {
-      const vid = valueId(decl.key, value.name);
+      // the same identity as valueId(), without folding the key path again for every value
+      const vid = `${id}\u0000${foldName(value.name)}`;
       const first = seenValues.get(vid);
       if (first) {
         diagnostics.push({

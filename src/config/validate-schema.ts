@@ -1,27 +1,12 @@
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import type { Diagnostic } from '../errors.js';
+import { formatDataPath, pointerSegments } from './data-path.js';
 import { checksDataSemantically } from './declared-value.js';
 import { describeSchemaError, unknownProperty } from './describe-schema-error.js';
 import { getSchemaValidator } from './schema-file.js';
 import { type YamlSource, childNode, findNode, nodePos } from './yaml-nodes.js';
 
 const DATA_PATH = /^\/keys\/(\d+)\/values\/(\d+)\/data(?:\/|$)/;
-
-/** JSON Pointer segments, unescaped. */
-export function pointerSegments(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-/** `keys[0].values[1].data` for `/keys/0/values/1/data`. */
-export function formatDataPath(segments: readonly string[]): string {
-  let out = '';
-  for (const s of segments) out += /^\d+$/.test(s) ? `[${s}]` : out === '' ? s : `.${s}`;
-  return out;
-}
 
 /** Data that the semantic check will report more precisely (by type) needs no schema error of its own. */
 function reportedSemantically(plain: unknown, pointer: string): boolean {
