@@ -150,6 +150,15 @@ three.yaml:11:11: keys[1].path: unknown hive "HKXX" in key path "HKXX\\SOFTWARE\
     await expect(loadDesiredState([])).rejects.toMatchObject({ code: 'USAGE' });
   });
 
+  test('every one of 3,000 wrong values is reported, each at its own line', async () => {
+    const lines = ['version: 1', 'keys:', '  - path: HKLM\\SOFTWARE\\X', '    values:'];
+    for (let v = 0; v < 3000; v++) lines.push(`      - name: V${v}`, '        type: REG_DWORD', `        data: ${v % 2 === 0 ? -1 : '"abc"'}`);
+    const diagnostics = await loadFailure(await writeConfigs({ 'wrong.yaml': `${lines.join('\n')}\n` }));
+    expect(diagnostics).toHaveLength(3000);
+    expect(diagnostics[2999]).toMatchObject({ code: 'SCHEMA', source: { line: 5 + 2999 * 3 + 2, column: 15 } });
+    expect(diagnostics[2998]).toMatchObject({ code: 'VALUE_RANGE', source: { line: 5 + 2998 * 3 + 2, column: 15 } });
+  });
+
   test('a generated config of 50,000 values loads completely and in order', async () => {
     const lines = ['version: 1', 'keys:'];
     for (let k = 0; k < 500; k++) {

@@ -3,7 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { parseHexBytes } from '../../src/config/parse-hex-bytes.js';
 import { parseValueData } from '../../src/config/parse-value-data.js';
-import { SCHEMA_PATH, getSchemaValidator, loadSchema } from '../../src/config/schema-file.js';
+import { SCHEMA_PATH, getSchemaValidator, inlineLocalRefs, loadSchema } from '../../src/config/schema-file.js';
 import type { ValueKind } from '../../src/model/registry-value.js';
 
 function strictAjv(): Ajv2020 {
@@ -20,6 +20,12 @@ describe('the desired-state JSON Schema', () => {
     expect(SCHEMA_PATH.replaceAll('\\', '/')).toMatch(/\/configs\/regstate\.schema\.json$/);
     expect(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8'))).toEqual(loadSchema());
     expect(() => strictAjv().compile(loadSchema())).not.toThrow();
+  });
+
+  test('the validator compiles the schema with its references inlined', () => {
+    const inlined = inlineLocalRefs(loadSchema());
+    expect(JSON.stringify(inlined)).not.toContain('$ref');
+    expect(() => strictAjv().compile(inlined)).not.toThrow();
   });
 
   test('the example of the format and the shipped AGPM file validate', () => {
