@@ -19,15 +19,30 @@ function resolve(source: YamlSource, node: unknown): Node | null {
   return (node as Node | null) ?? null;
 }
 
+type Entry = { key: Node | null; value: unknown };
+const bigMapIndex = new WeakMap<object, Map<string, Entry>>();
+
+/** The entry of a mapping under a key; large mappings get an index, so many lookups stay linear overall. */
+function mapEntry(map: { items: Entry[] }, segment: string): Entry | undefined {
+  const textOf = (key: Node | null) => (isScalar(key) ? String(key.value) : undefined);
+  if (map.items.length <= 16) return map.items.find((pair) => textOf(pair.key) === segment);
+  let index = bigMapIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items) {
+      const text = textOf(pair.key);
+      if (text !== undefined && !index.has(text)) index.set(text, pair);
+    }
+    bigMapIndex.set(map, index);
+  }
+  return index.get(segment);
+}
+
 /** The child of a mapping (by key) or sequence (by index), following aliases; undefined when there is none. */
 export function childNode(source: YamlSource, parent: Node | null, segment: string): FoundNode | undefined {
   if (isMap(parent)) {
-    for (const pair of parent.items) {
-      const key = pair.key as Node | null;
-      const keyText = isScalar(key) ? String(key.value) : undefined;
-      if (keyText === segment) return { node: resolve(source, pair.value), keyNode: key ?? undefined };
-    }
-    return undefined;
+    const pair = mapEntry(parent as unknown as { items: Entry[] }, segment);
+    return pair ? { node: resolve(source, pair.value), keyNode: pair.key ?? undefined } : undefined;
   }
   if (isSeq(parent)) {
     const item = parent.items[Number(segment)];

@@ -102,6 +102,19 @@ describe('loadDesiredState rejects malformed input', () => {
     expect(diagnostics.every((d) => d.code === 'YAML_SYNTAX' && d.source?.file === paths[0])).toBe(true);
   });
 
+  test('a mapping of 20,000 keys: its one duplicate is found, at its line', async () => {
+    const keys = Array.from({ length: 20000 }, (_, i) => `k${i}: v\n`).join('');
+    const paths = await writeConfigs({ 'wide.yaml': `version: 1\nkeys: []\n${keys}k7: again\n` });
+    expect(placed(await loadFailure(paths))).toEqual(['YAML_SYNTAX@20003:1']);
+  });
+
+  test('a mapping of 20,000 unknown keys: each is reported at its own line', async () => {
+    const keys = Array.from({ length: 20000 }, (_, i) => `k${i}: v\n`).join('');
+    const diagnostics = await loadFailure(await writeConfigs({ 'wide.yaml': `version: 1\nkeys: []\n${keys}` }));
+    expect(diagnostics).toHaveLength(20000);
+    expect(diagnostics.every((d, i) => d.code === 'SCHEMA' && d.source?.line === i + 3 && d.source.column === 1)).toBe(true);
+  });
+
   test('a missing file is FILE_NOT_FOUND, a directory FILE_UNREADABLE, both named as given', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'regstate-config-'));
     const missing = join(dir, 'missing.yaml');
