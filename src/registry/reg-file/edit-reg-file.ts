@@ -106,16 +106,17 @@ export class RegFileEditor {
 
   private setValue(key: PhysicalKey, name: string, value: RegistryValue): void {
     let sections = this.liveSections(key);
+    if (sections.length === 0) {
+      this.createSections(key);
+      sections = this.liveSections(key);
+    }
+    // The entry that counts, else one removed earlier (restored in place).
     const named = this.entriesNamed(sections, name);
     const entry = named.filter((e) => !e.removed).pop() ?? named.pop();
     if (entry) {
       const keepName = !entry.removed && entry.value !== null ? entry.name : name;
       this.rewrite(entry, keepName, value);
       return;
-    }
-    if (sections.length === 0) {
-      this.createSections(key);
-      sections = this.liveSections(key);
     }
     const section = sections[sections.length - 1] as RegSection;
     let at = section.entries.length;

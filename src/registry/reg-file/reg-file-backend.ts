@@ -96,7 +96,7 @@ export class RegFileBackend implements RegistryBackend {
   async write(ops: WriteOp[]): Promise<WriteOutcome[]> {
     this.roundTrips++;
     const reg = (await this.load()) ?? emptyRegFile();
-    const before = this.loadedBytes ? renderRegFile(reg) : undefined;
+    const before = renderRegFile(reg);
     const newline = detectNewline(reg);
     const editor = new RegFileEditor(reg, newline);
     const outcomes = ops.map((op) => editor.apply(toPhysical(op)));
