@@ -1,5 +1,5 @@
 import { foldName } from '../../model/fold-name.js';
-import { type RegistryValue, valuesEqual } from '../../model/registry-value.js';
+import { MAX_DWORD, MAX_QWORD, type RegistryValue, valuesEqual } from '../../model/registry-value.js';
 import type { WriteOutcome } from '../backend.js';
 import { renderValueEntry } from './format-reg-value.js';
 import type { RegFile, RegSection, RegValueEntry } from './reg-file-model.js';
@@ -30,6 +30,14 @@ function findLastIndex<T>(items: T[], test: (item: T, index: number) => boolean)
   return -1;
 }
 
+/** Why a value cannot be stored, or undefined when it can. */
+function checkValue(value: RegistryValue): string | undefined {
+  if (value.type === 'REG_DWORD' && !(Number.isInteger(value.data) && value.data >= 0 && value.data <= MAX_DWORD)) return `REG_DWORD out of range: ${value.data}`;
+  if (value.type === 'REG_QWORD' && (value.data < 0n || value.data > MAX_QWORD)) return `REG_QWORD out of range: ${value.data}`;
+  if (value.type === 'REG_OTHER' && !(Number.isInteger(value.kind) && value.kind >= 0 && value.kind <= MAX_DWORD)) return `bad value kind number: ${value.kind}`;
+  return undefined;
+}
+
 function parentOf(key: PhysicalKey): PhysicalKey | undefined {
   if (key.path === '') return undefined;
   const cut = key.path.lastIndexOf('\\');
@@ -54,9 +62,12 @@ export class RegFileEditor {
       case 'create-key':
         if (!this.exists(op.key)) this.createSections(op.key);
         return { ok: true };
-      case 'set-value':
+      case 'set-value': {
+        const problem = checkValue(op.value);
+        if (problem) return { ok: false, code: 'VALUE_RANGE', message: problem };
         this.setValue(op.key, op.name, op.value);
         return { ok: true };
+      }
       case 'delete-value':
         this.deleteValue(op.key, op.name);
         return { ok: true };
@@ -175,7 +186,7 @@ export class RegFileEditor {
     const parent = parentOf(key);
     if (parent && parent.path !== '' && !this.exists(parent)) this.createSections(parent);
     const kill = this.lastKill(key);
-    const revived = findLastIndex(this.reg.sections, (s, i) => i > kill && s.removed === true && !s.synthetic && !s.delete && sameKey(s, key));
+    const revived = findLastIndex(this.reg.sections, (s, i) => i > kill && s.removed === true && !s.delete && sameKey(s, key));
     if (revived >= 0) {
       (this.reg.sections[revived] as RegSection).removed = false;
       return;

@@ -285,6 +285,20 @@ describe('the file as a registry', () => {
     expect(live?.values.map((v) => v.name)).toEqual(['Archive Path']);
   });
 
+  test('a value out of range fails alone and leaves the file as it was', async () => {
+    const file = await fileWith(utf16(CANONICAL));
+    const backend = await openRegFile(file);
+    const outcomes = await backend.write([
+      { op: 'set-value', key: AGPM, name: 'EncryptSmtp', value: { type: 'REG_DWORD', data: 2 ** 32 } },
+      { op: 'set-value', key: AGPM, name: 'Q', value: { type: 'REG_QWORD', data: -1n } },
+    ]);
+    expect(outcomes).toEqual([
+      { ok: false, code: 'VALUE_RANGE', message: expect.any(String) },
+      { ok: false, code: 'VALUE_RANGE', message: expect.any(String) },
+    ]);
+    expect(fromUtf16(await readFile(file))).toBe(CANONICAL);
+  });
+
   test('the example AGPM snapshot has EncryptSmtp 0 and no SmtpPort', async () => {
     const file = join(dir, 'agpm.reg');
     await copyFile(fileURLToPath(new URL('../../../configs/examples/agpm-server-snapshot.reg', import.meta.url)), file);
