@@ -154,7 +154,7 @@ describe('byte-for-byte: only what a write touches changes', () => {
     });
   });
 
-  test('a restore through a new backend (another process) restores values written in regedit form exactly', async () => {
+  test('a value changed back through a new backend over the file (as a later run opens it) gets its exact original text', async () => {
     const bytes = await readFile(fixturePath('wine-export.reg'));
     const file = await fileWith(bytes);
     const k = key('HKCU', 'Software\\RegstateTest\\Fixture');

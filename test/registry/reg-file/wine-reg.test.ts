@@ -111,7 +111,7 @@ describeWine('.reg files against wine reg.exe', () => {
     await rm(work, { recursive: true, force: true });
   }, 60_000);
 
-  test('every file our writer produces imports, and reg.exe then holds exactly its values', async () => {
+  test('a file our writer produces with every kind imports, and reg.exe then holds exactly its values', async () => {
     const file = join(work, 'written.reg');
     const backend = await openRegFile(file);
     await backend.write([
