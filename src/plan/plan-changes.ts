@@ -1,5 +1,5 @@
 import type { DesiredKey, DesiredState } from '../model/desired-state.js';
-import { type KeyRef, formatKey } from '../model/key-ref.js';
+import { type KeyRef, formatKey, keyId } from '../model/key-ref.js';
 import type { LiveState } from '../model/live-state.js';
 import { valuesEqual } from '../model/registry-value.js';
 import type { ReadRequest } from '../registry/backend.js';
@@ -11,6 +11,20 @@ import type { Change, KeyContents, Plan } from './plan.js';
  */
 export function readRequestsFor(desired: DesiredState): ReadRequest[] {
   return desired.keys.map((k) => (k.ensure === 'absent' ? { key: k.key, recursive: true } : { key: k.key }));
+}
+
+/**
+ * The keys to re-read before applying a saved plan: each changed key once, whole subtrees of keys
+ * it deletes (so the undo journal can keep them).
+ */
+export function readRequestsForPlan(plan: Plan): ReadRequest[] {
+  const requests = new Map<string, ReadRequest>();
+  for (const c of plan.changes) {
+    const id = keyId(c.key);
+    const recursive = c.action === 'delete-key' || requests.get(id)?.recursive === true;
+    requests.set(id, recursive ? { key: c.key, recursive } : { key: c.key });
+  }
+  return [...requests.values()];
 }
 
 /**

@@ -103,9 +103,13 @@ export class MemoryBackend implements RegistryBackend {
       case 'create-key':
         this.ensure(op.key);
         return { ok: true };
-      case 'set-value':
-        this.ensure(op.key).values.set(foldName(op.name), { name: op.name, value: cloneValue(op.value) });
+      case 'set-value': {
+        // Overwriting a value keeps the case of its name, as Windows does.
+        const values = this.ensure(op.key).values;
+        const name = values.get(foldName(op.name))?.name ?? op.name;
+        values.set(foldName(op.name), { name, value: cloneValue(op.value) });
         return { ok: true };
+      }
       case 'delete-value':
         this.find(op.key)?.values.delete(foldName(op.name));
         return { ok: true };

@@ -1,0 +1,126 @@
+import { hostname, userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import type { ApplyResult } from '../apply/apply-plan.js';
+import { RegstateError } from '../errors.js';
+import { valueToJson } from '../model/value-json.js';
+import type { Plan } from '../plan/plan.js';
+import { summarizePlan } from '../plan/plan.js';
+import type { RegistryBackend } from '../registry/backend.js';
+import { acquireRunLock } from '../state/run-lock.js';
+import type { RunReport } from '../state/run-report.js';
+import { storeRunReport, writeRunReport } from '../state/run-report.js';
+import { ensureStateDir, resolveStateDir } from '../state/state-dir.js';
+import { formatKey } from '../model/key-ref.js';
+import type { Io } from './io.js';
+import { describeTarget } from './open-backend.js';
+import { packageVersion } from './package-info.js';
+import { reportStats } from './commands/report-stats.js';
+
+export interface SessionOptions {
+  stateDir?: string;
+  lockTimeout?: string;
+  report?: string;
+}
+
+/** What a finished (or failed) run knows, for its report. */
+export interface RunOutcome {
+  configs: { path: string; sha256: string }[];
+  backend?: RegistryBackend;
+  plan?: Plan;
+  result?: ApplyResult;
+  exitCode: number;
+  error?: RegstateError;
+}
+
+export function stateDirFor(opts: SessionOptions, io: Io): string {
+  return resolveStateDir({ stateDir: opts.stateDir && resolve(io.cwd, opts.stateDir), platform: io.platform, env: io.env, cwd: io.cwd });
+}
+
+function lockTimeoutMs(opts: SessionOptions): number {
+  const seconds = Number(opts.lockTimeout ?? '60');
+  if (!Number.isFinite(seconds) || seconds < 0) throw new RegstateError('USAGE', `--lock-timeout must be a number of seconds, not ${opts.lockTimeout}`);
+  return Math.round(seconds * 1000);
+}
+
+/** Runs `body` holding the target's run lock, so two applies to one target never interleave. */
+export async function withRunLock<T>(stateDir: string, backend: RegistryBackend, command: string, opts: SessionOptions, io: Io, body: () => Promise<T>): Promise<T> {
+  await ensureStateDir(stateDir);
+  const lock = await acquireRunLock({
+    stateDir,
+    target: describeTarget(backend.target),
+    timeoutMs: lockTimeoutMs(opts),
+    command,
+    onWait: () => io.stderr.write(`regstate: waiting for another run on ${describeTarget(backend.target)} to finish...\n`),
+  });
+  try {
+    return await body();
+  } finally {
+    await lock.release();
+  }
+}
+
+export function buildRunReport(command: 'apply' | 'rollback', startedAt: Date, outcome: RunOutcome): RunReport {
+  const finishedAt = new Date();
+  const results = new Map(outcome.result?.results.map((r) => [r.change, r]) ?? []);
+  return {
+    formatVersion: 1,
+    regstate: packageVersion(),
+    command,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    host: hostname(),
+    user: userInfo().username,
+    target: outcome.backend?.target ?? null,
+    configs: outcome.configs,
+    plan: outcome.plan ? { summary: summarizePlan(outcome.plan) } : null,
+    changes: (outcome.plan?.changes ?? []).map((change) => {
+      const r = results.get(change);
+      return {
+        action: change.action,
+        key: formatKey(change.key),
+        view: change.key.view,
+        name: 'name' in change ? change.name : null,
+        before: change.before && valueToJson(change.before),
+        after: change.after && valueToJson(change.after),
+        outcome: r ? r.outcome : 'skipped',
+        ...(r?.error ? { error: r.error } : {}),
+      };
+    }),
+    stats: outcome.backend?.stats() ?? { processes: 0, roundTrips: 0 },
+    exitCode: outcome.exitCode,
+    ...(outcome.error ? { error: { code: outcome.error.code, message: outcome.error.message } } : {}),
+  };
+}
+
+/** Writes the run's report to --report and keeps it in the state directory (the newest 50). */
+export async function saveRunReport(stateDir: string, opts: SessionOptions, io: Io, report: RunReport): Promise<void> {
+  if (opts.report) await writeRunReport(resolve(io.cwd, opts.report), report);
+  await storeRunReport(stateDir, report, 50);
+}
+
+/**
+ * Runs an apply or rollback and always leaves a report, also when it fails before writing:
+ * a scheduled run's report must say why it did nothing. Closes the backend the body opened.
+ */
+export async function runRecorded(command: 'apply' | 'rollback', opts: SessionOptions & { format: string; verbose?: boolean }, io: Io, body: (outcome: RunOutcome, stateDir: string) => Promise<void>): Promise<number> {
+  const startedAt = new Date();
+  const stateDir = stateDirFor(opts, io);
+  const outcome: RunOutcome = { configs: [], exitCode: 1 };
+  try {
+    await body(outcome, stateDir);
+  } catch (error) {
+    if (!(error instanceof RegstateError)) throw error;
+    outcome.error = error;
+    outcome.exitCode = 1;
+  } finally {
+    await outcome.backend?.close();
+  }
+  const report = buildRunReport(command, startedAt, outcome);
+  await ensureStateDir(stateDir);
+  await saveRunReport(stateDir, opts, io, report);
+  if (opts.format === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (outcome.backend) reportStats(outcome.backend, opts, io);
+  if (outcome.error) throw outcome.error;
+  return outcome.exitCode;
+}

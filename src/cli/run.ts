@@ -1,0 +1,150 @@
+import { Command, CommanderError, Option } from 'commander';
+import { type Diagnostic, RegstateError, formatDiagnostic } from '../errors.js';
+import { runApply } from './commands/apply.js';
+import { runExport } from './commands/export.js';
+import { runImport } from './commands/import.js';
+import { runPlan } from './commands/plan.js';
+import { runRollback } from './commands/rollback.js';
+import { runSchema } from './commands/schema.js';
+import { runShow } from './commands/show.js';
+import { runValidate } from './commands/validate.js';
+import { EXIT } from './exit-codes.js';
+import type { Io } from './io.js';
+import { packageVersion } from './package-info.js';
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function addBackendOptions(cmd: Command): Command {
+  return cmd
+    .option('--registry <file.reg>', 'use a .reg file as the registry (offline plan and apply)')
+    .option('--simulated-hive <file.json>', 'run the PowerShell agent against a simulated hive file (machines without a Windows registry)')
+    .option('--powershell <path>', 'PowerShell executable (default: $REGSTATE_POWERSHELL, then pwsh, then powershell.exe on Windows)')
+    .option('--timeout <seconds>', 'PowerShell call timeout in seconds', '120')
+    .option('-v, --verbose', 'print PowerShell process and round-trip counts to stderr');
+}
+
+function formatOption(choices: string[]): Option {
+  return new Option('-f, --format <format>', 'output format').choices(choices).default('text');
+}
+
+function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--auto-approve', 'apply without asking (required when there is no terminal)')
+    .option('--state-dir <dir>', 'where journals, reports and locks live (default: %ProgramData%\\regstate on Windows, .regstate elsewhere)')
+    .option('--lock-timeout <seconds>', 'how long to wait for another run on the same target', '60')
+    .option('--report <file>', 'write a JSON report of the run to this file')
+    .option('--no-color', 'no colour in text output');
+}
+
+/** The whole CLI as a function: parses argv, runs one command, returns the exit code. Never throws. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  let code: number = EXIT.OK;
+  const program = new Command('regstate')
+    .description('Keep Windows registry values at a declared state: validate, plan, apply.')
+    .version(packageVersion(), '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(run regstate --help for usage)')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  const act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      code = await fn(...args);
+    };
+
+  program
+    .command('validate')
+    .description('check desired-state files; every error as FILE:LINE:COLUMN: message')
+    .argument('<config...>', 'desired-state YAML files')
+    .addOption(formatOption(['text', 'json']))
+    .action(act((configs: string[], opts) => runValidate(configs, opts, io)));
+
+  addBackendOptions(
+    program
+      .command('plan')
+      .description('show what apply would change (a dry run)')
+      .argument('<config...>', 'desired-state YAML files')
+      .addOption(formatOption(['text', 'json', 'markdown']))
+      .option('-o, --out <plan.json>', 'save the plan for review and an exact `regstate apply PLAN.json`')
+      .option('--detailed-exitcode', 'exit 2 when changes are pending (0 in desired state, 1 error)')
+      .option('--no-color', 'no colour in text output'),
+  ).action(act((configs: string[], opts) => runPlan(configs, opts, io)));
+
+  addRunOptions(
+    addBackendOptions(
+      program
+        .command('apply')
+        .description('apply the changes a plan shows, then read back to prove convergence')
+        .argument('<config-or-plan...>', 'desired-state YAML files, or one saved plan (PLAN.json)')
+        .addOption(formatOption(['text', 'json']))
+        .option('--max-changes <n>', 'refuse a plan with more than N changes'),
+    ),
+  ).action(act((inputs: string[], opts) => runApply(inputs, opts, io)));
+
+  addRunOptions(
+    addBackendOptions(
+      program
+        .command('rollback')
+        .description('undo an apply from its journal (default: the last apply)')
+        .argument('[journal]', 'journal file (default: the newest apply journal in the state directory)')
+        .addOption(formatOption(['text', 'json']))
+        .option('--force', 'roll back even values someone changed since the apply'),
+    ),
+  ).action(act((journal: string | undefined, opts) => runRollback(journal, opts, io)));
+
+  program
+    .command('show')
+    .description('render a saved plan')
+    .argument('<plan.json>', 'a plan saved with plan --out')
+    .addOption(formatOption(['text', 'json', 'markdown']))
+    .option('--no-color', 'no colour in text output')
+    .action(act((file: string, opts) => runShow(file, opts, io)));
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of desired-state files (for editors)')
+    .action(act(() => runSchema(io)));
+
+  program
+    .command('import')
+    .description('turn a .reg export into a desired-state file')
+    .argument('<file.reg>', 'a .reg file (reg export / regedit)')
+    .option('--key <prefix>', 'only this subtree (repeatable)', collect)
+    .option('-o, --out <file.yaml>', 'write here instead of stdout')
+    .action(act((file: string, opts) => runImport(file, opts, io)));
+
+  program
+    .command('export')
+    .description('write desired state as a .reg file (reg import) or a Group Policy Preferences Registry.xml')
+    .argument('<config...>', 'desired-state YAML files')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['reg', 'gpp']).makeOptionMandatory())
+    .option('-o, --out <file>', 'write here instead of stdout')
+    .action(act((configs: string[], opts) => runExport(configs, opts, io)));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: Io): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end here with exit code 0; usage errors were already printed.
+    return error.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
+  }
+  if (error instanceof RegstateError) {
+    io.stderr.write(formatErrorLines(error.diagnostics));
+    return EXIT.ERROR;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`regstate: internal error: ${message}\n`);
+  if (io.env.REGSTATE_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  return EXIT.ERROR;
+}
+
+export function formatErrorLines(diagnostics: Diagnostic[]): string {
+  return diagnostics.map((d) => (d.source ? formatDiagnostic(d) : `regstate: error: ${d.message}`)).join('\n') + '\n';
+}

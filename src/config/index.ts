@@ -1,0 +1,2 @@
+export { loadDesiredState } from './load-desired-state.js';
+export { SCHEMA_PATH, loadSchema } from './schema-file.js';

@@ -1,0 +1,80 @@
+import type { Diagnostic } from '../errors.js';
+import type { DesiredKey, DesiredValue } from '../model/desired-state.js';
+import { foldName } from '../model/fold-name.js';
+import { type KeyRef, describeKey, keyId, parentKey } from '../model/key-ref.js';
+import { formatSourcePos } from '../model/source-pos.js';
+
+function describeName(name: string): string {
+  return name === '' ? 'the default value' : `value ${JSON.stringify(name)}`;
+}
+
+/** Keys declared under a key declared absent: each conflicts with that deletion. */
+function findUnderAbsent(keys: DesiredKey[]): Diagnostic[] {
+  const absent = new Map<string, DesiredKey>();
+  for (const k of keys) if (k.ensure === 'absent') absent.set(keyId(k.key), k);
+  if (absent.size === 0) return [];
+  const diagnostics: Diagnostic[] = [];
+  for (const k of keys) {
+    for (let up: KeyRef | undefined = parentKey(k.key); up && up.path !== ''; up = parentKey(up)) {
+      const outer = absent.get(keyId(up));
+      if (!outer) continue;
+      diagnostics.push({
+        code: 'CONFLICT',
+        message: `key ${describeKey(k.key)} is declared here, but it lies under key ${describeKey(outer.key)}, which is declared absent at ${formatSourcePos(outer.source)}`,
+        source: k.source,
+      });
+      break;
+    }
+  }
+  return diagnostics;
+}
+
+/**
+ * Merges the keys declared across files into one list, unique by keyId in first-declaration order,
+ * each with the values of all its declarations. A value declared twice is a DUPLICATE; a key declared
+ * present in one place and absent in another, or anything declared under an absent key, a CONFLICT.
+ */
+export function mergeDeclarations(declared: readonly DesiredKey[]): { keys: DesiredKey[]; diagnostics: Diagnostic[] } {
+  const merged = new Map<string, DesiredKey>();
+  const seenValues = new Map<string, DesiredValue>();
+  const diagnostics: Diagnostic[] = [];
+  for (const decl of declared) {
+    const id = keyId(decl.key);
+    let target = merged.get(id);
+    if (!target) {
+      target = { key: decl.key, ensure: decl.ensure, values: [], source: decl.source };
+      merged.set(id, target);
+    } else if (target.ensure !== decl.ensure) {
+      diagnostics.push({
+        code: 'CONFLICT',
+        message: `key ${describeKey(decl.key)} is declared ${decl.ensure} at ${formatSourcePos(decl.source)} and ${target.ensure} at ${formatSourcePos(target.source)}`,
+        source: decl.source,
+      });
+      continue;
+    } else if (decl.ensure === 'absent') {
+      diagnostics.push({
+        code: 'DUPLICATE',
+        message: `key ${describeKey(decl.key)} is declared absent twice: at ${formatSourcePos(target.source)} and at ${formatSourcePos(decl.source)}`,
+        source: decl.source,
+      });
+      continue;
+    }
+    for (const value of decl.values) {
+      // the same identity as valueId(), without folding the key path again for every value
+      const vid = `${id}\u0000${foldName(value.name)}`;
+      const first = seenValues.get(vid);
+      if (first) {
+        diagnostics.push({
+          code: 'DUPLICATE',
+          message: `${describeName(value.name)} of key ${describeKey(decl.key)} is declared twice: at ${formatSourcePos(first.source)} and at ${formatSourcePos(value.source)}`,
+          source: value.source,
+        });
+        continue;
+      }
+      seenValues.set(vid, value);
+      target.values.push(value);
+    }
+  }
+  const keys = [...merged.values()];
+  return { keys, diagnostics: [...diagnostics, ...findUnderAbsent(keys)] };
+}

@@ -1,0 +1,98 @@
+import type { ErrorCode } from '../errors.js';
+import { MAX_DWORD, MAX_QWORD, type RegistryValue, type ValueKind } from '../model/registry-value.js';
+import { describeValue } from './describe-value.js';
+import { parseHexBytes } from './parse-hex-bytes.js';
+
+/** One problem with a value's data; `index` points into a REG_MULTI_SZ list. */
+export interface DataProblem {
+  code: ErrorCode;
+  message: string;
+  index?: number;
+}
+
+export type DataResult = { ok: true; value: RegistryValue } | { ok: false; problems: DataProblem[] };
+
+const fail = (code: ErrorCode, message: string, index?: number): DataResult => ({
+  ok: false,
+  problems: [index === undefined ? { code, message } : { code, message, index }],
+});
+
+const quoteHint = (data: unknown): string =>
+  typeof data === 'bigint' || typeof data === 'number' || typeof data === 'boolean' ? ' (quote it to make it a string)' : '';
+
+function parseStringData(type: 'REG_SZ' | 'REG_EXPAND_SZ', data: unknown): DataResult {
+  if (typeof data !== 'string') return fail('SCHEMA', `${type} data must be a string, got ${describeValue(data)}${quoteHint(data)}`);
+  return { ok: true, value: { type, data } };
+}
+
+function parseMultiString(data: unknown): DataResult {
+  if (!Array.isArray(data)) return fail('SCHEMA', `REG_MULTI_SZ data must be a list of strings, got ${describeValue(data)}`);
+  const problems: DataProblem[] = [];
+  data.forEach((item: unknown, index) => {
+    if (typeof item !== 'string') {
+      problems.push({ code: 'SCHEMA', message: `REG_MULTI_SZ entries must be strings, got ${describeValue(item)}${quoteHint(item)}`, index });
+    } else if (item === '') {
+      problems.push({ code: 'SCHEMA', message: 'REG_MULTI_SZ entries must not be empty (the registry ends the list at an empty string)', index });
+    }
+  });
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, value: { type: 'REG_MULTI_SZ', data: [...(data as string[])] } };
+}
+
+/** An exact non-negative integer from YAML data, or a problem. Floats are accepted only when exact. */
+function readInteger(type: 'REG_DWORD' | 'REG_QWORD', data: unknown, max: bigint, formHint: string): bigint | DataResult {
+  const range = `0..${max} (0x${max.toString(16).toUpperCase()})`;
+  let n: bigint;
+  if (typeof data === 'bigint') {
+    n = data;
+  } else if (typeof data === 'number') {
+    if (!Number.isFinite(data)) return fail('VALUE_RANGE', `${type} data must be an integer ${range}, got ${String(data)}`);
+    if (!Number.isInteger(data)) return fail('VALUE_RANGE', `${type} data must be an integer, got ${String(data)}`);
+    if (!Number.isSafeInteger(data)) {
+      return fail('VALUE_RANGE', `${type} data ${String(data)} is written as a floating-point number and is not exact; write the integer digits`);
+    }
+    n = BigInt(data);
+  } else if (typeof data === 'string' && /^0[xX]/.test(data)) {
+    const digits = data.slice(2);
+    if (!/^[0-9A-Fa-f]+$/.test(digits)) return fail('HEX_SYNTAX', `${type} data ${JSON.stringify(data)} is not a valid hex number`);
+    n = BigInt(`0x${digits}`);
+  } else if (type === 'REG_QWORD' && typeof data === 'string' && /^[0-9]+$/.test(data)) {
+    n = BigInt(data);
+  } else {
+    return fail('SCHEMA', `${type} data must be ${formHint}, got ${describeValue(data)}`);
+  }
+  if (n < 0n) return fail('VALUE_RANGE', `${type} data must not be negative, got ${n}`);
+  if (n > max) return fail('VALUE_RANGE', `${type} data ${n} is out of range ${range}`);
+  return n;
+}
+
+/**
+ * Converts YAML-loaded data (integers as bigint, so nothing above 2^53 was rounded) to a typed
+ * registry value, or says what is wrong with it. Mirrors the schema's branch for each type.
+ */
+export function parseValueData(type: ValueKind, data: unknown): DataResult {
+  switch (type) {
+    case 'REG_SZ':
+    case 'REG_EXPAND_SZ':
+      return parseStringData(type, data);
+    case 'REG_MULTI_SZ':
+      return parseMultiString(data);
+    case 'REG_DWORD': {
+      const n = readInteger(type, data, BigInt(MAX_DWORD), 'an integer 0..4294967295 or a 0x hex string');
+      return typeof n === 'bigint' ? { ok: true, value: { type, data: Number(n) } } : n;
+    }
+    case 'REG_QWORD': {
+      const n = readInteger(type, data, MAX_QWORD, 'an integer 0..18446744073709551615, or a decimal or 0x hex string');
+      return typeof n === 'bigint' ? { ok: true, value: { type, data: n } } : n;
+    }
+    case 'REG_BINARY':
+    case 'REG_NONE': {
+      if (typeof data !== 'string') {
+        return fail('SCHEMA', `${type} data must be a hex string such as "01 02 ff", got ${describeValue(data)}${quoteHint(data)}`);
+      }
+      const parsed = parseHexBytes(data);
+      if (!parsed.ok) return fail('HEX_SYNTAX', `${type} data is not valid hex: ${parsed.message}`);
+      return { ok: true, value: { type, data: parsed.bytes } };
+    }
+  }
+}

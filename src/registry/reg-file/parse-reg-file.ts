@@ -1,0 +1,161 @@
+import { type Diagnostic, RegstateError } from '../../errors.js';
+import { parseHive } from '../../model/hive.js';
+import { decodeRegBytes } from './decode-reg-bytes.js';
+import { type LogicalLine, parseRegValue, scanRegString } from './parse-reg-value.js';
+import type { RegFile, RegFileFormat, RegSection, RegTriviaEntry } from './reg-file-model.js';
+
+export const HEADER_5 = 'Windows Registry Editor Version 5.00';
+export const HEADER_4 = 'REGEDIT4';
+
+interface PhysicalLine {
+  text: string;
+  raw: string;
+  line: number;
+}
+
+function splitLines(text: string): PhysicalLine[] {
+  const out: PhysicalLine[] = [];
+  let start = 0;
+  while (start < text.length) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl + 1;
+    const raw = text.slice(start, end);
+    out.push({ raw, text: raw.replace(/\r?\n$/, ''), line: out.length + 1 });
+    start = end;
+  }
+  return out;
+}
+
+function singleLine(p: PhysicalLine, file: string): LogicalLine {
+  return { text: p.text, file, lines: p.text.split('').map(() => p.line), columns: p.text.split('').map((_, i) => i + 1) };
+}
+
+/** Appends a continuation line (leading blanks dropped) to a logical line whose last line ended with `\`. */
+function appendContinuation(l: LogicalLine, p: PhysicalLine): void {
+  const body = l.text.replace(/\s*\\\s*$/, '');
+  l.text = body;
+  l.lines.length = body.length;
+  l.columns.length = body.length;
+  const lead = p.text.length - p.text.trimStart().length;
+  for (let i = lead; i < p.text.length; i++) {
+    l.text += p.text[i];
+    l.lines.push(p.line);
+    l.columns.push(i + 1);
+  }
+}
+
+function endsWithContinuation(text: string): boolean {
+  return /\\\s*$/.test(text);
+}
+
+/** Text given as a string is taken as already decoded; its format is recorded as UTF-16LE with a BOM. */
+function decode(input: string | Uint8Array, file: string): { text: string; format: Omit<RegFileFormat, 'version'> } {
+  if (typeof input === 'string') return { text: input.replace(/^\uFEFF/, ''), format: { encoding: 'utf16le', bom: true } };
+  return decodeRegBytes(input, file);
+}
+
+/**
+ * Parses a .reg file as regedit and `reg export` write it (version 5.00 or REGEDIT4, any of their
+ * encodings, CRLF or LF), keeping every line's original text so that a file can be rewritten with
+ * only the changed entries re-rendered. Throws one REG_SYNTAX error listing every problem with its
+ * file:line:column.
+ */
+export function parseRegFile(input: string | Uint8Array, file: string): RegFile {
+  const { text, format } = decode(input, file);
+  if (text.trim() === '') throw new RegstateError('FILE_EMPTY', `${file}: the .reg file is empty (it needs the header "${HEADER_5}")`, { source: { file, line: 1, column: 1 } });
+  const diagnostics: Diagnostic[] = [];
+  const report = (d: Diagnostic): void => void diagnostics.push(d);
+  const lines = splitLines(text);
+  const first = lines[0] as PhysicalLine;
+  const headerText = first.text.trim();
+  let version: '5.00' | '4' = '5.00';
+  if (headerText === HEADER_4) version = '4';
+  else if (headerText !== HEADER_5) report({ code: 'REG_SYNTAX', message: `missing header: the first line must be "${HEADER_5}" or "${HEADER_4}"`, source: { file, line: 1, column: 1 } });
+  const reg: RegFile = { format: { ...format, version }, header: first.raw, preamble: [], sections: [] };
+  let section: RegSection | undefined;
+  const trivia = (p: PhysicalLine): RegTriviaEntry => ({ type: 'trivia', raw: p.raw, line: p.line });
+
+  for (let n = 1; n < lines.length; n++) {
+    const p = lines[n] as PhysicalLine;
+    const start = p.text.length - p.text.trimStart().length;
+    const c = p.text[start];
+    if (c === undefined || c === ';') {
+      if (section) section.entries.push(trivia(p));
+      else reg.preamble.push(trivia(p));
+      continue;
+    }
+    if (c === '[') {
+      const parsed = parseSectionHeader(p, start, file, report);
+      section = parsed ? { ...parsed, raw: p.raw, line: p.line, entries: [] } : undefined;
+      if (section) reg.sections.push(section);
+      continue;
+    }
+    if (c !== '"' && c !== '@') {
+      report({ code: 'REG_SYNTAX', message: `unexpected text "${p.text.trim().slice(0, 30)}": expected [KEY], "name"=value, @=value or a ; comment`, source: { file, line: p.line, column: start + 1 } });
+      continue;
+    }
+    // A value entry, perhaps followed by continuation lines.
+    const logical = singleLine(p, file);
+    let raw = p.raw;
+    const name = scanName(logical, start, report);
+    if (name === undefined) continue;
+    const eq = skipBlanks(logical.text, name.end);
+    if (logical.text[eq] !== '=') {
+      report({ code: 'REG_SYNTAX', message: 'expected = after the value name', source: { file, line: p.line, column: eq + 1 } });
+      continue;
+    }
+    if (/^\s*hex/i.test(logical.text.slice(eq + 1))) {
+      while (endsWithContinuation(logical.text) && n + 1 < lines.length) {
+        const next = lines[++n] as PhysicalLine;
+        appendContinuation(logical, next);
+        raw += next.raw;
+      }
+    }
+    const value = parseRegValue(logical, eq + 1, version, report);
+    if (value === undefined) continue;
+    if (!section) {
+      report({ code: 'REG_SYNTAX', message: 'value outside a key section: put a [KEY] line before it', source: { file, line: p.line, column: start + 1 } });
+      continue;
+    }
+    section.entries.push({ type: 'value', name: name.text, value, raw, line: p.line });
+  }
+  if (diagnostics.length > 0) throw RegstateError.fromDiagnostics(diagnostics);
+  return reg;
+}
+
+function skipBlanks(text: string, i: number): number {
+  while (text[i] === ' ' || text[i] === '\t') i++;
+  return i;
+}
+
+function scanName(l: LogicalLine, start: number, report: (d: Diagnostic) => void): { text: string; end: number } | undefined {
+  if (l.text[start] === '@') return { text: '', end: start + 1 };
+  return scanRegString(l, start, report);
+}
+
+function parseSectionHeader(p: PhysicalLine, start: number, file: string, report: (d: Diagnostic) => void): Pick<RegSection, 'hive' | 'path' | 'delete'> | undefined {
+  const text = p.text.trimEnd();
+  // Key names may contain `]`, so the section ends at the last one on the line.
+  const close = text.lastIndexOf(']');
+  if (close < 0 || text.slice(close + 1).trim() !== '') {
+    report({ code: 'REG_SYNTAX', message: 'missing ] at the end of the key line', source: { file, line: p.line, column: text.length + 1 } });
+    return undefined;
+  }
+  const del = text[start + 1] === '-';
+  const keyStart = start + (del ? 2 : 1);
+  const keyText = text.slice(keyStart, close);
+  const cut = keyText.indexOf('\\');
+  const hiveText = cut < 0 ? keyText : keyText.slice(0, cut);
+  const hive = parseHive(hiveText.trim());
+  if (!hive) {
+    report({ code: 'REG_SYNTAX', message: `unknown hive "${hiveText}" (expected HKEY_LOCAL_MACHINE, HKEY_CURRENT_USER, ... or HKLM, HKCU, ...)`, source: { file, line: p.line, column: keyStart + 1 } });
+    return undefined;
+  }
+  const path = cut < 0 ? '' : keyText.slice(cut + 1);
+  const empty = path.split('\\').findIndex((part) => part === '');
+  if (cut >= 0 && empty >= 0) {
+    report({ code: 'REG_SYNTAX', message: `empty key name in "${keyText}"`, source: { file, line: p.line, column: keyStart + 1 } });
+    return undefined;
+  }
+  return { hive, path, delete: del };
+}

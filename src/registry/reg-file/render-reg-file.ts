@@ -1,0 +1,61 @@
+import { type Hive, hiveLongName } from '../../model/hive.js';
+import type { RegistryValue } from '../../model/registry-value.js';
+import { renderDeleteValueEntry, renderValueEntry } from './format-reg-value.js';
+import { HEADER_5 } from './parse-reg-file.js';
+import type { RegFile } from './reg-file-model.js';
+
+/** `HKEY_LOCAL_MACHINE\SOFTWARE\X`, the key as regedit names it in a section. */
+export function formatRegKey(hive: Hive, path: string): string {
+  return path === '' ? hiveLongName(hive) : `${hiveLongName(hive)}\\${path}`;
+}
+
+/** A `[KEY]` line with its line break. */
+export function renderKeyLine(hive: Hive, path: string, newline = '\r\n'): string {
+  return `[${formatRegKey(hive, path)}]${newline}`;
+}
+
+/** A `[-KEY]` line (delete the key and everything below it) with its line break. */
+export function renderDeleteKeyLine(hive: Hive, path: string, newline = '\r\n'): string {
+  return `[-${formatRegKey(hive, path)}]${newline}`;
+}
+
+/** The header line and the blank line regedit puts after it. */
+export function renderHeader(newline = '\r\n'): string {
+  return `${HEADER_5}${newline}${newline}`;
+}
+
+/**
+ * A whole key section as regedit writes it: `[KEY]`, its entries (a null value is a `"name"=-`
+ * deletion), and a blank line.
+ */
+export function renderKeySection(hive: Hive, path: string, entries: { name: string; value: RegistryValue | null }[], newline = '\r\n'): string {
+  let out = renderKeyLine(hive, path, newline);
+  for (const e of entries) out += e.value === null ? renderDeleteValueEntry(e.name, newline) : renderValueEntry(e.name, e.value, newline);
+  return out + newline;
+}
+
+/**
+ * The text of a parsed (and perhaps edited) file: every kept line exactly as it was, removed
+ * sections and entries left out. Where a kept last line had no line break and more follows, one is added.
+ */
+export function renderRegFile(reg: RegFile, newline = detectNewline(reg)): string {
+  const chunks: string[] = [reg.header, ...reg.preamble.map((t) => t.raw)];
+  for (const s of reg.sections) {
+    if (s.removed) continue;
+    chunks.push(s.raw);
+    for (const e of s.entries) if (!(e.type === 'value' && e.removed)) chunks.push(e.raw);
+  }
+  let out = '';
+  for (const c of chunks) {
+    if (c === '') continue;
+    if (out !== '' && !out.endsWith('\n')) out += newline;
+    out += c;
+  }
+  return out;
+}
+
+/** The line break the file uses (that of its header line); CRLF for a file of one line. */
+export function detectNewline(reg: Pick<RegFile, 'header'>): string {
+  if (reg.header.endsWith('\r\n')) return '\r\n';
+  return reg.header.endsWith('\n') ? '\n' : '\r\n';
+}
