@@ -182,4 +182,19 @@ describeWithPwsh('PowerShell backend over a simulated hive (real pwsh)', (pwsh) 
       await fresh.close();
     }
   });
+
+  test('without a simulated hive the agent takes the Windows layer; off Windows .NET refuses it: NO_REGISTRY, per op on write', async () => {
+    const windowsLayer = await createPowerShellBackend({ executable: pwsh(), platform: 'win32' });
+    try {
+      await expect(windowsLayer.read([{ key: key('SOFTWARE\\Microsoft') }])).rejects.toMatchObject({ code: 'NO_REGISTRY' });
+      const outcomes = await windowsLayer.write([
+        { op: 'set-value', key: key('SOFTWARE\\X'), name: 'v', value: { type: 'REG_DWORD', data: 1 } },
+        { op: 'delete-key', key: key('SOFTWARE\\X') },
+      ]);
+      expect(outcomes.map((o) => (o.ok ? 'ok' : o.code))).toEqual(['NO_REGISTRY', 'NO_REGISTRY']);
+      expect(windowsLayer.stats()).toEqual({ processes: 1, roundTrips: 2 });
+    } finally {
+      await windowsLayer.close();
+    }
+  });
 });
