@@ -92,7 +92,6 @@ function Get-RsErrorInfo($Exception, [string]$Fallback) {
 }
 
 function ConvertFrom-RsBase64([string]$Text) {
-    if ($null -eq $Text) { return $null }
     return $script:RsUtf8.GetString([Convert]::FromBase64String($Text))
 }
 
@@ -235,7 +234,13 @@ function Find-RsSimNode($Store, [string]$Hive, [string[]]$Physical) {
     return $node
 }
 
+function Assert-RsSimOpen($Key) {
+    # As .NET does with a closed RegistryKey, so handle mistakes show up off Windows too.
+    if ($Key.Closed) { throw (New-Object System.ObjectDisposedException 'RegistryKey', 'Cannot access a closed registry key.') }
+}
+
 function Join-RsSimPath($Key, [string]$Path) {
+    Assert-RsSimOpen $Key
     $parts = [System.Collections.Generic.List[string]]::new()
     foreach ($p in $Key.Path) { $parts.Add($p) }
     foreach ($p in (Split-RsPath $Path)) { $parts.Add($p) }
@@ -369,7 +374,7 @@ $script:RsSimulatedLayer = @{
     OpenBase = {
         param($Store, [string]$Hive, [int]$View)
         if (-not $Store.Roots.ContainsKey($Hive)) { throw (New-RsError 'KEY_PATH' "unknown hive $Hive") }
-        return @{ Store = $Store; Hive = $Hive; View = $View; Path = [string[]]@(); Node = $Store.Roots[$Hive]; Writable = $true }
+        return @{ Store = $Store; Hive = $Hive; View = $View; Path = [string[]]@(); Node = $Store.Roots[$Hive]; Writable = $true; Closed = $false }
     }
     OpenSubKey = {
         param($Key, [string]$Path, [bool]$Writable)
@@ -377,7 +382,7 @@ $script:RsSimulatedLayer = @{
         $node = Find-RsSimNode $Key.Store $Key.Hive (Get-RsSimPhysical $Key.Hive $Key.View $logical)
         if ($null -eq $node) { return $null }
         if ($node.DenyRead -or ($Writable -and $node.ReadOnly)) { throw (New-Object System.Security.SecurityException 'Requested registry access is not allowed.') }
-        return @{ Store = $Key.Store; Hive = $Key.Hive; View = $Key.View; Path = $logical; Node = $node; Writable = $Writable }
+        return @{ Store = $Key.Store; Hive = $Key.Hive; View = $Key.View; Path = $logical; Node = $node; Writable = $Writable; Closed = $false }
     }
     CreateSubKey = {
         param($Key, [string]$Path)
@@ -393,22 +398,25 @@ $script:RsSimulatedLayer = @{
             $node = $node.Keys[$part]
         }
         if ($node.ReadOnly -or $node.DenyRead) { throw (New-Object System.UnauthorizedAccessException 'Access to the registry key is denied.') }
-        return @{ Store = $Key.Store; Hive = $Key.Hive; View = $Key.View; Path = $logical; Node = $node; Writable = $true }
+        return @{ Store = $Key.Store; Hive = $Key.Hive; View = $Key.View; Path = $logical; Node = $node; Writable = $true; Closed = $false }
     }
     GetValueNames = {
         param($Key)
+        Assert-RsSimOpen $Key
         $names = [System.Collections.Generic.List[string]]::new()
         foreach ($e in $Key.Node.Values.Values) { $names.Add($e.Name) }
         return ,$names.ToArray()
     }
     GetSubKeyNames = {
         param($Key)
+        Assert-RsSimOpen $Key
         $names = [System.Collections.Generic.List[string]]::new()
         foreach ($n in $Key.Node.Keys.Values) { $names.Add($n.Name) }
         return ,$names.ToArray()
     }
     GetValue = {
         param($Key, [string]$Name)
+        Assert-RsSimOpen $Key
         $e = $Key.Node.Values[$Name]
         if ($null -eq $e) { throw (New-Object System.IO.IOException 'The specified registry value does not exist.') }
         # As .NET reports them: REG_NONE is kind Unknown with its bytes; other numbered kinds have no data.
@@ -417,6 +425,7 @@ $script:RsSimulatedLayer = @{
     }
     SetValue = {
         param($Key, [string]$Name, $Data, $Kind)
+        Assert-RsSimOpen $Key
         if (-not $Key.Writable) { throw (New-Object System.UnauthorizedAccessException 'Cannot write to the registry key.') }
         if ($Name.Length -gt 16383) { throw (New-Object System.ArgumentException 'Registry value names should not be greater than 16,383 characters.') }
         $ok = switch ($Kind.ToString()) {
@@ -441,6 +450,7 @@ $script:RsSimulatedLayer = @{
     }
     DeleteValue = {
         param($Key, [string]$Name)
+        Assert-RsSimOpen $Key
         if (-not $Key.Writable) { throw (New-Object System.UnauthorizedAccessException 'Cannot write to the registry key.') }
         $values = $Key.Node.Values
         if (-not $values.Contains($Name)) { return }
@@ -450,6 +460,7 @@ $script:RsSimulatedLayer = @{
     }
     DeleteSubKeyTree = {
         param($Key, [string]$Name)
+        Assert-RsSimOpen $Key
         if (-not $Key.Writable) { throw (New-Object System.UnauthorizedAccessException 'Cannot write to the registry key.') }
         $physical = Get-RsSimPhysical $Key.Hive $Key.View (Join-RsSimPath $Key $Name)
         $leaf = $physical[$physical.Length - 1]
@@ -459,7 +470,7 @@ $script:RsSimulatedLayer = @{
         $parent.Keys.Remove($leaf)
         $Key.Store.Dirty = $true
     }
-    CloseKey = { param($Key) }
+    CloseKey = { param($Key) if ($null -ne $Key) { $Key.Closed = $true } }
     Save = { param($Store) if ($Store.Dirty) { Write-RsSimFile $Store } }
 }
 
@@ -484,8 +495,10 @@ function Read-RsKeys($L, $Request) {
         try {
             $base = & $layer.OpenBase $L.Store ([string]$k.hive) ([int]$k.view)
             $path = ConvertFrom-RsBase64 $k.path
+            # Handles are closed by what opened them, never by comparing objects (PowerShell may wrap them).
+            $hasPath = (Split-RsPath $path).Length -gt 0
             $top = $base
-            if ((Split-RsPath $path).Length -gt 0) { $top = & $layer.OpenSubKey $base $path $false }
+            if ($hasPath) { $top = & $layer.OpenSubKey $base $path $false }
             if ($null -eq $top) {
                 $results.Add(@{ request = $i; sub = [string[]]@(); exists = $false; values = @(); subkeys = [string[]]@() })
                 continue
@@ -511,7 +524,7 @@ function Read-RsKeys($L, $Request) {
                             $errors.Add(@{ request = $i; sub = $sub; name = $name; code = $info.code; message = $info.message })
                         }
                     }
-                    $subkeys = & $layer.GetSubKeyNames $handle
+                    $subkeys = [string[]](& $layer.GetSubKeyNames $handle)
                     $results.Add(@{ request = $i; sub = $sub; exists = $true; values = $values.ToArray(); subkeys = $subkeys })
                     if ($k.recursive -eq $true) {
                         for ($j = $subkeys.Length - 1; $j -ge 0; $j--) { $stack.Push([string[]]($sub + $subkeys[$j])) }
@@ -520,10 +533,10 @@ function Read-RsKeys($L, $Request) {
                     $info = Get-RsErrorInfo $_.Exception 'INTERNAL'
                     $errors.Add(@{ request = $i; sub = $sub; code = $info.code; message = $info.message })
                 } finally {
-                    if ($null -ne $handle -and -not [object]::ReferenceEquals($handle, $top)) { & $layer.CloseKey $handle }
+                    if ($sub.Length -gt 0 -and $null -ne $handle) { & $layer.CloseKey $handle }
                 }
             }
-            if (-not [object]::ReferenceEquals($top, $base)) { & $layer.CloseKey $top }
+            if ($hasPath) { & $layer.CloseKey $top }
         } catch {
             $info = Get-RsErrorInfo $_.Exception 'INTERNAL'
             if ($_.Exception -is [System.ArgumentException] -or $_.Exception.InnerException -is [System.ArgumentException]) { $info.code = 'KEY_PATH' }
@@ -547,26 +560,28 @@ function Invoke-RsWriteOp($L, $Op) {
                 if ($parts.Length -gt 0) { $key = & $layer.CreateSubKey $base $path }
             }
             'set-value' {
+                # Converted first, so a value that cannot be written does not leave a new key behind.
                 $typed = ConvertFrom-RsValueJson $Op.value
-                $key = $base
-                if ($parts.Length -gt 0) { $key = & $layer.CreateSubKey $base $path }
-                & $layer.SetValue $key (ConvertFrom-RsBase64 $Op.name) $typed.Data $typed.Kind
+                $target = $base
+                if ($parts.Length -gt 0) { $key = & $layer.CreateSubKey $base $path; $target = $key }
+                & $layer.SetValue $target (ConvertFrom-RsBase64 $Op.name) $typed.Data $typed.Kind
             }
             'delete-value' {
-                $key = $base
-                if ($parts.Length -gt 0) { $key = & $layer.OpenSubKey $base $path $true }
-                if ($null -ne $key) { & $layer.DeleteValue $key (ConvertFrom-RsBase64 $Op.name) }
+                $target = $base
+                if ($parts.Length -gt 0) { $key = & $layer.OpenSubKey $base $path $true; $target = $key }
+                if ($null -ne $target) { & $layer.DeleteValue $target (ConvertFrom-RsBase64 $Op.name) }
             }
             'delete-key' {
                 if ($parts.Length -eq 0) { throw (New-RsError 'WRITE_FAILED' 'cannot delete a hive root') }
-                $key = $base
-                if ($parts.Length -gt 1) { $key = & $layer.OpenSubKey $base ([string]::Join('\', $parts, 0, $parts.Length - 1)) $true }
-                if ($null -ne $key) { & $layer.DeleteSubKeyTree $key $parts[$parts.Length - 1] }
+                $parent = $base
+                if ($parts.Length -gt 1) { $key = & $layer.OpenSubKey $base ([string]::Join('\', $parts, 0, $parts.Length - 1)) $true; $parent = $key }
+                if ($null -ne $parent) { & $layer.DeleteSubKeyTree $parent $parts[$parts.Length - 1] }
             }
             default { throw (New-RsError 'WRITE_FAILED' "unknown write op $($Op.op)") }
         }
     } finally {
-        if ($null -ne $key -and -not [object]::ReferenceEquals($key, $base)) { & $layer.CloseKey $key }
+        # $key is only ever a handle this op opened below the base key.
+        if ($null -ne $key) { & $layer.CloseKey $key }
         & $layer.CloseKey $base
     }
 }
