@@ -174,8 +174,13 @@ export class PowerShellSession {
 
   private describeExit(exit: Exit): string {
     const how = exit.error ? `could not run (${exit.error.message})` : exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    const stderr = this.stderrTail.trim();
-    return `PowerShell (${this.options.executable}) ${how}${stderr ? `; stderr: ${excerpt(stderr, 500)}` : ''}`;
+    // node-powershell's own call delimiters (16 letters and digits on a line) are not worth showing.
+    const stderr = this.stderrTail
+      .split(/\r?\n/)
+      .filter((line) => !/^[0-9A-Za-z]{16}$/.test(line.trim()))
+      .join('\n')
+      .trim();
+    return `PowerShell (${this.options.executable}) ${how} before it answered${stderr ? `; stderr: ${excerpt(stderr, 500)}` : ''}`;
   }
 
   private async invoke(line: string): Promise<AgentAnswer> {
@@ -202,7 +207,7 @@ export class PowerShellSession {
     if (this.exit || outcome.kind !== 'result') {
       const exit = this.exit ?? (await exited);
       const code = exit.error && (exit.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'POWERSHELL_NOT_FOUND' : 'POWERSHELL_CRASHED';
-      return this.fail(new RegstateError(code, `${this.describeExit(exit)} before it answered`, { cause: outcome.kind === 'error' ? outcome.error : undefined }));
+      return this.fail(new RegstateError(code, this.describeExit(exit), { cause: outcome.kind === 'error' ? outcome.error : undefined }));
     }
     const stdout = outcome.result.stdout?.toString('utf8') ?? '';
     try {

@@ -45,9 +45,12 @@ describe('PowerShell session faults (fake PowerShell programs)', () => {
     await session.close();
   });
 
-  test('a crash mid-answer is POWERSHELL_CRASHED with the exit code', async () => {
+  test('a crash mid-answer is POWERSHELL_CRASHED with the exit code and what it said on stderr', async () => {
     const session = fakeSession('crash-mid-answer');
-    await expect(session.request(probe)).rejects.toMatchObject({ code: 'POWERSHELL_CRASHED', message: expect.stringContaining('exited with code 3') });
+    const error = await session.request(probe).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'POWERSHELL_CRASHED', message: expect.stringContaining('exited with code 3 before it answered') });
+    expect((error as Error).message).toContain('Internal CLR error. (simulated)');
+    expect((error as Error).message).not.toMatch(/\b[0-9A-Za-z]{16}\b/);
     expect(session.pid).toBeUndefined();
     await session.close();
   });
