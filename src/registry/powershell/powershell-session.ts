@@ -158,6 +158,8 @@ export class PowerShellSession {
       return exit;
     });
     track(child);
+    // In `-Command -` mode PowerShell runs stdin line by line (a multi-line definition would wait for a
+    // blank line), so the agent goes as one line: its own text, base64, turned into a script block.
     const load = `. ([ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${toBase64(agent)}')))); Invoke-RegstateRequest -RequestBase64 '${toBase64(JSON.stringify({ op: 'hello' }))}'`;
     const hello = await this.invoke(load);
     const results = hello.results as { agent?: unknown; protocol?: unknown } | null;

@@ -20,7 +20,8 @@ function isRunning(pid: number): boolean {
   try {
     return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
-    return false;
+    // No /proc (not Linux): the signal check above is all there is.
+    return true;
   }
 }
 
