@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPowerShellBackend } from '../../../src/registry/powershell/powershell-backend.js';
+import { asKeyName, hostileStrings } from './hostile-strings.js';
 import { PowerShellSession } from '../../../src/registry/powershell/powershell-session.js';
 import { describeWithPwsh, fixturesDir, tempDir } from './pwsh-helper.js';
 
@@ -100,6 +101,31 @@ describe('PowerShell session faults (fake PowerShell programs)', () => {
       expect(JSON.parse(readFileSync(argvFile, 'utf8'))).toEqual(args);
     } finally {
       await session.close();
+      await cleanup();
+    }
+  });
+
+  test('every line sent to PowerShell is fixed text around base64, whatever the data', async () => {
+    const { dir, cleanup } = await tempDir();
+    const log = join(dir, 'stdin.log');
+    const hostile = hostileStrings((n) => join(dir, `canary-${n}`));
+    const backend = await createPowerShellBackend({ executable: fake, simulatedHive: join(dir, "it's $(hive).json"), platform: 'linux', env: { ...process.env, FAKE_PWSH_STDIN_LOG: log } });
+    try {
+      await backend.read(hostile.map((s) => ({ key: { hive: 'HKCU', path: asKeyName(s), view: 64 } })));
+      await backend.write(hostile.map((s) => ({ op: 'set-value', key: { hive: 'HKCU', path: asKeyName(s), view: 64 }, name: s, value: { type: 'REG_MULTI_SZ', data: [s] } })));
+      const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string);
+      const B64 = "'[A-Za-z0-9+/]*={0,2}'";
+      const grammar = new RegExp(
+        [
+          '^\\[Console\\]::(Out|Error)\\.WriteLine\\("[0-9A-Za-z]{16}"\\)$',
+          `^Invoke-RegstateRequest -RequestBase64 ${B64}$`,
+          `^\\. \\(\\[ScriptBlock\\]::Create\\(\\[Text\\.Encoding\\]::UTF8\\.GetString\\(\\[Convert\\]::FromBase64String\\(${B64}\\)\\)\\)\\); Invoke-RegstateRequest -RequestBase64 ${B64}$`,
+        ].join('|'),
+      );
+      expect(lines).toHaveLength(3 * 5);
+      expect(lines.filter((l) => !grammar.test(l))).toEqual([]);
+    } finally {
+      await backend.close();
       await cleanup();
     }
   });
