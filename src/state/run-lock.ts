@@ -60,7 +60,10 @@ const TEMP = /^tmp-(\d+)-[0-9a-f]+$/;
 const heldFiles = new Map<string, string>();
 let exitHookInstalled = false;
 
-type Attempt = { kind: 'held'; file: string } | { kind: 'busy'; file: string; holder?: LockHolder } | { kind: 'retry' };
+type Attempt = { kind: 'held'; file: string } | { kind: 'busy'; file: string; holder?: LockHolder } | { kind: 'retry'; file?: string };
+
+// Retries are normally over in a few rounds; past the deadline this many in a row end the wait.
+const MAX_LATE_RETRIES = 20;
 
 /** The folder holding one target's lock generations. */
 export function lockDirFor(stateDir: string, target: string): string {
@@ -91,6 +94,7 @@ export async function acquireRunLock(options: RunLockOptions): Promise<RunLock> 
   const deadline = Date.now() + Math.max(0, options.timeoutMs);
   const pollMs = options.pollMs ?? 200;
   let seen: string | undefined;
+  let lateRetries = 0;
   for (;;) {
     const attempt = await tryAcquire(dir, holder);
     if (attempt.kind === 'held') return makeLock(attempt.file, holder);
@@ -104,6 +108,7 @@ export async function acquireRunLock(options: RunLockOptions): Promise<RunLock> 
       await sleep(Math.min(pollMs, left));
     } else {
       // Someone else changed the generations meanwhile: look again after a short random pause.
+      if (Date.now() > deadline && ++lateRetries > MAX_LATE_RETRIES) throw lockTimeout(options, attempt.file ?? dir, undefined);
       await sleep(5 + Math.floor(Math.random() * 20));
     }
   }
@@ -117,6 +122,7 @@ async function tryAcquire(dir: string, holder: LockHolder): Promise<Attempt> {
     const current = await readHolder(file);
     if (current === 'gone') return { kind: 'retry' };
     if (current === 'unreadable') return { kind: 'busy', file };
+    if (current === 'busy-file') return { kind: 'retry', file };
     if (isHolderAlive(current)) return { kind: 'busy', file, holder: current };
   }
   const mine = (top ?? 0) + 1;
@@ -224,13 +230,15 @@ function generationFile(dir: string, generation: number): string {
   return path.join(dir, `${String(generation).padStart(12, '0')}.lock`);
 }
 
-async function readHolder(file: string): Promise<LockHolder | 'gone' | 'unreadable'> {
+// 'busy-file': Windows refuses to open a file while it is being deleted (its holder just released it).
+async function readHolder(file: string): Promise<LockHolder | 'gone' | 'busy-file' | 'unreadable'> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
-    return 'unreadable';
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'gone';
+    return code === 'EPERM' || code === 'EACCES' || code === 'EBUSY' ? 'busy-file' : 'unreadable';
   }
   try {
     const h = JSON.parse(text) as Partial<LockHolder>;
