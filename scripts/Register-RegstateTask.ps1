@@ -80,14 +80,14 @@ function ConvertTo-CommandLineArgument {
             continue
         }
         if ($ch -eq '"') {
-            [void] $text.Append('\', 2 * $backslashes + 1)
+            [void] $text.Append([char] '\', 2 * $backslashes + 1)
         } elseif ($backslashes -gt 0) {
-            [void] $text.Append('\', $backslashes)
+            [void] $text.Append([char] '\', $backslashes)
         }
         [void] $text.Append($ch)
         $backslashes = 0
     }
-    if ($backslashes -gt 0) { [void] $text.Append('\', 2 * $backslashes) }
+    if ($backslashes -gt 0) { [void] $text.Append([char] '\', 2 * $backslashes) }
     [void] $text.Append('"')
     return $text.ToString()
 }
