@@ -202,11 +202,12 @@ $script:RsWindowsLayer = @{
 
 # ---------------------------------------------------------------- lowest layer: simulated hive file
 
+# A simulated key. Its tables are not named Keys or Values, which a hashtable would confuse with its own members.
 function New-RsSimNode([string]$Name) {
     return @{
         Name = $Name; ReadOnly = $false; DenyRead = $false
-        Values = [System.Collections.Specialized.OrderedDictionary]::new([StringComparer]::OrdinalIgnoreCase)
-        Keys = [System.Collections.Specialized.OrderedDictionary]::new([StringComparer]::OrdinalIgnoreCase)
+        ValueTable = [System.Collections.Specialized.OrderedDictionary]::new([StringComparer]::OrdinalIgnoreCase)
+        SubkeyTable = [System.Collections.Specialized.OrderedDictionary]::new([StringComparer]::OrdinalIgnoreCase)
     }
 }
 
@@ -228,8 +229,8 @@ function Find-RsSimNode($Store, [string]$Hive, [string[]]$Physical) {
     $node = $Store.Roots[$Hive]
     foreach ($part in $Physical) {
         Test-RsSimName $part
-        if (-not $node.Keys.Contains($part)) { return $null }
-        $node = $node.Keys[$part]
+        if (-not $node.SubkeyTable.Contains($part)) { return $null }
+        $node = $node.SubkeyTable[$part]
     }
     return $node
 }
@@ -253,8 +254,8 @@ function Test-RsSimTreeWritable($Node) {
     while ($stack.Count -gt 0) {
         $n = $stack.Pop()
         if ($n.ReadOnly) { return $false }
-        foreach ($v in $n.Values.Values) { if ($v.ReadOnly) { return $false } }
-        foreach ($c in $n.Keys.Values) { $stack.Push($c) }
+        foreach ($v in $n.ValueTable.Values) { if ($v.ReadOnly) { return $false } }
+        foreach ($c in $n.SubkeyTable.Values) { $stack.Push($c) }
     }
     return $true
 }
@@ -276,8 +277,8 @@ function Read-RsSimFile([string]$Path) {
             if ($parts.Length -eq 0 -or -not $store.Roots.ContainsKey($parts[0])) { throw "unknown hive in key path: $($k.path)" }
             $node = $store.Roots[$parts[0]]
             for ($i = 1; $i -lt $parts.Length; $i++) {
-                if (-not $node.Keys.Contains($parts[$i])) { $node.Keys.Add($parts[$i], (New-RsSimNode $parts[$i])) }
-                $node = $node.Keys[$parts[$i]]
+                if (-not $node.SubkeyTable.Contains($parts[$i])) { $node.SubkeyTable.Add($parts[$i], (New-RsSimNode $parts[$i])) }
+                $node = $node.SubkeyTable[$parts[$i]]
             }
             $node.ReadOnly = ($k.readOnly -eq $true)
             $node.DenyRead = ($k.denyRead -eq $true)
@@ -286,8 +287,8 @@ function Read-RsSimFile([string]$Path) {
                 if ($v.name -isnot [string]) { throw "a value name under $($k.path) is not a string (PowerShell before 7.5 turns date-like strings into dates; use 7.5+ or 5.1)" }
                 $entry = ConvertFrom-RsSimStored $v
                 $entry.ReadOnly = ($v.readOnly -eq $true)
-                if ($node.Values.Contains($v.name)) { throw "duplicate value $($v.name) under $($k.path)" }
-                $node.Values.Add($v.name, $entry)
+                if ($node.ValueTable.Contains($v.name)) { throw "duplicate value $($v.name) under $($k.path)" }
+                $node.ValueTable.Add($v.name, $entry)
             }
         }
     } catch {
@@ -349,16 +350,16 @@ function Write-RsSimFile($Store) {
         $path = [string]$item[0]
         $node = $item[1]
         $isRoot = $path.IndexOf([char]'\') -lt 0
-        if (-not $isRoot -or $node.Values.Count -gt 0 -or $node.ReadOnly -or $node.DenyRead) {
+        if (-not $isRoot -or $node.ValueTable.Count -gt 0 -or $node.ReadOnly -or $node.DenyRead) {
             $values = [System.Collections.Generic.List[object]]::new()
-            foreach ($e in $node.Values.Values) { $values.Add((ConvertTo-RsSimStored $e)) }
+            foreach ($e in $node.ValueTable.Values) { $values.Add((ConvertTo-RsSimStored $e)) }
             $k = [ordered]@{ path = $path }
             if ($node.ReadOnly) { $k.readOnly = $true }
             if ($node.DenyRead) { $k.denyRead = $true }
             $k.values = $values.ToArray()
             $keys.Add($k)
         }
-        $children = @($node.Keys.Values)
+        $children = @($node.SubkeyTable.Values)
         for ($i = $children.Length - 1; $i -ge 0; $i--) { $stack.Push(@(($path + '\' + $children[$i].Name), $children[$i])) }
     }
     $doc = [ordered]@{ format = 'regstate-simulated-hive'; version = 1; keys = $keys.ToArray() }
@@ -390,12 +391,12 @@ $script:RsSimulatedLayer = @{
         $node = $Key.Store.Roots[$Key.Hive]
         foreach ($part in (Get-RsSimPhysical $Key.Hive $Key.View $logical)) {
             Test-RsSimName $part
-            if (-not $node.Keys.Contains($part)) {
+            if (-not $node.SubkeyTable.Contains($part)) {
                 if ($node.ReadOnly) { throw (New-Object System.UnauthorizedAccessException "Access to the registry key '$part' is denied.") }
-                $node.Keys.Add($part, (New-RsSimNode $part))
+                $node.SubkeyTable.Add($part, (New-RsSimNode $part))
                 $Key.Store.Dirty = $true
             }
-            $node = $node.Keys[$part]
+            $node = $node.SubkeyTable[$part]
         }
         if ($node.ReadOnly -or $node.DenyRead) { throw (New-Object System.UnauthorizedAccessException 'Access to the registry key is denied.') }
         return @{ Store = $Key.Store; Hive = $Key.Hive; View = $Key.View; Path = $logical; Node = $node; Writable = $true; Closed = $false }
@@ -404,20 +405,20 @@ $script:RsSimulatedLayer = @{
         param($Key)
         Assert-RsSimOpen $Key
         $names = [System.Collections.Generic.List[string]]::new()
-        foreach ($e in $Key.Node.Values.Values) { $names.Add($e.Name) }
+        foreach ($e in $Key.Node.ValueTable.Values) { $names.Add($e.Name) }
         return ,$names.ToArray()
     }
     GetSubKeyNames = {
         param($Key)
         Assert-RsSimOpen $Key
         $names = [System.Collections.Generic.List[string]]::new()
-        foreach ($n in $Key.Node.Keys.Values) { $names.Add($n.Name) }
+        foreach ($n in $Key.Node.SubkeyTable.Values) { $names.Add($n.Name) }
         return ,$names.ToArray()
     }
     GetValue = {
         param($Key, [string]$Name)
         Assert-RsSimOpen $Key
-        $e = $Key.Node.Values[$Name]
+        $e = $Key.Node.ValueTable[$Name]
         if ($null -eq $e) { throw (New-Object System.IO.IOException 'The specified registry value does not exist.') }
         # As .NET reports them: REG_NONE is kind Unknown with its bytes; other numbered kinds have no data.
         if ($e.Kind -eq [Microsoft.Win32.RegistryValueKind]::None) { return @{ Kind = [Microsoft.Win32.RegistryValueKind]::Unknown; Data = $e.Data; RawKind = $null; RawData = $null } }
@@ -437,7 +438,7 @@ $script:RsSimulatedLayer = @{
             default { $false }
         }
         if (-not $ok) { throw (New-Object System.ArgumentException "The type of the value object did not match the specified RegistryValueKind ($Kind).") }
-        $values = $Key.Node.Values
+        $values = $Key.Node.ValueTable
         if ($values.Contains($Name)) {
             $e = $values[$Name]
             if ($e.ReadOnly) { throw (New-Object System.UnauthorizedAccessException "Access to the registry value '$Name' is denied.") }
@@ -452,7 +453,7 @@ $script:RsSimulatedLayer = @{
         param($Key, [string]$Name)
         Assert-RsSimOpen $Key
         if (-not $Key.Writable) { throw (New-Object System.UnauthorizedAccessException 'Cannot write to the registry key.') }
-        $values = $Key.Node.Values
+        $values = $Key.Node.ValueTable
         if (-not $values.Contains($Name)) { return }
         if ($values[$Name].ReadOnly) { throw (New-Object System.UnauthorizedAccessException "Access to the registry value '$Name' is denied.") }
         $values.Remove($Name)
@@ -465,9 +466,9 @@ $script:RsSimulatedLayer = @{
         $physical = Get-RsSimPhysical $Key.Hive $Key.View (Join-RsSimPath $Key $Name)
         $leaf = $physical[$physical.Length - 1]
         $parent = Find-RsSimNode $Key.Store $Key.Hive ([string[]]($physical | Select-Object -First ($physical.Length - 1)))
-        if ($null -eq $parent -or -not $parent.Keys.Contains($leaf)) { return }
-        if (-not (Test-RsSimTreeWritable $parent.Keys[$leaf])) { throw (New-Object System.UnauthorizedAccessException "Access to the registry key '$leaf' is denied.") }
-        $parent.Keys.Remove($leaf)
+        if ($null -eq $parent -or -not $parent.SubkeyTable.Contains($leaf)) { return }
+        if (-not (Test-RsSimTreeWritable $parent.SubkeyTable[$leaf])) { throw (New-Object System.UnauthorizedAccessException "Access to the registry key '$leaf' is denied.") }
+        $parent.SubkeyTable.Remove($leaf)
         $Key.Store.Dirty = $true
     }
     CloseKey = { param($Key) if ($null -ne $Key) { $Key.Closed = $true } }
