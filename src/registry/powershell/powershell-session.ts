@@ -17,13 +17,15 @@ export interface PowerShellSessionOptions {
 export const DEFAULT_TIMEOUT_MS = 60_000;
 const AGENT_PROTOCOL = 1;
 
-/** agent.ps1 beside this module (src/), or in src/ when running from dist/. */
-export function agentScriptPath(): string {
-  for (const rel of ['./agent.ps1', '../../../src/registry/powershell/agent.ps1']) {
-    const file = fileURLToPath(new URL(rel, import.meta.url));
+/** The agent's script files, loaded in this order: beside this module (src/), or in src/ when running from dist/. */
+export const AGENT_SCRIPTS = ['agent.ps1', 'simulated-hive.ps1'] as const;
+
+export function agentScriptPath(name: (typeof AGENT_SCRIPTS)[number]): string {
+  for (const dir of ['./', '../../../src/registry/powershell/']) {
+    const file = fileURLToPath(new URL(dir + name, import.meta.url));
     if (existsSync(file)) return file;
   }
-  throw new RegstateError('INTERNAL', 'agent.ps1 is missing from the regstate installation');
+  throw new RegstateError('INTERNAL', `${name} is missing from the regstate installation`);
 }
 
 function toBase64(text: string): string {
@@ -128,7 +130,7 @@ export class PowerShellSession {
 
   private async start(): Promise<void> {
     const platform = this.options.platform ?? process.platform;
-    const agent = readFileSync(agentScriptPath(), 'utf8');
+    const agent = AGENT_SCRIPTS.map((name) => readFileSync(agentScriptPath(name), 'utf8')).join('\n');
     const shell = new AgentShell({
       executable: this.options.executable,
       executableOptions: { '-NoProfile': true, '-NonInteractive': true, ...(platform === 'win32' ? { '-ExecutionPolicy': 'Bypass' } : {}) },

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { agentScriptPath } from '../../../src/registry/powershell/powershell-session.js';
+import { AGENT_SCRIPTS, agentScriptPath } from '../../../src/registry/powershell/powershell-session.js';
 import { describeWithPwsh, repoRoot, tempDir } from './pwsh-helper.js';
 
 interface Finding {
@@ -10,7 +10,7 @@ interface Finding {
   rule: string;
 }
 
-describeWithPwsh('agent.ps1 stays within Windows PowerShell 5.1 (real pwsh parser)', (pwsh) => {
+describeWithPwsh('the agent scripts stay within Windows PowerShell 5.1 (real pwsh parser)', (pwsh) => {
   const guard = join(repoRoot, 'scripts', 'check-ps51-syntax.ps1');
 
   async function check(file: string): Promise<{ exitCode: number; findings: Finding[] }> {
@@ -18,8 +18,8 @@ describeWithPwsh('agent.ps1 stays within Windows PowerShell 5.1 (real pwsh parse
     return { exitCode: result.exitCode ?? -1, findings: JSON.parse(result.stdout) as Finding[] };
   }
 
-  test('agent.ps1 parses without errors, is ASCII, and uses nothing 5.1 lacks', async () => {
-    expect(await check(agentScriptPath())).toEqual({ exitCode: 0, findings: [] });
+  test.each(AGENT_SCRIPTS)('%s parses without errors, is ASCII, and uses nothing 5.1 lacks', async (name) => {
+    expect(await check(agentScriptPath(name))).toEqual({ exitCode: 0, findings: [] });
   });
 
   test('the guard flags every 5.1-incompatible construct in the violations fixture, on its line, and nothing else', async () => {

@@ -55,7 +55,7 @@ describe('no PowerShell process outlives Node', () => {
     transpile(join(src, 'registry/powershell/powershell-session.ts'), join(dir, 'powershell-session.js'), toErrors);
     transpile(join(src, 'registry/powershell/answer-line.ts'), join(dir, 'answer-line.js'), toErrors);
     transpile(join(src, 'errors.ts'), join(dir, 'errors.js'));
-    copyFileSync(join(src, 'registry/powershell/agent.ps1'), join(dir, 'agent.ps1'));
+    for (const script of ['agent.ps1', 'simulated-hive.ps1']) copyFileSync(join(src, 'registry/powershell', script), join(dir, script));
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
     writeFileSync(join(dir, 'harness.js'), HARNESS);
     symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
