@@ -35,7 +35,7 @@ describe('PowerShell session faults (fake PowerShell programs)', () => {
   });
 
   test('a hang hits the timeout: the process is killed (even though it ignores SIGTERM) and the session is spent', async () => {
-    const session = fakeSession('hang', 1500);
+    const session = fakeSession('hang', 2500);
     const pending = session.request(probe);
     const pid = session.pid;
     expect(pid).toEqual(expect.any(Number));
