@@ -1,0 +1,32 @@
+/**
+ * regstate as a library: load desired state, read a registry, plan, render, apply.
+ *
+ * ```ts
+ * const desired = await loadDesiredState(['configs/agpm-email-security.yaml']);
+ * const backend = await openRegFile('server.reg');
+ * const live = new LiveState(await backend.read(readRequestsFor(desired)));
+ * const plan = planChanges(desired, live);
+ * console.log(renderPlanText(plan, { color: false }));
+ * ```
+ */
+export { loadDesiredState, loadSchema, SCHEMA_PATH } from './config/index.js';
+export { RegstateError, formatDiagnostic, type Diagnostic, type ErrorCode } from './errors.js';
+export type { DesiredKey, DesiredState, DesiredValue, Ensure } from './model/desired-state.js';
+export { formatKey, keyId, splitKeyPath, type KeyRef, type View } from './model/key-ref.js';
+export { LiveState, type LiveKey, type LiveValue } from './model/live-state.js';
+export { valuesEqual, type RegistryValue, type ValueKind } from './model/registry-value.js';
+export { valueFromJson, valueToJson, type ValueJson } from './model/value-json.js';
+export { planChanges, readRequestsFor, readRequestsForPlan } from './plan/plan-changes.js';
+export { summarizePlan, type Change, type ChangeAction, type Plan, type PlanSummary } from './plan/plan.js';
+export { renderPlanText } from './plan/render-text.js';
+export { renderPlanJson } from './plan/render-json.js';
+export { parsePlanJson } from './plan/parse-plan-json.js';
+export { renderPlanMarkdown } from './plan/render-markdown.js';
+export { applyPlan, type ApplyResult, type ChangeResult } from './apply/apply-plan.js';
+export { findStaleChanges, type StaleChange } from './apply/find-stale-changes.js';
+export type { BackendStats, ReadRequest, RegistryBackend, Target, WriteOp, WriteOutcome } from './registry/backend.js';
+export { MemoryBackend } from './registry/memory/memory-backend.js';
+export { openRegFile, parseRegFile } from './registry/reg-file/index.js';
+export { createPowerShellBackend, type PowerShellBackendOptions } from './registry/powershell/powershell-backend.js';
+export { run } from './cli/run.js';
+export type { Io } from './cli/io.js';
