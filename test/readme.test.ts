@@ -1,0 +1,39 @@
+import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot, runCli } from './cli/cli-harness.js';
+
+// The README is read before anything else: its examples must stay true.
+async function readmeBlock(after: string, lang: string): Promise<string> {
+  const text = await readFile(join(repoRoot, 'README.md'), 'utf8');
+  const start = text.indexOf(after);
+  expect(start).toBeGreaterThanOrEqual(0);
+  const match = new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(text.slice(start));
+  if (!match?.[1]) throw new Error(`no ${lang} block after "${after}"`);
+  return match[1];
+}
+
+describe('README', () => {
+  test('the npm start output shown is what the command prints', async () => {
+    const shown = await readmeBlock('`npm start` runs', '');
+    const result = await runCli(['plan', 'configs/agpm-email-security.yaml', '--registry', 'configs/examples/agpm-server-snapshot.reg']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.trim()).toBe(shown.trim());
+  });
+
+  test('the desired-state example validates', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'regstate-readme-'));
+    const file = join(dir, 'example.yaml');
+    await writeFile(file, await readmeBlock('## Desired-state files', 'yaml'));
+    expect(await runCli(['validate', file])).toMatchObject({ exitCode: 0 });
+  });
+
+  test('the validation errors shown are what validate prints', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'regstate-readme-'));
+    await writeFile(join(dir, 'bad.yaml'), 'version: 1\nkeys:\n  - path: HKXX\\SOFTWARE\\X\n    values:\n      - name: A\n        type: REG_DWORD\n        data: 4294967296\n');
+    const shown = (await readmeBlock('Validation reports every problem at once', '')).split('\n').slice(1).join('\n');
+    const result = await runCli(['validate', 'bad.yaml'], { cwd: dir });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.trim()).toBe(shown.trim());
+  });
+});
