@@ -1,7 +1,8 @@
 import type { Diagnostic } from '../errors.js';
 import type { DesiredKey, DesiredValue } from '../model/desired-state.js';
 import { foldName } from '../model/fold-name.js';
-import { type KeyRef, describeKey, keyId, parentKey } from '../model/key-ref.js';
+import { type KeyRef, describeKey, parentKey } from '../model/key-ref.js';
+import { physicalKeyId } from '../registry/physical-key.js';
 import { formatSourcePos } from '../model/source-pos.js';
 
 function describeName(name: string): string {
@@ -11,12 +12,12 @@ function describeName(name: string): string {
 /** Keys declared under a key declared absent: each conflicts with that deletion. */
 function findUnderAbsent(keys: DesiredKey[]): Diagnostic[] {
   const absent = new Map<string, DesiredKey>();
-  for (const k of keys) if (k.ensure === 'absent') absent.set(keyId(k.key), k);
+  for (const k of keys) if (k.ensure === 'absent') absent.set(physicalKeyId(k.key), k);
   if (absent.size === 0) return [];
   const diagnostics: Diagnostic[] = [];
   for (const k of keys) {
     for (let up: KeyRef | undefined = parentKey(k.key); up && up.path !== ''; up = parentKey(up)) {
-      const outer = absent.get(keyId(up));
+      const outer = absent.get(physicalKeyId(up));
       if (!outer) continue;
       diagnostics.push({
         code: 'CONFLICT',
@@ -30,7 +31,7 @@ function findUnderAbsent(keys: DesiredKey[]): Diagnostic[] {
 }
 
 /**
- * Merges the keys declared across files into one list, unique by keyId in first-declaration order,
+ * Merges the keys declared across files into one list, unique by physical key in first-declaration order,
  * each with the values of all its declarations. A value declared twice is a DUPLICATE; a key declared
  * present in one place and absent in another, or anything declared under an absent key, a CONFLICT.
  */
@@ -39,7 +40,8 @@ export function mergeDeclarations(declared: readonly DesiredKey[]): { keys: Desi
   const seenValues = new Map<string, DesiredValue>();
   const diagnostics: Diagnostic[] = [];
   for (const decl of declared) {
-    const id = keyId(decl.key);
+    // One identity per registry key: the two views of an unredirected key are the same key.
+    const id = physicalKeyId(decl.key);
     let target = merged.get(id);
     if (!target) {
       target = { key: decl.key, ensure: decl.ensure, values: [], source: decl.source };

@@ -13,3 +13,12 @@ export function physicalKeyPath(key: KeyRef): { hive: KeyRef['hive']; path: stri
   if (parts.length > 1 && foldName(parts[1] ?? '') === 'WOW6432NODE') return { hive: key.hive, path: key.path };
   return { hive: key.hive, path: [parts[0], 'WOW6432Node', ...parts.slice(1)].join('\\') };
 }
+
+/**
+ * Case-insensitive identity of the key a view resolves to: HKCU\X in both views, or
+ * HKLM\SOFTWARE\X in view 32 and HKLM\SOFTWARE\WOW6432Node\X in view 64, are one key.
+ */
+export function physicalKeyId(key: KeyRef): string {
+  const { hive, path } = physicalKeyPath(key);
+  return `${hive}\\${foldName(path)}`;
+}

@@ -89,6 +89,16 @@ three.yaml:11:11: keys[1].path: unknown hive "HKXX" in key path "HKXX\\SOFTWARE\
     ]);
   });
 
+  test.each([
+    ['an unredirected key in both views', 'HKCU\\Software\\X', '', 'HKCU\\Software\\X', '    view: 32\n'],
+    ['WOW6432Node and the 32-bit view of HKLM\\SOFTWARE', 'HKLM\\SOFTWARE\\WOW6432Node\\Y', '', 'HKLM\\SOFTWARE\\Y', '    view: 32\n'],
+  ])('one registry key reached two ways is one key: %s', async (_name, pathA, viewA, pathB, viewB) => {
+    const decl = (path: string, view: string, data: string) => `  - path: ${path}\n${view}    values:\n      - name: A\n        type: REG_DWORD\n        data: ${data}\n`;
+    const [file] = await writeConfigs({ 'views.yaml': `version: 1\nkeys:\n${decl(pathA, viewA, '1')}${decl(pathB, viewB, '2')}` });
+    const diagnostics = await loadFailure([file as string]);
+    expect(diagnostics).toMatchObject([{ code: 'DUPLICATE', source: { file, line: 11, column: 9 } }]);
+  });
+
   test('the same value in two files is a DUPLICATE naming both places', async () => {
     const paths = await writeConfigs({
       'one.yaml': withValues(value('REG_DWORD', '1')),
