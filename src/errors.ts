@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'WRONG_TARGET'
   | 'MAX_CHANGES'
   | 'LOCK_TIMEOUT'
+  | 'STATE_DIR'
   | 'JOURNAL'
   | 'INTERNAL';
 

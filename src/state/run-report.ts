@@ -1,0 +1,69 @@
+import type { ErrorCode } from '../errors.js';
+import type { View } from '../model/key-ref.js';
+import { formatKey } from '../model/key-ref.js';
+import { type ValueJson, valueToJson } from '../model/value-json.js';
+import type { Change, ChangeAction, PlanSummary } from '../plan/plan.js';
+import type { BackendStats, Target } from '../registry/backend.js';
+
+/** What became of one planned change in a run. */
+export type ChangeOutcome = 'applied' | 'failed' | 'skipped' | 'not-converged';
+
+export interface ReportError {
+  code: ErrorCode;
+  message: string;
+}
+
+/** One change of the plan and its outcome; values in their JSON form (ValueJson). */
+export interface RunReportChange {
+  action: ChangeAction;
+  /** `HKLM\SOFTWARE\X`, short hive name. */
+  key: string;
+  view: View;
+  /** The value's name ('' is the default value); null for key changes. */
+  name: string | null;
+  before: ValueJson | null;
+  after: ValueJson | null;
+  outcome: ChangeOutcome;
+  error?: ReportError;
+}
+
+/**
+ * The JSON report of one run (`--report FILE`, and `reports/` in the state directory), read by
+ * monitoring that asks whether anything drifted and whether it was fixed.
+ */
+export interface RunReport {
+  formatVersion: 1;
+  /** regstate's version. */
+  regstate: string;
+  /** The command that ran, e.g. 'apply' or 'rollback'. */
+  command: string;
+  /** ISO 8601, UTC. */
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  host: string;
+  user: string;
+  target: Target;
+  configs: { path: string; sha256: string }[];
+  plan: { summary: PlanSummary };
+  changes: RunReportChange[];
+  stats: BackendStats;
+  exitCode: number;
+  /** Why the run failed as a whole, when it did. */
+  error?: ReportError;
+}
+
+/** A plan change as a report entry. */
+export function toReportChange(change: Change, outcome: ChangeOutcome, error?: ReportError): RunReportChange {
+  const entry: RunReportChange = {
+    action: change.action,
+    key: formatKey(change.key),
+    view: change.key.view,
+    name: 'name' in change ? change.name : null,
+    before: change.before === null ? null : valueToJson(change.before),
+    after: change.after === null ? null : valueToJson(change.after),
+    outcome,
+  };
+  if (error) entry.error = { code: error.code, message: error.message };
+  return entry;
+}

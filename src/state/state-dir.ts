@@ -1,0 +1,70 @@
+import { chmod, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { RegstateError } from '../errors.js';
+
+/** The folders regstate keeps below its state directory. */
+export const STATE_SUBDIRS = ['journals', 'reports', 'locks'] as const;
+
+export interface StateDirOptions {
+  /** `--state-dir`, when given; relative paths are taken from `cwd`. */
+  stateDir?: string;
+  platform: NodeJS.Platform;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+// Windows environment names are case-insensitive; a plain env object (as in tests) is not.
+function readEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(env)) if (k.toLowerCase() === wanted && v) return v;
+  return undefined;
+}
+
+/**
+ * Where regstate keeps journals, reports and locks: `--state-dir` when given, else
+ * `%ProgramData%\regstate` on Windows (`C:\ProgramData` when unset) and `.regstate` under cwd elsewhere.
+ */
+export function resolveStateDir(options: StateDirOptions): string {
+  const paths = options.platform === 'win32' ? path.win32 : path.posix;
+  if (options.stateDir !== undefined && options.stateDir !== '') return paths.resolve(options.cwd, options.stateDir);
+  if (options.platform === 'win32') return paths.join(readEnv(options.env, 'ProgramData') ?? 'C:\\ProgramData', 'regstate');
+  return paths.join(options.cwd, '.regstate');
+}
+
+/**
+ * icacls arguments that make a new state directory readable and writable only by SYSTEM,
+ * Administrators and its owner (OWNER RIGHTS), replacing what it inherits from ProgramData,
+ * where every user may read and create files.
+ */
+export function stateDirAclArgs(dir: string): string[] {
+  return [dir, '/inheritance:r', '/grant:r', '*S-1-5-18:(OI)(CI)F', '*S-1-5-32-544:(OI)(CI)F', '*S-1-3-4:(OI)(CI)F', '/Q'];
+}
+
+/**
+ * Creates the state directory and its `journals`, `reports`, `locks` folders. On POSIX the
+ * directories get mode 0700; on Windows a directory regstate creates gets an ACL limited to
+ * SYSTEM, Administrators and its owner (an existing one keeps the ACL an administrator gave it).
+ */
+export async function ensureStateDir(dir: string, platform: NodeJS.Platform = process.platform): Promise<void> {
+  const created = await makeDir(dir, platform);
+  // Restrict before creating the subfolders, so they inherit the restricted ACL.
+  if (platform === 'win32' && created) {
+    const result = await execa('icacls', stateDirAclArgs(dir), { reject: false, windowsHide: true });
+    if (result.exitCode !== 0) {
+      throw new RegstateError('STATE_DIR', `cannot restrict permissions of state directory ${dir}: ${String(result.stderr || result.stdout).trim()}`);
+    }
+  }
+  for (const sub of STATE_SUBDIRS) await makeDir(path.join(dir, sub), platform);
+}
+
+/** mkdir -p with mode 0700 (enforced on POSIX even when it already existed); true when it was created. */
+async function makeDir(dir: string, platform: NodeJS.Platform): Promise<boolean> {
+  try {
+    const created = await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (platform !== 'win32') await chmod(dir, 0o700);
+    return created !== undefined;
+  } catch (e) {
+    throw new RegstateError('STATE_DIR', `cannot create state directory ${dir}: ${(e as Error).message}`, { cause: e });
+  }
+}
