@@ -142,3 +142,12 @@ describe('regstate export', () => {
     expect(parse(again.stdout).keys).toEqual(parse(await readFile(first, 'utf8')).keys);
   });
 });
+
+test('an --out file that cannot be written: exit 1 naming it, no stack trace', async () => {
+  const { dir } = await tempWorkspace();
+  for (const args of [['import', agpmSnapshot], ['export', agpmConfig, '--format', 'reg']]) {
+    const result = await runCli([...args, '-o', join(dir, 'no-such-dir', 'out.file')]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/^regstate: error: cannot write .*no-such-dir/);
+  }
+});

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
 import { loadDesiredState } from '../../config/load-desired-state.js';
 import { formatDiagnostic } from '../../errors.js';
 import { renderGppRegistryXml } from '../../interop/gpp/render-gpp-registry-xml.js';
@@ -7,7 +6,7 @@ import { renderDesiredStateReg } from '../../interop/reg/render-desired-state-re
 import { encodeRegText } from '../../registry/reg-file/decode-reg-bytes.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
-import { writeFileAtomic } from '../write-file-atomic.js';
+import { writeOutputFile } from '../write-output-file.js';
 
 export interface ExportOptions {
   format: 'reg' | 'gpp';
@@ -39,7 +38,7 @@ export async function runExport(configs: string[], opts: ExportOptions, io: Io):
     io.stdout.write(text);
     return EXIT.OK;
   }
-  await writeFileAtomic(resolve(io.cwd, opts.out), output);
+  await writeOutputFile(opts.out, output, io);
   const next = opts.format === 'reg' ? `Import it with: reg import ${opts.out}` : 'Put it in a GPO as Machine\\Preferences\\Registry\\Registry.xml (or User\\... for HKCU)';
   io.stdout.write(`Wrote ${opts.out}. ${next}\n`);
   return EXIT.OK;

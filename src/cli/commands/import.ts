@@ -6,7 +6,7 @@ import { renderDesiredStateYaml } from '../../interop/yaml/render-desired-state-
 import { parseRegFile } from '../../registry/reg-file/parse-reg-file.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
-import { writeFileAtomic } from '../write-file-atomic.js';
+import { writeOutputFile } from '../write-output-file.js';
 
 export interface ImportOptions {
   key?: string[];
@@ -42,7 +42,7 @@ export async function runImport(file: string, opts: ImportOptions, io: Io): Prom
     io.stdout.write(yaml);
     return EXIT.OK;
   }
-  await writeFileAtomic(resolve(io.cwd, opts.out), yaml);
+  await writeOutputFile(opts.out, yaml, io);
   const values = imported.keys.reduce((n, k) => n + k.values.length, 0);
   io.stdout.write(`Wrote ${opts.out} (${imported.keys.length} key${imported.keys.length === 1 ? '' : 's'}, ${values} value${values === 1 ? '' : 's'}). Check it with: regstate plan ${opts.out}\n`);
   return EXIT.OK;
