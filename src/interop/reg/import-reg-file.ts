@@ -40,10 +40,6 @@ function entryColumn(raw: string): number {
   return raw.length - raw.trimStart().length + 1;
 }
 
-function describe(key: KeyRef): string {
-  return formatKey(key);
-}
-
 /**
  * The desired state a .reg file describes (or the subtrees `options.keys` name): the state `reg import`
  * of the file leaves, key by key, as declarations in file order. `[KEY]` is a present key (with no
@@ -94,7 +90,7 @@ export function importRegFile(reg: RegFile, options: ImportRegOptions = {}): Reg
       if (e?.ensure !== 'absent') continue;
       // The file deletes the key and later (re)creates it or a key below it: after the import it exists.
       const what = up === key ? 'its values from before the deletion are not removed' : `it is declared present instead`;
-      warn('CONFLICT', `key ${describe(e.key)} is deleted at ${formatSourcePos(e.source)} and created again here; a desired state cannot say both, so ${what}`, source);
+      warn('CONFLICT', `key ${formatKey(e.key)} is deleted at ${formatSourcePos(e.source)} and created again here; a desired state cannot say both, so ${what}`, source);
       Object.assign(e, { ensure: 'present', values: new Map(), source });
     }
     let entry = entries.get(keyId(key));

@@ -1,11 +1,15 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
+import { loadDesiredState } from '../../../src/config/load-desired-state.js';
 import { importRegFile } from '../../../src/interop/reg/import-reg-file.js';
 import { renderDesiredStateReg } from '../../../src/interop/reg/render-desired-state-reg.js';
 import type { DesiredKey, DesiredValue } from '../../../src/model/desired-state.js';
 import { foldName } from '../../../src/model/fold-name.js';
 import { isWithinKey, keyId } from '../../../src/model/key-ref.js';
 import type { RegistryValue } from '../../../src/model/registry-value.js';
+import { renderDesiredStateYaml } from '../../../src/interop/yaml/render-desired-state-yaml.js';
 import { encodeRegText } from '../../../src/registry/reg-file/decode-reg-bytes.js';
 import { parseRegFile } from '../../../src/registry/reg-file/parse-reg-file.js';
 import { agpmSnapshot } from '../../cli/cli-harness.js';
@@ -102,7 +106,8 @@ describe('renderDesiredStateReg', () => {
 const hostileChar = fc.oneof(fc.constantFrom('"', '\\', '[', ']', '=', '@', '-', ';', ' ', 'ß', '日', '😀', 'A', 'a'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }));
 const hostile = (min: number) => fc.array(hostileChar, { minLength: min, maxLength: 12 }).map((cs) => cs.join('')).filter((s) => !/[\u0000-\u001f\u007f]/.test(s));
 const component = hostile(1).map((s) => s.replaceAll('\\', '/')).filter((s) => s.length <= 255);
-const anyText = fc.string({ unit: 'grapheme', maxLength: 30 });
+// Data strings may hold what names cannot: NUL, line breaks, tabs, other control characters.
+const anyText = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.array(fc.constantFrom('\0', '\r', '\n', '\t', '\u0001', '\u007f', ' ', 'x', '"', '\\', '😀'), { maxLength: 12 }).map((cs) => cs.join('')));
 const bytes = fc.uint8Array({ maxLength: 200 });
 
 const value: fc.Arbitrary<RegistryValue> = fc.oneof(
@@ -115,7 +120,9 @@ const value: fc.Arbitrary<RegistryValue> = fc.oneof(
   bytes.map((data): RegistryValue => ({ type: 'REG_NONE', data })),
 );
 
-const desiredValue: fc.Arbitrary<DesiredValue> = fc.tuple(fc.oneof(fc.constant(''), hostile(1)), fc.option(value, { freq: 4 })).map(([name, v]) => (v === null ? absent(name) : present(name, v)));
+// Value names may hold control characters other than CR, LF and NUL.
+const valueName = fc.array(fc.oneof(hostileChar, fc.constantFrom('\t', '\u0001', '\u001f')), { minLength: 1, maxLength: 12 }).map((cs) => cs.join('')).filter((s) => !/[\r\n\0]/.test(s));
+const desiredValue: fc.Arbitrary<DesiredValue> = fc.tuple(fc.oneof(fc.constant(''), valueName), fc.option(value, { freq: 4 })).map(([name, v]) => (v === null ? absent(name) : present(name, v)));
 
 const desiredKey: fc.Arbitrary<DesiredKey> = fc
   .tuple(fc.array(component, { minLength: 1, maxLength: 3 }), fc.boolean(), fc.uniqueArray(desiredValue, { maxLength: 6, selector: (v) => foldName(v.name) }))
@@ -136,6 +143,25 @@ test('import(export(x)) is x for random keys and values with hostile names', () 
     }),
     { numRuns: 300 },
   );
+});
+
+test('the import of an export, written as YAML, loads back to the same desired state (random keys and values)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'regstate-roundtrip-'));
+  try {
+    await fc.assert(
+      fc.asyncProperty(keyList, async (keys) => {
+        const back = reimport(keys);
+        const { yaml, warnings } = renderDesiredStateYaml(back.keys);
+        expect(warnings).toEqual([]);
+        const file = join(dir, 'x.yaml');
+        await writeFile(file, yaml);
+        expect(shape((await loadDesiredState([file])).keys)).toEqual(shape(keys));
+      }),
+      { numRuns: 100 },
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('import → export → import of the AGPM server snapshot is the identity on keys, types and data', async () => {
