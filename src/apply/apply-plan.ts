@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors.js';
+import { type ErrorCode, RegstateError } from '../errors.js';
 import { type KeyRef, keyId } from '../model/key-ref.js';
 import { LiveState } from '../model/live-state.js';
 import type { Change, Plan } from '../plan/plan.js';
@@ -35,6 +35,21 @@ export function verifyRequests(changes: Change[]): ReadRequest[] {
 }
 
 /**
+ * One write batch. When the batch as a whole breaks off (a crashed PowerShell, say), some of its
+ * writes may have happened: every change is reported failed with the cause, and the journal, written
+ * before, is what restores the prior state.
+ */
+async function writeBatch(backend: RegistryBackend, ops: WriteOp[]): Promise<WriteOutcome[]> {
+  try {
+    return await backend.write(ops);
+  } catch (error) {
+    if (!(error instanceof RegstateError)) throw error;
+    const message = `the write batch broke off, so this change may or may not have been written: ${error.message}`;
+    return ops.map(() => ({ ok: false, code: error.code, message }));
+  }
+}
+
+/**
  * Writes exactly the plan's changes in one batch, then reads back every touched key in one
  * batch and checks each change took effect. Preconditions are the caller's business.
  */
@@ -42,13 +57,21 @@ export async function applyPlan(plan: Plan, backend: RegistryBackend, hooks: App
   if (plan.changes.length === 0) return { results: [], converged: true };
   const ops = plan.changes.map(changeToOp);
   await hooks.beforeWrite?.(ops);
-  const outcomes = await backend.write(ops);
+  const outcomes = await writeBatch(backend, ops);
   await hooks.afterWrite?.(outcomes);
-  const live = new LiveState(await backend.read(verifyRequests(plan.changes)));
+  let live: LiveState | undefined;
+  let readBackError: string | undefined;
+  try {
+    live = new LiveState(await backend.read(verifyRequests(plan.changes)));
+  } catch (error) {
+    if (!(error instanceof RegstateError)) throw error;
+    readBackError = error.message;
+  }
   const results = plan.changes.map((change, i): ChangeResult => {
     const outcome = outcomes[i];
     if (!outcome) return { change, outcome: 'failed', error: { code: 'WRITE_FAILED', message: 'the backend returned no outcome' } };
     if (!outcome.ok) return { change, outcome: 'failed', error: { code: outcome.code, message: outcome.message } };
+    if (!live) return { change, outcome: 'not-converged', error: { code: 'VERIFY_FAILED', message: `could not read back: ${readBackError}` } };
     if (checkAfter(change, live)) {
       return { change, outcome: 'not-converged', error: { code: 'VERIFY_FAILED', message: 'the read-back does not show the change' } };
     }

@@ -24,5 +24,13 @@ function nodeIo(): Io {
 
 /** The bin entry point: runs the CLI on this process and sets its exit code. */
 export async function main(): Promise<void> {
+  // Exiting (rather than dying of the signal) runs the exit handlers: PowerShell children are killed,
+  // run locks released. A journal written before the first write makes the interrupted run undoable.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`regstate: interrupted (${signal}); if an apply was under way, \`regstate rollback\` undoes it\n`);
+      process.exit(code);
+    });
+  }
   process.exitCode = await run(process.argv.slice(2), nodeIo());
 }

@@ -2,15 +2,13 @@ import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { ApplyResult } from '../apply/apply-plan.js';
 import { RegstateError } from '../errors.js';
-import { valueToJson } from '../model/value-json.js';
 import type { Plan } from '../plan/plan.js';
 import { summarizePlan } from '../plan/plan.js';
 import type { RegistryBackend } from '../registry/backend.js';
 import { acquireRunLock } from '../state/run-lock.js';
-import type { RunReport } from '../state/run-report.js';
-import { storeRunReport, writeRunReport } from '../state/run-report.js';
+import { type RunReport, toReportChange } from '../state/run-report.js';
+import { storeRunReport, writeRunReport } from '../state/write-run-report.js';
 import { ensureStateDir, resolveStateDir } from '../state/state-dir.js';
-import { formatKey } from '../model/key-ref.js';
 import type { Io } from './io.js';
 import { describeTarget } from './open-backend.js';
 import { packageVersion } from './package-info.js';
@@ -76,16 +74,7 @@ export function buildRunReport(command: 'apply' | 'rollback', startedAt: Date, o
     plan: outcome.plan ? { summary: summarizePlan(outcome.plan) } : null,
     changes: (outcome.plan?.changes ?? []).map((change) => {
       const r = results.get(change);
-      return {
-        action: change.action,
-        key: formatKey(change.key),
-        view: change.key.view,
-        name: 'name' in change ? change.name : null,
-        before: change.before && valueToJson(change.before),
-        after: change.after && valueToJson(change.after),
-        outcome: r ? r.outcome : 'skipped',
-        ...(r?.error ? { error: r.error } : {}),
-      };
+      return toReportChange(change, r?.outcome ?? 'skipped', r?.error);
     }),
     stats: outcome.backend?.stats() ?? { processes: 0, roundTrips: 0 },
     exitCode: outcome.exitCode,
@@ -96,7 +85,7 @@ export function buildRunReport(command: 'apply' | 'rollback', startedAt: Date, o
 /** Writes the run's report to --report and keeps it in the state directory (the newest 50). */
 export async function saveRunReport(stateDir: string, opts: SessionOptions, io: Io, report: RunReport): Promise<void> {
   if (opts.report) await writeRunReport(resolve(io.cwd, opts.report), report);
-  await storeRunReport(stateDir, report, 50);
+  await storeRunReport(stateDir, report);
 }
 
 /**

@@ -43,9 +43,11 @@ export interface RunReport {
   durationMs: number;
   host: string;
   user: string;
-  target: Target;
+  /** Null when the run failed before it opened a registry (an invalid config, say). */
+  target: Target | null;
   configs: { path: string; sha256: string }[];
-  plan: { summary: PlanSummary };
+  /** Null when the run failed before it had a plan. */
+  plan: { summary: PlanSummary } | null;
   changes: RunReportChange[];
   stats: BackendStats;
   exitCode: number;

@@ -96,3 +96,32 @@ describe('findStaleChanges', () => {
     expect(findStaleChanges(plan, new LiveState(await backend.read([{ key }])))).toHaveLength(1);
   });
 });
+
+describe('applyPlan when the backend breaks off', () => {
+  test('a write batch that throws marks every change failed with the cause, and the read-back still runs', async () => {
+    const backend = new MemoryBackend().seed(agpm, 'EncryptSmtp', dword(0));
+    const { RegstateError } = await import('../../src/errors.js');
+    backend.write = async () => {
+      throw new RegstateError('POWERSHELL_CRASHED', 'PowerShell exited with code 137');
+    };
+    const result = await applyPlan(agpmPlan(), backend);
+    expect(result.converged).toBe(false);
+    expect(result.results.map((r) => [r.outcome, r.error?.code])).toEqual([
+      ['failed', 'POWERSHELL_CRASHED'],
+      ['failed', 'POWERSHELL_CRASHED'],
+    ]);
+  });
+
+  test('a read-back that fails leaves written changes not-converged', async () => {
+    const backend = new MemoryBackend().seed(agpm, 'EncryptSmtp', dword(0));
+    const { RegstateError } = await import('../../src/errors.js');
+    backend.read = async () => {
+      throw new RegstateError('POWERSHELL_TIMEOUT', 'timed out');
+    };
+    const result = await applyPlan(agpmPlan(), backend);
+    expect(result.results.map((r) => [r.outcome, r.error?.code])).toEqual([
+      ['not-converged', 'VERIFY_FAILED'],
+      ['not-converged', 'VERIFY_FAILED'],
+    ]);
+  });
+});

@@ -83,7 +83,8 @@ export async function executePlan(plan: Plan, live: LiveState, backend: Registry
     status: 'started',
     prior: recordPriorState(plan, live),
   };
-  const saveJournal = () => writeFileAtomic(journalFile, `${JSON.stringify(journal, null, 2)}\n`);
+  // Journals hold registry data: readable by the owner only, like the state directory.
+  const saveJournal = () => writeFileAtomic(journalFile, `${JSON.stringify(journal, null, 2)}\n`, 0o600);
   await saveJournal();
   const result = await applyPlan(plan, backend, {
     afterWrite: async (outcomes) => {

@@ -1,0 +1,135 @@
+import { type ErrorCode, type Diagnostic, RegstateError } from '../../errors.js';
+import { type KeyRef, describeKey } from '../../model/key-ref.js';
+import type { LiveKey, LiveValue } from '../../model/live-state.js';
+import type { RegistryValue } from '../../model/registry-value.js';
+import { valueFromJson, valueToJson } from '../../model/value-json.js';
+import type { ReadRequest, WriteOp, WriteOutcome } from '../backend.js';
+import type { AgentAnswer, AgentError } from './answer-line.js';
+
+// The request side of agent.ps1's protocol: every free-text string travels as base64 of UTF-8.
+const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+
+/** Codes the agent may report; anything else means the agent is not the one we loaded. */
+const AGENT_CODES = new Set<string>(['ACCESS_DENIED', 'UNSUPPORTED_KIND', 'WRITE_FAILED', 'KEY_PATH', 'KEY_NOT_FOUND', 'NO_REGISTRY', 'FILE_UNREADABLE', 'INTERNAL']);
+
+function agentCode(code: unknown): ErrorCode {
+  return typeof code === 'string' && AGENT_CODES.has(code) ? (code as ErrorCode) : 'POWERSHELL_PROTOCOL';
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when the text holds an unpaired UTF-16 surrogate, which UTF-8 (and so the protocol) cannot carry. */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+function keyFields(key: KeyRef): Record<string, unknown> {
+  return { hive: key.hive, path: b64(key.path), view: key.view };
+}
+
+function encodeValue(value: RegistryValue): Record<string, unknown> {
+  const json = valueToJson(value);
+  if (json.type === 'REG_SZ' || json.type === 'REG_EXPAND_SZ') return { type: json.type, data: b64(json.data) };
+  if (json.type === 'REG_MULTI_SZ') return { type: json.type, data: json.data.map(b64) };
+  return { ...json };
+}
+
+export function encodeReadRequest(requests: ReadRequest[], simulatedHive: string | undefined): Record<string, unknown> {
+  return {
+    op: 'read',
+    simulatedHive: simulatedHive === undefined ? null : b64(simulatedHive),
+    keys: requests.map((r) => ({ ...keyFields(r.key), recursive: r.recursive === true })),
+  };
+}
+
+export function encodeWriteRequest(ops: WriteOp[], simulatedHive: string | undefined): Record<string, unknown> {
+  return {
+    op: 'write',
+    simulatedHive: simulatedHive === undefined ? null : b64(simulatedHive),
+    ops: ops.map((op) => {
+      const fields: Record<string, unknown> = { op: op.op, ...keyFields(op.key) };
+      if (op.op === 'set-value' || op.op === 'delete-value') fields.name = b64(op.name);
+      if (op.op === 'set-value') fields.value = encodeValue(op.value);
+      return fields;
+    }),
+  };
+}
+
+/** Strings of a write op that cannot cross to PowerShell intact, or undefined when all can. */
+export function unsendableText(op: WriteOp): string | undefined {
+  const texts = [op.key.path];
+  if (op.op === 'set-value' || op.op === 'delete-value') texts.push(op.name);
+  if (op.op === 'set-value' && (op.value.type === 'REG_SZ' || op.value.type === 'REG_EXPAND_SZ')) texts.push(op.value.data);
+  if (op.op === 'set-value' && op.value.type === 'REG_MULTI_SZ') texts.push(...op.value.data);
+  return texts.find(hasLoneSurrogate);
+}
+
+function protocol(message: string): never {
+  throw new RegstateError('POWERSHELL_PROTOCOL', `unexpected answer from the agent: ${message}`);
+}
+
+/** Throws the failure of a request as a whole (ok false). */
+export function throwIfFailed(answer: AgentAnswer): void {
+  if (answer.ok) return;
+  const diagnostics: Diagnostic[] = answer.errors.map((e) => ({ code: agentCode(e.code), message: String(e.message) }));
+  if (diagnostics.length === 0) protocol('ok false without errors');
+  throw RegstateError.fromDiagnostics(diagnostics);
+}
+
+function subKey(key: KeyRef, sub: unknown): KeyRef {
+  if (!Array.isArray(sub) || !sub.every((s) => typeof s === 'string')) protocol('sub is not a list of names');
+  if (sub.length === 0) return key;
+  const rest = (sub as string[]).join('\\');
+  return { ...key, path: key.path === '' ? rest : `${key.path}\\${rest}` };
+}
+
+function requestKey(requests: ReadRequest[], index: unknown): KeyRef {
+  const r = typeof index === 'number' ? requests[index] : undefined;
+  if (!r) return protocol(`request index ${String(index)} out of range`);
+  return r.key;
+}
+
+function decodeValue(json: unknown): LiveValue {
+  const { name, ...rest } = (json ?? {}) as { name?: unknown };
+  if (typeof name !== 'string') protocol('a value without a name');
+  try {
+    return { name: name as string, value: valueFromJson(rest) };
+  } catch (error) {
+    return protocol(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Turns a read answer into LiveKeys; keys or values the agent could not read fail the read, each named. */
+export function decodeReadAnswer(requests: ReadRequest[], answer: AgentAnswer): LiveKey[] {
+  throwIfFailed(answer);
+  if (!Array.isArray(answer.results)) protocol('read results are not a list');
+  const problems: Diagnostic[] = (answer.errors as AgentError[]).map((e) => {
+    const key = subKey(requestKey(requests, e.request), e.sub ?? []);
+    const what = typeof e.name === 'string' ? `${describeKey(key)}, value ${JSON.stringify(e.name)}` : describeKey(key);
+    return { code: agentCode(e.code), message: `cannot read ${what}: ${String(e.message)}` };
+  });
+  if (problems.length > 0) throw RegstateError.fromDiagnostics(problems);
+  return (answer.results as unknown[]).map((item) => {
+    const r = (item ?? {}) as { request?: unknown; sub?: unknown; exists?: unknown; values?: unknown; subkeys?: unknown };
+    if (typeof r.exists !== 'boolean' || !Array.isArray(r.values) || !Array.isArray(r.subkeys)) protocol('a read result is not { exists, values, subkeys }');
+    if (!(r.subkeys as unknown[]).every((s) => typeof s === 'string')) protocol('subkey names are not strings');
+    return {
+      key: subKey(requestKey(requests, r.request), r.sub),
+      exists: r.exists as boolean,
+      values: (r.values as unknown[]).map(decodeValue),
+      subkeys: [...(r.subkeys as string[])],
+    };
+  });
+}
+
+/** Turns a write answer into one outcome per sent op. */
+export function decodeWriteAnswer(sent: number, answer: AgentAnswer): WriteOutcome[] {
+  throwIfFailed(answer);
+  if (!Array.isArray(answer.results) || answer.results.length !== sent) protocol(`expected ${sent} write outcomes`);
+  return (answer.results as unknown[]).map((item) => {
+    const r = (item ?? {}) as { ok?: unknown; code?: unknown; message?: unknown };
+    if (r.ok === true) return { ok: true };
+    if (r.ok !== false) protocol('a write outcome without ok');
+    return { ok: false, code: agentCode(r.code), message: String(r.message) };
+  });
+}

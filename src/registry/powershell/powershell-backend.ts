@@ -1,0 +1,88 @@
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { RegstateError } from '../../errors.js';
+import { describeKey } from '../../model/key-ref.js';
+import type { LiveKey } from '../../model/live-state.js';
+import type { BackendStats, ReadRequest, RegistryBackend, Target, WriteOp, WriteOutcome } from '../backend.js';
+import { decodeReadAnswer, decodeWriteAnswer, encodeReadRequest, encodeWriteRequest, hasLoneSurrogate, unsendableText } from './agent-protocol.js';
+import { findPowerShell } from './find-powershell.js';
+import { PowerShellSession } from './powershell-session.js';
+
+export interface PowerShellBackendOptions {
+  /** PowerShell executable (CLI `--powershell`); else REGSTATE_POWERSHELL, pwsh on PATH, powershell.exe. */
+  executable?: string;
+  /** A simulated hive JSON file to use instead of the Windows registry (CLI `--simulated-hive`). */
+  simulatedHive?: string;
+  /** Longest wait for one PowerShell answer, in milliseconds. */
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+  /** A running session to share (several hive files over one process); the backend then does not close it. */
+  session?: PowerShellSession;
+}
+
+function describeOp(op: WriteOp): string {
+  return op.op === 'set-value' || op.op === 'delete-value' ? `${describeKey(op.key)}, value ${JSON.stringify(op.name)}` : describeKey(op.key);
+}
+
+class PowerShellBackend implements RegistryBackend {
+  readonly target: Target;
+
+  constructor(
+    private readonly session: PowerShellSession,
+    private readonly simulatedHive: string | undefined,
+    private readonly ownsSession: boolean,
+  ) {
+    this.target = { backend: 'powershell', host: hostname(), ...(simulatedHive === undefined ? {} : { simulatedHive }) };
+  }
+
+  async read(requests: ReadRequest[]): Promise<LiveKey[]> {
+    if (requests.length === 0) return [];
+    const bad = requests.find((r) => hasLoneSurrogate(r.key.path));
+    if (bad) throw new RegstateError('KEY_PATH', `${describeKey(bad.key)}: an unpaired UTF-16 surrogate cannot be sent to PowerShell`);
+    const answer = await this.session.request(encodeReadRequest(requests, this.simulatedHive));
+    return decodeReadAnswer(requests, answer);
+  }
+
+  async write(ops: WriteOp[]): Promise<WriteOutcome[]> {
+    if (ops.length === 0) return [];
+    // Ops whose text UTF-8 cannot carry fail alone; the rest still go in one batch.
+    const refused = ops.map((op) => (unsendableText(op) === undefined ? undefined : `${describeOp(op)}: an unpaired UTF-16 surrogate cannot be sent to PowerShell`));
+    const sent = ops.filter((_, i) => refused[i] === undefined);
+    const answered = sent.length === 0 ? [] : decodeWriteAnswer(sent.length, await this.session.request(encodeWriteRequest(sent, this.simulatedHive)));
+    let next = 0;
+    return ops.map((op, i): WriteOutcome => {
+      const reason = refused[i];
+      if (reason !== undefined) return { ok: false, code: 'WRITE_FAILED', message: reason };
+      const outcome = answered[next++];
+      if (!outcome) throw new RegstateError('POWERSHELL_PROTOCOL', 'missing write outcome');
+      return outcome.ok ? outcome : { ok: false, code: outcome.code, message: `${describeOp(op)}: ${outcome.message}` };
+    });
+  }
+
+  stats(): BackendStats {
+    return this.session.stats();
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsSession) await this.session.close();
+  }
+}
+
+/**
+ * A registry backend that reads and writes through one PowerShell process running agent.ps1:
+ * the Windows registry, or a simulated hive file when `simulatedHive` is given. The process starts
+ * on the first read or write; every read() and write() is one round trip however large.
+ * Throws NO_REGISTRY off Windows without a simulated hive, POWERSHELL_NOT_FOUND without PowerShell.
+ */
+export async function createPowerShellBackend(options: PowerShellBackendOptions = {}): Promise<RegistryBackend> {
+  const platform = options.platform ?? process.platform;
+  if (platform !== 'win32' && options.simulatedHive === undefined) {
+    throw new RegstateError('NO_REGISTRY', 'this machine has no Windows registry: use --simulated-hive FILE or --registry FILE.reg');
+  }
+  const simulatedHive = options.simulatedHive === undefined ? undefined : path.resolve(options.simulatedHive);
+  if (options.session) return new PowerShellBackend(options.session, simulatedHive, false);
+  const executable = findPowerShell({ explicit: options.executable, env: options.env, platform });
+  const session = new PowerShellSession({ executable, timeoutMs: options.timeoutMs, env: options.env, platform });
+  return new PowerShellBackend(session, simulatedHive, true);
+}

@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createPowerShellBackend } from '../../../src/registry/powershell/powershell-backend.js';
+import { asKeyName, hostileStrings } from './hostile-strings.js';
+import { PowerShellSession } from '../../../src/registry/powershell/powershell-session.js';
+import { describeWithPwsh, fixturesDir, tempDir } from './pwsh-helper.js';
+
+const fake = join(fixturesDir, 'fake-pwsh.mjs');
+const probe = { op: 'read', simulatedHive: null, keys: [{ hive: 'HKLM', path: '', view: 64, recursive: false }] };
+
+function fakeSession(mode: string, timeoutMs?: number): PowerShellSession {
+  return new PowerShellSession({ executable: fake, timeoutMs, env: { ...process.env, FAKE_PWSH_MODE: mode } });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+describe('PowerShell session faults (fake PowerShell programs)', () => {
+  test('the fake answers like the agent: a correct session works', async () => {
+    const session = fakeSession('ok');
+    try {
+      const answer = await session.request(probe);
+      expect(answer).toMatchObject({ ok: true, results: [{ request: 0, exists: false }] });
+      expect(session.stats()).toEqual({ processes: 1, roundTrips: 1 });
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('a hang hits the timeout: the process is killed (even though it ignores SIGTERM) and the session is spent', async () => {
+    const session = fakeSession('hang', 2500);
+    const pending = session.request(probe);
+    const pid = session.pid;
+    expect(pid).toEqual(expect.any(Number));
+    await expect(pending).rejects.toMatchObject({ code: 'POWERSHELL_TIMEOUT', message: expect.stringContaining(`process ${pid} was killed`) });
+    expect(isRunning(pid as number)).toBe(false);
+    await expect(session.request(probe)).rejects.toMatchObject({ code: 'POWERSHELL_TIMEOUT' });
+    expect(session.stats().processes).toBe(1);
+    await session.close();
+  });
+
+  test('a crash mid-answer is POWERSHELL_CRASHED with the exit code and what it said on stderr', async () => {
+    const session = fakeSession('crash-mid-answer');
+    const error = await session.request(probe).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'POWERSHELL_CRASHED', message: expect.stringContaining('exited with code 3 before it answered') });
+    expect((error as Error).message).toContain('Internal CLR error. (simulated)');
+    expect((error as Error).message).not.toMatch(/\b[0-9A-Za-z]{16}\b/);
+    expect(session.pid).toBeUndefined();
+    await session.close();
+  });
+
+  test('an exit before the agent is loaded is POWERSHELL_CRASHED', async () => {
+    const session = fakeSession('exit-at-start');
+    await expect(session.request(probe)).rejects.toMatchObject({ code: 'POWERSHELL_CRASHED', message: expect.stringContaining('code 7') });
+    await session.close();
+  });
+
+  test.each([
+    ['garbage instead of the answer', 'garbage', 'Get-Thing : something went wrong'],
+    ['a marker followed by no base64', 'bad-base64', 'not*base64!'],
+    ['two answer lines', 'two-answers', '2 answer lines'],
+  ])('%s is POWERSHELL_PROTOCOL, quoting what came back, and the process is ended', async (_label, mode, quoted) => {
+    const session = fakeSession(mode);
+    const pending = session.request(probe);
+    const pid = session.pid as number;
+    await expect(pending).rejects.toMatchObject({ code: 'POWERSHELL_PROTOCOL', message: expect.stringContaining(quoted) });
+    expect(isRunning(pid)).toBe(false);
+    await session.close();
+  });
+
+  test.each([
+    ['a BOM, terminal escapes and a noise line before the answer', 'bom-noise'],
+    ['noise on stderr beside a correct answer', 'stderr-noise'],
+  ])('%s still gives the answer', async (_label, mode) => {
+    const session = fakeSession(mode);
+    try {
+      expect(await session.request(probe)).toMatchObject({ ok: true, results: [{ exists: false }] });
+      expect(await session.request(probe)).toMatchObject({ ok: true });
+      expect(session.stats()).toEqual({ processes: 1, roundTrips: 2 });
+    } finally {
+      await session.close();
+    }
+  });
+
+  test.each([
+    ['linux', ['-NoLogo', '-NoProfile', '-NonInteractive', '-NoExit', '-Command', '-']],
+    ['win32', ['-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-NoExit', '-Command', '-']],
+  ] as const)('on %s the process gets fixed arguments only', async (platform, args) => {
+    const { dir, cleanup } = await tempDir();
+    const argvFile = join(dir, 'argv.json');
+    const session = new PowerShellSession({ executable: fake, platform, env: { ...process.env, FAKE_PWSH_ARGV_FILE: argvFile } });
+    try {
+      await session.request(probe);
+      expect(JSON.parse(readFileSync(argvFile, 'utf8'))).toEqual(args);
+    } finally {
+      await session.close();
+      await cleanup();
+    }
+  });
+
+  test('every line sent to PowerShell is fixed text around base64, whatever the data', async () => {
+    const { dir, cleanup } = await tempDir();
+    const log = join(dir, 'stdin.log');
+    const hostile = hostileStrings((n) => join(dir, `canary-${n}`));
+    const backend = await createPowerShellBackend({ executable: fake, simulatedHive: join(dir, "it's $(hive).json"), platform: 'linux', env: { ...process.env, FAKE_PWSH_STDIN_LOG: log } });
+    try {
+      await backend.read(hostile.map((s) => ({ key: { hive: 'HKCU', path: asKeyName(s), view: 64 } })));
+      await backend.write(hostile.map((s) => ({ op: 'set-value', key: { hive: 'HKCU', path: asKeyName(s), view: 64 }, name: s, value: { type: 'REG_MULTI_SZ', data: [s] } })));
+      const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string);
+      const B64 = "'[A-Za-z0-9+/]*={0,2}'";
+      const grammar = new RegExp(
+        [
+          '^\\[Console\\]::(Out|Error)\\.WriteLine\\("[0-9A-Za-z]{16}"\\)$',
+          `^Invoke-RegstateRequest -RequestBase64 ${B64}$`,
+          `^\\. \\(\\[ScriptBlock\\]::Create\\(\\[Text\\.Encoding\\]::UTF8\\.GetString\\(\\[Convert\\]::FromBase64String\\(${B64}\\)\\)\\)\\); Invoke-RegstateRequest -RequestBase64 ${B64}$`,
+        ].join('|'),
+      );
+      expect(lines).toHaveLength(3 * 5);
+      expect(lines.filter((l) => !grammar.test(l))).toEqual([]);
+    } finally {
+      await backend.close();
+      await cleanup();
+    }
+  });
+
+  test('a missing executable is POWERSHELL_NOT_FOUND', async () => {
+    const session = new PowerShellSession({ executable: join(fixturesDir, 'no-such-powershell') });
+    await expect(session.request(probe)).rejects.toMatchObject({ code: 'POWERSHELL_NOT_FOUND' });
+    await session.close();
+  });
+});
+
+describeWithPwsh('PowerShell session lifetime (real pwsh)', (pwsh) => {
+  test('close() ends the process, is safe twice, and later requests are refused', async () => {
+    const session = new PowerShellSession({ executable: pwsh() });
+    await session.request({ op: 'hello' });
+    const pid = session.pid as number;
+    expect(isRunning(pid)).toBe(true);
+    await session.close();
+    await session.close();
+    expect(isRunning(pid)).toBe(false);
+    await expect(session.request({ op: 'hello' })).rejects.toMatchObject({ code: 'INTERNAL' });
+  });
+
+  test('a request the agent rejects is an ok:false answer, and the session stays usable', async () => {
+    const session = new PowerShellSession({ executable: pwsh() });
+    try {
+      expect(await session.request({ op: 'no-such-op' })).toMatchObject({ ok: false, errors: [{ code: 'INTERNAL' }] });
+      expect(await session.request({ op: 'hello' })).toMatchObject({ ok: true, results: { agent: 'regstate', protocol: 1 } });
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('a backend that was never used starts no process', async () => {
+    const { dir, cleanup } = await tempDir();
+    const backend = await createPowerShellBackend({ executable: pwsh(), simulatedHive: join(dir, 'h.json'), platform: 'linux' });
+    expect(await backend.read([])).toEqual([]);
+    expect(await backend.write([])).toEqual([]);
+    await backend.close();
+    expect(backend.stats()).toEqual({ processes: 0, roundTrips: 0 });
+    await cleanup();
+  });
+});
