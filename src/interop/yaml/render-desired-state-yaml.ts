@@ -37,10 +37,11 @@ function configData(value: RegistryValue): Data | undefined {
 
 function unsupported(key: ImportedKey, value: ImportedValue & { value: RegistryValue }): Diagnostic {
   const where = `${describeKey(key.key)}: value ${value.name === '' ? '(default)' : `"${value.name}"`}`;
+  const source = value.source ? { source: value.source } : {};
   if (value.value.type === 'REG_OTHER') {
-    return { code: 'UNSUPPORTED_KIND', message: `${where} is of registry kind ${value.value.kind}, which a desired-state file cannot declare; it is left out` };
+    return { code: 'UNSUPPORTED_KIND', message: `${where} is of registry kind ${value.value.kind}, which a desired-state file cannot declare; it is left out`, ...source };
   }
-  return { code: 'VALUE_RANGE', message: `${where} is a REG_MULTI_SZ with an empty string, which a desired-state file cannot declare; it is left out` };
+  return { code: 'VALUE_RANGE', message: `${where} is a REG_MULTI_SZ with an empty string, which a desired-state file cannot declare; it is left out`, ...source };
 }
 
 function valueEntry(key: ImportedKey, value: ImportedValue, warnings: Diagnostic[]): Record<string, unknown> | undefined {

@@ -1,25 +1,15 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { foldName } from '../../../src/model/fold-name.js';
 import type { KeyRef } from '../../../src/model/key-ref.js';
 import type { RegistryValue } from '../../../src/model/registry-value.js';
-import { bytesToHex, valueToJson } from '../../../src/model/value-json.js';
+import { valueToJson } from '../../../src/model/value-json.js';
 import type { WriteOp } from '../../../src/registry/backend.js';
 import { parseRegFile } from '../../../src/registry/reg-file/parse-reg-file.js';
 import { openRegFile } from '../../../src/registry/reg-file/reg-file-backend.js';
+import { WinePrefix, describeWine, queryText } from '../../wine-prefix.js';
 
-// Real reg.exe (wine's) on both sides of the .reg format. Wine quirks found and allowed for here:
-// - `reg import` reads a UTF-16LE file only with its BOM (our writer always writes one);
-// - `reg query` prints non-ASCII text in the console code page (lossy) and REG_QWORD data and unknown
-//   kinds as "(null)", so those are compared through `reg export` instead;
-// - `reg export` writes CR and LF inside a REG_SZ as \r and \n escapes (regedit cannot; the parser accepts them);
-// - `reg add KEY /f` without /v also sets the key's default value to "".
-const HAS_WINE = await execa('wine', ['--version'], { reject: false }).then((r) => r.exitCode === 0, () => false);
-// Without wine the tests are skipped locally, but run (and fail) in CI, where wine must be present.
-const describeWine = HAS_WINE || process.env['CI'] ? describe : describe.skip;
-
+// Real reg.exe (wine's) on both sides of the .reg format; the wine quirks allowed for are listed in test/wine-prefix.ts.
 const ROOT = 'HKCU\\Software\\RegstateTest';
 const key = (path: string): KeyRef => ({ hive: 'HKCU', path: `Software\\RegstateTest\\${path}`, view: 64 });
 
@@ -47,50 +37,12 @@ function json(values: [string, RegistryValue][]): [string, unknown][] {
   return [...values].sort((a, b) => (foldName(a[0]) < foldName(b[0]) ? -1 : 1)).map(([n, v]) => [n, valueToJson(v)]);
 }
 
-/** What `reg query` prints as a value's data, for the values it prints faithfully (ASCII, one line, known kind). */
-function queryText(value: RegistryValue): string | undefined {
-  switch (value.type) {
-    case 'REG_SZ':
-    case 'REG_EXPAND_SZ':
-      return /^[\x20-\x7e]*$/.test(value.data) ? value.data : undefined;
-    case 'REG_MULTI_SZ':
-      return value.data.every((s) => /^[\x20-\x7e]*$/.test(s)) ? value.data.join('\\0') : undefined;
-    case 'REG_DWORD':
-      return `0x${value.data.toString(16)}`;
-    case 'REG_BINARY':
-    case 'REG_NONE':
-      return bytesToHex(value.data).toUpperCase();
-    default:
-      return undefined;
-  }
-}
-
 describeWine('.reg files against wine reg.exe', () => {
-  let prefix: string;
+  let wine: WinePrefix;
   let work: string;
-  const env = (): Record<string, string> => ({ WINEPREFIX: prefix, WINEDEBUG: '-all' });
-
-  async function reg(...args: string[]): Promise<string> {
-    const r = await execa('wine', ['reg', ...args], { env: env(), reject: false, encoding: 'latin1' });
-    if (r.exitCode !== 0) throw new Error(`wine reg ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  }
-
-  /** `reg query KEY` as name -> [type, data]. */
-  async function query(path: string): Promise<Map<string, [string, string]>> {
-    const out = new Map<string, [string, string]>();
-    for (const line of (await reg('query', `${ROOT}\\${path}`)).split(/\r?\n/)) {
-      const m = /^ {4}(.*?) {4}(REG_\w+|\(null\)) {4}(.*)$/.exec(line.replace(/\r$/, ''));
-      if (m) out.set(m[1] === '(Default)' ? '' : (m[1] as string), [m[2] as string, m[3] as string]);
-    }
-    return out;
-  }
-
-  async function exportKey(path: string): Promise<Buffer> {
-    const file = join(work, `export-${path.replace(/\W/g, '_')}.reg`);
-    await reg('export', `${ROOT}\\${path}`, file, '/y');
-    return readFile(file);
-  }
+  const reg = (...args: string[]): Promise<string> => wine.reg(...args);
+  const query = (path: string) => wine.query(`${ROOT}\\${path}`);
+  const exportKey = (path: string): Promise<Buffer> => wine.exportKey(`${ROOT}\\${path}`);
 
   function valuesIn(bytes: Buffer, path: string): [string, RegistryValue][] {
     const section = parseRegFile(bytes, 'export.reg').sections.find((s) => s.path === `Software\\RegstateTest\\${path}`);
@@ -98,17 +50,13 @@ describeWine('.reg files against wine reg.exe', () => {
   }
 
   beforeAll(async () => {
-    prefix = await mkdtemp(join(tmpdir(), 'regstate-wine-'));
-    work = await mkdtemp(join(tmpdir(), 'regstate-wine-work-'));
-    // The first start creates the prefix (10-20 s); every test after it reuses the prefix. (A persistent
-    // wineserver would make calls faster, but wine's service processes then hold the output pipes open.)
+    wine = await WinePrefix.create();
+    work = wine.work;
     await reg('add', ROOT, '/f');
   }, 180_000);
 
   afterAll(async () => {
-    if (prefix) await execa('wineserver', ['-k'], { env: env(), reject: false });
-    await rm(prefix, { recursive: true, force: true });
-    await rm(work, { recursive: true, force: true });
+    await wine?.dispose();
   }, 60_000);
 
   test('a file our writer produces with every kind imports, and reg.exe then holds exactly its values', async () => {
