@@ -3,7 +3,7 @@ import { type KeyRef, isWithinKey } from '../model/key-ref.js';
 import type { LiveState } from '../model/live-state.js';
 import { type ValueJson, valueFromJson, valueToJson } from '../model/value-json.js';
 import type { Plan } from '../plan/plan.js';
-import type { Target, WriteOutcome } from '../registry/backend.js';
+import type { Target, TargetImage, WriteOutcome } from '../registry/backend.js';
 
 /** What one touched item was before an apply, and what the apply meant to make it. */
 export type PriorItem =
@@ -25,6 +25,11 @@ export interface Journal {
   status: 'started' | 'written' | 'finished';
   prior: PriorItem[];
   outcomes?: WriteOutcome[];
+  /**
+   * For a target that is a file: its content before the apply, and the sha256 it had right after
+   * the write batch (absent when the run died before recording it). See RegistryBackend.captureImage.
+   */
+  image?: { before: TargetImage; afterSha256?: string | null };
 }
 
 /** Records the prior state of everything the plan touches, from the live state read before it. */
@@ -64,6 +69,14 @@ function checkKey(file: string, key: unknown): KeyRef {
   return { hive: k.hive, path: k.path, view: k.view };
 }
 
+const isHashOrNull = (v: unknown) => v === null || (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v));
+
+function checkImage(file: string, image: Journal['image']): void {
+  const before = image?.before;
+  if (typeof before !== 'object' || before === null || !(before.data === null || typeof before.data === 'string') || !isHashOrNull(before.sha256)) fail(file, 'bad image');
+  if (image?.afterSha256 !== undefined && !isHashOrNull(image.afterSha256)) fail(file, 'bad image sha256');
+}
+
 /** Parses a journal file's text, checking every field rollback relies on. */
 export function parseJournal(text: string, file: string): Journal {
   let json: Journal;
@@ -74,6 +87,7 @@ export function parseJournal(text: string, file: string): Journal {
   }
   if (json?.kind !== 'regstate-journal' || json.formatVersion !== 1) fail(file, 'missing kind/formatVersion');
   if (!Array.isArray(json.prior)) fail(file, 'missing prior state');
+  if (json.image !== undefined) checkImage(file, json.image);
   for (const item of json.prior) {
     checkKey(file, item.key);
     if (item.kind === 'value') {
