@@ -1,9 +1,9 @@
 import { RegstateError } from '../errors.js';
-import { type KeyRef, isWithinKey } from '../model/key-ref.js';
+import { type KeyRef, isWithinKey, keyId, parentKey } from '../model/key-ref.js';
 import type { LiveState } from '../model/live-state.js';
 import { type ValueJson, valueFromJson, valueToJson } from '../model/value-json.js';
 import type { Plan } from '../plan/plan.js';
-import type { Target, TargetImage, WriteOutcome } from '../registry/backend.js';
+import type { ReadRequest, Target, TargetImage, WriteOutcome } from '../registry/backend.js';
 
 /** What one touched item was before an apply, and what the apply meant to make it. */
 export type PriorItem =
@@ -32,12 +32,31 @@ export interface Journal {
   image?: { before: TargetImage; afterSha256?: string | null };
 }
 
+/**
+ * The ancestors (below the hive root) of keys an apply may create, to read with the plan's keys:
+ * creating a key creates its missing ancestors too, and the journal must know which those are.
+ */
+export function ancestorRequests(keys: KeyRef[]): ReadRequest[] {
+  const seen = new Map<string, ReadRequest>();
+  for (const key of keys) {
+    for (let a = parentKey(key); a && a.path !== ''; a = parentKey(a)) seen.set(keyId(a), { key: a });
+  }
+  return [...seen.values()];
+}
+
+// The topmost key the creation of `key` brings into being: itself or a missing ancestor (read with ancestorRequests).
+function createdRoot(key: KeyRef, live: LiveState): KeyRef {
+  let root = key;
+  for (let a = parentKey(key); a && a.path !== '' && live.get(a)?.exists === false; a = parentKey(a)) root = a;
+  return root;
+}
+
 /** Records the prior state of everything the plan touches, from the live state read before it. */
 export function recordPriorState(plan: Plan, live: LiveState): PriorItem[] {
   return plan.changes.map((change): PriorItem => {
     switch (change.action) {
       case 'create-key':
-        return { kind: 'key', key: change.key, existed: false };
+        return { kind: 'key', key: createdRoot(change.key, live), existed: false };
       case 'delete-key': {
         const subtree = live
           .all()
