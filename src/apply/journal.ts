@@ -96,6 +96,14 @@ function checkImage(file: string, image: Journal['image']): void {
   if (image?.afterSha256 !== undefined && !isHashOrNull(image.afterSha256)) fail(file, 'bad image sha256');
 }
 
+function checkValue(file: string, value: ValueJson): void {
+  try {
+    valueFromJson(value);
+  } catch (e) {
+    fail(file, (e as Error).message);
+  }
+}
+
 /** Parses a journal file's text, checking every field rollback relies on. */
 export function parseJournal(text: string, file: string): Journal {
   let json: Journal;
@@ -111,11 +119,11 @@ export function parseJournal(text: string, file: string): Journal {
     checkKey(file, item.key);
     if (item.kind === 'value') {
       if (typeof item.name !== 'string') fail(file, 'value without name');
-      for (const v of [item.before, item.after]) if (v !== null) valueFromJson(v);
+      for (const v of [item.before, item.after]) if (v !== null) checkValue(file, v);
     } else if (item.kind === 'key') {
       if (item.existed) for (const sub of item.subtree ?? fail(file, 'deleted key without subtree')) {
         checkKey(file, sub.key);
-        for (const v of sub.values) valueFromJson(v.value);
+        for (const v of sub.values) checkValue(file, v.value);
       }
     } else {
       fail(file, 'unknown item kind');
