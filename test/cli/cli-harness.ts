@@ -91,11 +91,27 @@ export async function childPids(pid: number): Promise<number[]> {
   return stdout.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0);
 }
 
-export function isAlive(pid: number): boolean {
+/** Is the process running? A zombie (exited, not yet reaped, as orphans can stay in a container) is not. */
+export async function isAlive(pid: number): Promise<boolean> {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return !/^\d+ \(.*\) [ZX] /s.test(stat);
+}
+
+/** The lock files (`<generation>.lock`) in a state directory, with the holders they record. */
+export async function listLocks(stateDir: string): Promise<{ file: string; pid: number }[]> {
+  const locks: { file: string; pid: number }[] = [];
+  const root = join(stateDir, 'locks');
+  for (const dir of await readdir(root).catch(() => [] as string[])) {
+    for (const name of await readdir(join(root, dir))) {
+      if (!name.endsWith('.lock')) continue;
+      const file = join(root, dir, name);
+      locks.push({ file, pid: (await readJson<{ pid: number }>(file)).pid });
+    }
+  }
+  return locks;
 }
