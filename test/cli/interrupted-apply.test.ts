@@ -56,7 +56,7 @@ describe('an apply that dies mid-write can be rolled back (PowerShell, simulated
     expect(rolled).toMatchObject({ exitCode: 0, stderr: '' });
     if (n === 0) expect(rolled.stdout).toMatch(/No changes/);
     expect(await readHive(hive)).toEqual(original);
-  });
+  }, 180_000);
 
   test('the regstate process itself SIGKILLed mid-batch: its lock is broken by the next run, and rollback restores every value', async () => {
     const { hive, original, configFile, stateDir, common } = await workspace({ delayMsPerWrite: 1500 });
@@ -77,5 +77,5 @@ describe('an apply that dies mid-write can be rolled back (PowerShell, simulated
     expect(rolled.exitCode).toBe(0);
     expect(await readHive(hive)).toEqual(original);
     expect(await listLocks(stateDir)).toEqual([]);
-  });
+  }, 120_000);
 });

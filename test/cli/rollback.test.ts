@@ -180,5 +180,5 @@ keys:
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toMatch(/No changes/);
     expect(await readHive(hive)).toEqual(original);
-  });
+  }, 120_000);
 });
