@@ -23,7 +23,7 @@ describe('saved plans on a .reg registry, as a real process', () => {
 
     const markdown = await runCli(['show', planFile, '--format', 'markdown']);
     expect(markdown.exitCode).toBe(0);
-    expect(markdown.stdout).toMatch(/^## regstate plan$/m);
+    expect(markdown.stdout.split('\n')[0]).toBe(`## regstate plan for \`regfile:${snapshot}\``);
     expect(markdown.stdout).toMatch(/^\| update \| `EncryptSmtp` \| REG_DWORD \| `0 \(0x00000000\)` \| `1 \(0x00000001\)` \|/m);
     expect(markdown.stdout).toMatch(/^\| create \| `SmtpPort` \| REG_DWORD \| — \| `587 \(0x0000024b\)` \|/m);
     const json = await runCli(['show', planFile, '--format', 'json']);
