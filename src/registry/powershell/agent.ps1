@@ -307,7 +307,8 @@ function Invoke-RsWriteOp($L, $Op) {
 
 function Write-RsOps($L, $Request) {
     $results = [System.Collections.Generic.List[object]]::new()
-    # Checkpoint runs before each op and after the last, with the number of ops done so far.
+    # Checkpoint runs before each op and after the last, with the number of ops done so far
+    # (the simulated layer injects its test faults there; the Windows layer does nothing).
     foreach ($op in @($Request.ops)) {
         & $L.Layer.Checkpoint $L.Store $results.Count
         try {
