@@ -8,7 +8,7 @@
     The task runs
         node "<repo>\bin\regstate.js" apply --auto-approve --report "<ReportPath>" --state-dir "<StateDir>" "<config>"...
     as SYSTEM with highest privileges. A run that is still going when the next one is due makes
-    the next one wait its turn (MultipleInstances IgnoreNew), and a run is stopped after
+    the Task Scheduler skip the next one (MultipleInstances IgnoreNew), and a run is stopped after
     -TimeLimitMinutes. regstate's exit code (0 converged, 1 error before any write, 3 some
     writes failed) shows as the task's last result; the JSON report says what drifted.
 

@@ -1,17 +1,22 @@
 import type { Plan } from '../plan/plan.js';
 import { renderPlanJson } from '../plan/render-json.js';
-import { renderPlanMarkdown } from '../plan/render-markdown.js';
+import { codeSpan, renderPlanMarkdown } from '../plan/render-markdown.js';
+import type { Target } from '../registry/backend.js';
+import { describeTarget } from './open-backend.js';
 import { renderPlanText } from '../plan/render-text.js';
 
 export type PlanFormat = 'text' | 'json' | 'markdown';
 
-/** One plan in the chosen format; `extra` adds top-level fields to the JSON form. */
-export function renderPlan(plan: Plan, format: PlanFormat, color: boolean, extra: Record<string, unknown> = {}): string {
+/**
+ * One plan in the chosen format; `extra` adds top-level fields to the JSON form. With a target,
+ * the Markdown heading names it, so a pull request says which registry the plan is for.
+ */
+export function renderPlan(plan: Plan, format: PlanFormat, color: boolean, extra: Record<string, unknown> = {}, target?: Target): string {
   switch (format) {
     case 'json':
       return `${renderPlanJson(plan, extra)}\n`;
     case 'markdown':
-      return renderPlanMarkdown(plan);
+      return renderPlanMarkdown(plan, target ? { title: `regstate plan for ${codeSpan(describeTarget(target), false)}` } : {});
     case 'text':
       return renderPlanText(plan, { color });
   }

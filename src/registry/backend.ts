@@ -25,6 +25,15 @@ export type Target =
   | { backend: 'powershell'; host: string; simulatedHive?: string }
   | { backend: 'memory'; name: string };
 
+/**
+ * The whole content of a target, for an exact undo: base64 of a .reg file's bytes (null when the
+ * file does not exist) and their sha256 (null likewise).
+ */
+export interface TargetImage {
+  data: string | null;
+  sha256: string | null;
+}
+
 /** How much process and round-trip work a backend did (for --verbose and the JSON output). */
 export interface BackendStats {
   processes: number;
@@ -45,6 +54,16 @@ export interface RegistryBackend {
    */
   write(ops: WriteOp[]): Promise<WriteOutcome[]>;
   stats(): BackendStats;
+  /**
+   * Optional, for targets that are a file (the .reg backend): the whole target as it is now.
+   * An apply journals it, so its rollback can give back the exact bytes, formatting included.
+   */
+  captureImage?(): Promise<TargetImage>;
+  /**
+   * Optional, with captureImage: puts `image` back, but only while the target is still exactly
+   * the content whose sha256 is `expectedSha256` (null: missing). Returns false, writing nothing, otherwise.
+   */
+  restoreImage?(image: TargetImage, expectedSha256: string | null): Promise<boolean>;
   /** Releases the backend (ends a PowerShell process, for instance). Safe to call twice. */
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
-import { cp, mkdtemp } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,4 +34,84 @@ export async function tempWorkspace(): Promise<{ dir: string; snapshot: string }
   const snapshot = join(dir, 'snapshot.reg');
   await cp(agpmSnapshot, snapshot);
   return { dir, snapshot };
+}
+
+/** Starts the built CLI without waiting for it (for concurrent runs and kills). */
+export function startCli(args: string[], options: { cwd?: string } = {}) {
+  return execa('node', [bin, ...args], { cwd: options.cwd ?? repoRoot, env: { NO_COLOR: '1' }, reject: false, timeout: 120_000 });
+}
+
+/** The pinned PowerShell 7, passed to the CLI with --powershell. */
+export const pwsh = join(repoRoot, '.tools', 'pwsh');
+
+/** A run's JSON report, as `--report FILE` wrote it. */
+export async function readJson<T = Record<string, any>>(file: string): Promise<T> {
+  return JSON.parse(await readFile(file, 'utf8')) as T;
+}
+
+/** Waits (polling, no deadline of its own: jest's test timeout bounds it) until `check` is true. */
+export async function waitFor(check: () => Promise<boolean> | boolean): Promise<void> {
+  while (!(await check())) await sleep(50);
+}
+
+export async function listJournals(stateDir: string): Promise<string[]> {
+  return (await readdir(join(stateDir, 'journals')).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort().map((n) => join(stateDir, 'journals', n));
+}
+
+export interface HiveValue {
+  name: string;
+  kind: string | number;
+  data: unknown;
+}
+
+/** Writes a simulated hive file; `faults` as simulated-hive.ps1 documents. */
+export async function writeHive(file: string, keys: { path: string; values: HiveValue[] }[], faults?: { exitAfterWrites?: number; delayMsPerWrite?: number }): Promise<void> {
+  await writeFile(file, JSON.stringify({ format: 'regstate-simulated-hive', version: 1, ...(faults ? { faults } : {}), keys }, null, 2));
+}
+
+/**
+ * A hive file's registry, value for value: every key that exists (a listed key makes its
+ * ancestors exist) with its values sorted by name; case of names kept as stored.
+ */
+export async function readHive(file: string): Promise<Record<string, Record<string, { kind: unknown; data: unknown }>>> {
+  const doc = await readJson<{ keys: { path: string; values: HiveValue[] }[]; faults?: unknown }>(file);
+  const out: Record<string, Record<string, { kind: unknown; data: unknown }>> = {};
+  for (const k of doc.keys) {
+    const parts = k.path.split('\\');
+    for (let i = 2; i <= parts.length; i++) out[parts.slice(0, i).join('\\')] ??= {};
+    const values = out[k.path] as Record<string, { kind: unknown; data: unknown }>;
+    for (const v of k.values) values[v.name] = { kind: v.kind, data: v.data };
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Pids of the direct children of a process (Linux `ps`). */
+export async function childPids(pid: number): Promise<number[]> {
+  const { stdout } = await execa('ps', ['-o', 'pid=', '--ppid', String(pid)], { reject: false });
+  return stdout.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0);
+}
+
+/** Is the process running? A zombie (exited, not yet reaped, as orphans can stay in a container) is not. */
+export async function isAlive(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return !/^\d+ \(.*\) [ZX] /s.test(stat);
+}
+
+/** The lock files (`<generation>.lock`) in a state directory, with the holders they record. */
+export async function listLocks(stateDir: string): Promise<{ file: string; pid: number }[]> {
+  const locks: { file: string; pid: number }[] = [];
+  const root = join(stateDir, 'locks');
+  for (const dir of await readdir(root).catch(() => [] as string[])) {
+    for (const name of await readdir(join(root, dir))) {
+      if (!name.endsWith('.lock')) continue;
+      const file = join(root, dir, name);
+      locks.push({ file, pid: (await readJson<{ pid: number }>(file)).pid });
+    }
+  }
+  return locks;
 }

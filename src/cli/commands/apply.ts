@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { findStaleChanges } from '../../apply/find-stale-changes.js';
+import { ancestorRequests } from '../../apply/journal.js';
 import { describeChangeTarget } from '../../apply/check-change.js';
 import { loadDesiredState } from '../../config/load-desired-state.js';
 import { RegstateError } from '../../errors.js';
@@ -63,12 +64,14 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Io): Pr
       let plan;
       let live;
       if (saved) {
-        live = new LiveState(await b.read(readRequestsForPlan(saved.plan)));
+        const created = saved.plan.changes.filter((c) => c.action === 'create-key').map((c) => c.key);
+        live = new LiveState(await b.read([...readRequestsForPlan(saved.plan), ...ancestorRequests(created)]));
         const stale = findStaleChanges(saved.plan, live);
         if (stale.length > 0) throw staleError(stale, inputs[0] as string);
         plan = saved.plan;
       } else if (desired) {
-        live = new LiveState(await b.read(readRequestsFor(desired)));
+        const present = desired.keys.filter((k) => k.ensure === 'present').map((k) => k.key);
+        live = new LiveState(await b.read([...readRequestsFor(desired), ...ancestorRequests(present)]));
         plan = planChanges(desired, live);
       } else {
         throw new RegstateError('INTERNAL', 'no plan and no desired state');

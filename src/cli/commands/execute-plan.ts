@@ -82,6 +82,7 @@ export async function executePlan(plan: Plan, live: LiveState, backend: Registry
     configs: opts.configs,
     status: 'started',
     prior: recordPriorState(plan, live),
+    ...(backend.captureImage ? { image: { before: await backend.captureImage() } } : {}),
   };
   // Journals hold registry data: readable by the owner only, like the state directory.
   const saveJournal = () => writeFileAtomic(journalFile, `${JSON.stringify(journal, null, 2)}\n`, 0o600);
@@ -90,6 +91,7 @@ export async function executePlan(plan: Plan, live: LiveState, backend: Registry
     afterWrite: async (outcomes) => {
       journal.status = 'written';
       journal.outcomes = outcomes;
+      if (journal.image && backend.captureImage) journal.image.afterSha256 = (await backend.captureImage()).sha256;
       await saveJournal();
     },
   });

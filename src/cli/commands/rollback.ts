@@ -2,6 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Journal, parseJournal } from '../../apply/journal.js';
 import { buildRollbackState, findRollbackConflicts } from '../../apply/rollback-state.js';
+import { withImageRestore } from '../../apply/restore-image.js';
 import { RegstateError } from '../../errors.js';
 import { LiveState } from '../../model/live-state.js';
 import { valueFromJson } from '../../model/value-json.js';
@@ -65,7 +66,7 @@ export async function runRollback(journalArg: string | undefined, opts: Rollback
       }
       const plan = planChanges(desired, live);
       outcome.plan = plan;
-      return executePlan(plan, live, b, { command: 'rollback', format: opts.format, color, approved: opts.autoApprove === true, stateDir, configs: journal.configs }, io);
+      return executePlan(plan, live, withImageRestore(b, journal), { command: 'rollback', format: opts.format, color, approved: opts.autoApprove === true, stateDir, configs: journal.configs }, io);
     });
     outcome.result = execution.result;
     outcome.exitCode = execution.exitCode;

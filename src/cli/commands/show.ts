@@ -19,6 +19,6 @@ export async function readSavedPlan(file: string, io: Io): Promise<ReturnType<ty
 
 export async function runShow(file: string, opts: { format: PlanFormat; color?: boolean }, io: Io): Promise<number> {
   const { plan, meta } = await readSavedPlan(file, io);
-  io.stdout.write(renderPlan(plan, opts.format, useColor(io, opts.color), { kind: 'regstate-plan', ...meta }));
+  io.stdout.write(renderPlan(plan, opts.format, useColor(io, opts.color), { kind: 'regstate-plan', ...meta }, meta.target));
   return EXIT.OK;
 }

@@ -37,7 +37,7 @@ Codes: ACCESS_DENIED, UNSUPPORTED_KIND, WRITE_FAILED, KEY_PATH, NO_REGISTRY, FIL
 
 LAYERS. Only the lowest layer differs between a real registry and a simulated one: a table of
 script blocks (OpenBase, OpenSubKey, CreateSubKey, GetValueNames, GetSubKeyNames, GetValue,
-SetValue, DeleteValue, DeleteSubKeyTree, CloseKey, Save) chosen once per request. The Windows layer
+SetValue, DeleteValue, DeleteSubKeyTree, CloseKey, Checkpoint, Save) chosen once per request. The Windows layer
 is Microsoft.Win32.RegistryKey; the simulated layer keeps the same .NET types (Int32 DWORD, Int64
 QWORD, byte[] binary, string[] multi) and throws the same exception types, so everything above it
 is the code that runs on Windows.
@@ -189,6 +189,7 @@ $script:RsWindowsLayer = @{
     DeleteValue = { param($Key, [string]$Name) $Key.DeleteValue($Name, $false) }
     DeleteSubKeyTree = { param($Key, [string]$Name) $Key.DeleteSubKeyTree($Name, $false) }
     CloseKey = { param($Key) if ($null -ne $Key) { $Key.Close() } }
+    Checkpoint = { param($Store, [int]$Done) }
     Save = { param($Store) }
 }
 
@@ -306,7 +307,10 @@ function Invoke-RsWriteOp($L, $Op) {
 
 function Write-RsOps($L, $Request) {
     $results = [System.Collections.Generic.List[object]]::new()
+    # Checkpoint runs before each op and after the last, with the number of ops done so far
+    # (the simulated layer injects its test faults there; the Windows layer does nothing).
     foreach ($op in @($Request.ops)) {
+        & $L.Layer.Checkpoint $L.Store $results.Count
         try {
             Invoke-RsWriteOp $L $op
             $results.Add(@{ ok = $true })
@@ -315,6 +319,7 @@ function Write-RsOps($L, $Request) {
             $results.Add(@{ ok = $false; code = $info.code; message = $info.message })
         }
     }
+    & $L.Layer.Checkpoint $L.Store $results.Count
     & $L.Layer.Save $L.Store
     return @{ ok = $true; results = $results.ToArray(); errors = @() }
 }

@@ -12,6 +12,14 @@ SIMULATED HIVE FILE (UTF-8 JSON; a missing file is an empty registry):
   stored as .NET holds it: DWord a signed Int32 number, QWord a signed Int64 decimal string,
   Binary/None and numbered kinds hex (a numbered kind with null data is unreadable, as .NET sees
   REG_LINK). readOnly keys and values refuse writes, denyRead keys refuse opening (ACCESS_DENIED).
+
+FAULTS (optional, for tests of runs that die mid-write): a top-level
+  "faults": { "exitAfterWrites": N?, "delayMsPerWrite": M? }
+  is read by the next write request and then dropped (any save of the hive leaves it out, so the
+  fault fires once). delayMsPerWrite: sleep M ms after each op of the batch (time to kill the
+  caller mid-batch). exitAfterWrites: after N ops of the batch (0 = before the first), save the hive
+  with exactly those N ops applied, then kill this PowerShell process without answering: power loss
+  after N durable writes. Only the simulated layer reads this; the Windows layer has no faults.
 #>
 
 # A simulated key. Its tables are not named Keys or Values, which a hashtable would confuse with its own members.
@@ -73,7 +81,7 @@ function Test-RsSimTreeWritable($Node) {
 }
 
 function Read-RsSimFile([string]$Path) {
-    $store = @{ Path = $Path; Dirty = $false; Roots = @{} }
+    $store = @{ Path = $Path; Dirty = $false; Roots = @{}; Faults = $null }
     foreach ($h in $script:RsHives.Keys) { $store.Roots[$h] = New-RsSimNode $h }
     if (-not [System.IO.File]::Exists($Path)) { return $store }
     try {
@@ -83,6 +91,7 @@ function Read-RsSimFile([string]$Path) {
         if ((Get-Command ConvertFrom-Json).Parameters.ContainsKey('DateKind')) { $options['DateKind'] = 'String' }
         $doc = ConvertFrom-Json -InputObject $text @options
         if ($null -eq $doc -or $doc.format -ne 'regstate-simulated-hive') { throw 'not a regstate simulated hive (format must be "regstate-simulated-hive")' }
+        if ($null -ne $doc.faults) { $store.Faults = ConvertFrom-RsSimFaults $doc.faults }
         foreach ($k in @($doc.keys)) {
             if ($k.path -isnot [string]) { throw 'a key path is not a string' }
             $parts = Split-RsPath $k.path
@@ -107,6 +116,17 @@ function Read-RsSimFile([string]$Path) {
         throw (New-RsError 'FILE_UNREADABLE' "simulated hive ${Path}: $($_.Exception.Message)")
     }
     return $store
+}
+
+function ConvertFrom-RsSimFaults($F) {
+    $faults = @{ ExitAfterWrites = -1; DelayMs = 0 }
+    foreach ($field in @('exitAfterWrites', 'delayMsPerWrite')) {
+        $n = $F.$field
+        if ($null -eq $n) { continue }
+        if (-not ($n -is [int] -or $n -is [long]) -or $n -lt 0) { throw "faults.$field must be a whole number >= 0" }
+        if ($field -eq 'exitAfterWrites') { $faults.ExitAfterWrites = [int]$n } else { $faults.DelayMs = [int]$n }
+    }
+    return $faults
 }
 
 function ConvertFrom-RsSimStored($V) {
@@ -284,5 +304,17 @@ $script:RsSimulatedLayer = @{
         $Key.Store.Dirty = $true
     }
     CloseKey = { param($Key) if ($null -ne $Key) { $Key.Closed = $true } }
+    Checkpoint = {
+        param($Store, [int]$Done)
+        $f = $Store.Faults
+        if ($null -eq $f) { return }
+        # Saving drops the faults from the hive file: each fires once.
+        $Store.Dirty = $true
+        if ($Done -gt 0 -and $f.DelayMs -gt 0) { Start-Sleep -Milliseconds $f.DelayMs }
+        if ($Done -eq $f.ExitAfterWrites) {
+            Write-RsSimFile $Store
+            [System.Diagnostics.Process]::GetCurrentProcess().Kill()
+        }
+    }
     Save = { param($Store) if ($Store.Dirty) { Write-RsSimFile $Store } }
 }

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { RegstateError } from '../../errors.js';
 import type { KeyRef } from '../../model/key-ref.js';
 import type { LiveKey } from '../../model/live-state.js';
 import type { RegistryValue } from '../../model/registry-value.js';
-import type { BackendStats, ReadRequest, RegistryBackend, Target, WriteOp, WriteOutcome } from '../backend.js';
+import type { BackendStats, ReadRequest, RegistryBackend, Target, TargetImage, WriteOp, WriteOutcome } from '../backend.js';
 import { physicalKeyPath } from '../physical-key.js';
 import { encodeRegText } from './decode-reg-bytes.js';
 import { type RegFileOp, RegFileEditor } from './edit-reg-file.js';
@@ -114,6 +114,31 @@ export class RegFileBackend implements RegistryBackend {
     return { processes: 0, roundTrips: this.roundTrips };
   }
 
+  // Why images: re-rendering touched entries cannot put a value or key that was deleted and is
+  // recreated by a later process back in its old place (README, "Writing"). The file's own bytes
+  // can, so an apply journals them and its rollback restores them while the file is still exactly
+  // what the apply left; otherwise rollback goes value by value, keeping other people's edits.
+  async captureImage(): Promise<TargetImage> {
+    const bytes = await readBytes(this.file);
+    return bytes ? { data: bytes.toString('base64'), sha256: sha256Hex(bytes) } : { data: null, sha256: null };
+  }
+
+  async restoreImage(image: TargetImage, expectedSha256: string | null): Promise<boolean> {
+    this.roundTrips++;
+    const bytes = await readBytes(this.file);
+    if ((bytes ? sha256Hex(bytes) : null) !== expectedSha256) return false;
+    if (image.data === null) {
+      await rm(this.file, { force: true });
+    } else {
+      const restored = Buffer.from(image.data, 'base64');
+      if (image.sha256 !== null && sha256Hex(restored) !== image.sha256) throw new RegstateError('JOURNAL', `the journaled image of ${this.file} is damaged (sha256 mismatch)`);
+      await writeAtomically(this.file, restored);
+    }
+    this.reg = undefined;
+    this.loadedBytes = undefined;
+    return true;
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -139,6 +164,19 @@ function snapshot(key: KeyRef, node: RegTreeNode | undefined, out: LiveKey[], re
   });
   if (!recursive) return;
   for (const child of node.children.values()) snapshot({ ...key, path: key.path === '' ? child.name : `${key.path}\\${child.name}` }, child, out, true);
+}
+
+function sha256Hex(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function readBytes(file: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(file);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new RegstateError('FILE_UNREADABLE', `cannot read ${file}: ${(cause as Error).message}`, { cause });
+  }
 }
 
 async function writeAtomically(file: string, bytes: Buffer): Promise<void> {

@@ -1,0 +1,22 @@
+import type { RegistryBackend } from '../registry/backend.js';
+import type { Journal } from './journal.js';
+
+/**
+ * The backend a rollback writes through: when the journal holds the target's image from before
+ * the apply and the target is still exactly what the apply left, the write batch puts that image
+ * back whole (exact bytes); otherwise it writes the rollback's ops value by value.
+ */
+export function withImageRestore(backend: RegistryBackend, journal: Journal): RegistryBackend {
+  const image = journal.image;
+  const restore = backend.restoreImage?.bind(backend);
+  if (!image || image.afterSha256 === undefined || !restore) return backend;
+  const after = image.afterSha256;
+  return {
+    target: backend.target,
+    read: (requests) => backend.read(requests),
+    write: async (ops) => ((await restore(image.before, after)) ? ops.map(() => ({ ok: true as const })) : backend.write(ops)),
+    stats: () => backend.stats(),
+    close: () => backend.close(),
+    ...(backend.captureImage ? { captureImage: () => (backend.captureImage as NonNullable<RegistryBackend['captureImage']>).call(backend), restoreImage: restore } : {}),
+  };
+}
