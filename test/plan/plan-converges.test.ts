@@ -1,14 +1,13 @@
+import { changeToOp } from '../../src/apply/changes-to-ops.js';
 import fc from 'fast-check';
 import type { DesiredKey, DesiredState, DesiredValue } from '../../src/model/desired-state.js';
 import { foldName } from '../../src/model/fold-name.js';
 import { type KeyRef, isWithinKey, keyId, sameKey } from '../../src/model/key-ref.js';
 import { LiveState } from '../../src/model/live-state.js';
 import { type RegistryValue, valuesEqual } from '../../src/model/registry-value.js';
-import type { WriteOp } from '../../src/registry/backend.js';
 import { MemoryBackend } from '../../src/registry/memory/memory-backend.js';
 import { physicalKeyPath } from '../../src/registry/physical-key.js';
 import { planChanges, readRequestsFor } from '../../src/plan/plan-changes.js';
-import type { Change } from '../../src/plan/plan.js';
 import { at, binary, dword, expandSz, key, multiSz, none, qword, sz } from '../builders.js';
 
 // A small universe, so that random desired and live states overlap often.
@@ -43,20 +42,6 @@ const desiredStateArb: fc.Arbitrary<DesiredState> = fc.uniqueArray(desiredKey, {
 
 const liveSeed = fc.array(fc.record({ key: keyRef, name: fc.option(fc.constantFrom(...NAMES), { nil: undefined }), value }), { maxLength: 12 });
 
-function toWriteOp(change: Change): WriteOp {
-  switch (change.action) {
-    case 'create-key':
-      return { op: 'create-key', key: change.key };
-    case 'delete-key':
-      return { op: 'delete-key', key: change.key };
-    case 'create':
-    case 'update':
-      return { op: 'set-value', key: change.key, name: change.name, value: change.after };
-    case 'delete':
-      return { op: 'delete-value', key: change.key, name: change.name };
-  }
-}
-
 /** Each declared item is unchanged or needs one change; a created key with values adds a create-key. */
 function declaredItems(desired: DesiredState): number {
   return desired.keys.reduce((n, k) => n + (k.ensure === 'present' && k.values.length > 0 ? k.values.length : 1), 0);
@@ -88,7 +73,7 @@ test('applying a plan and planning again finds no changes', async () => {
       const keysCreatedWithValues = before.changes.filter((c) => c.action === 'create-key' && desired.keys.some((k) => sameKey(k.key, c.key) && k.values.length > 0)).length;
       expect(before.unchanged + before.changes.length - keysCreatedWithValues).toBe(declaredItems(desired));
 
-      const outcomes = await backend.write(before.changes.map(toWriteOp));
+      const outcomes = await backend.write(before.changes.map(changeToOp));
       expect(outcomes.every((o) => o.ok)).toBe(true);
 
       const live = new LiveState(await backend.read(readRequestsFor(desired)));

@@ -9,7 +9,6 @@ import { LiveState } from '../../model/live-state.js';
 import { planChanges, readRequestsFor, readRequestsForPlan } from '../../plan/plan-changes.js';
 import { looksLikeSavedPlan } from '../../plan/saved-plan.js';
 import { formatValue } from '../../plan/format-data.js';
-import { EXIT } from '../exit-codes.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openBackend, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';

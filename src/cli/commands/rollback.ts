@@ -9,7 +9,6 @@ import { valueFromJson } from '../../model/value-json.js';
 import { formatKey } from '../../model/key-ref.js';
 import { planChanges, readRequestsFor } from '../../plan/plan-changes.js';
 import { formatValue } from '../../plan/format-data.js';
-import { EXIT } from '../exit-codes.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';

@@ -4,6 +4,7 @@ import type { LiveKey, LiveValue } from '../../model/live-state.js';
 import type { RegistryValue } from '../../model/registry-value.js';
 import type { BackendStats, ReadRequest, RegistryBackend, Target, WriteOp, WriteOutcome } from '../backend.js';
 import { physicalKeyPath } from '../physical-key.js';
+import { cloneValue, snapshotTree } from '../snapshot-tree.js';
 
 interface Node {
   name: string;
@@ -13,13 +14,6 @@ interface Node {
 
 function newNode(name: string): Node {
   return { name, values: new Map(), children: new Map() };
-}
-
-function cloneValue(value: RegistryValue): RegistryValue {
-  if (value.type === 'REG_MULTI_SZ') return { type: value.type, data: [...value.data] };
-  if (value.type === 'REG_BINARY' || value.type === 'REG_NONE') return { type: value.type, data: new Uint8Array(value.data) };
-  if (value.type === 'REG_OTHER') return { type: value.type, kind: value.kind, data: new Uint8Array(value.data) };
-  return { ...value };
 }
 
 /** An in-memory registry: the reference backend for unit tests. */
@@ -66,28 +60,10 @@ export class MemoryBackend implements RegistryBackend {
     return node;
   }
 
-  private snapshot(key: KeyRef, node: Node | undefined, out: LiveKey[], recursive: boolean): void {
-    if (!node) {
-      out.push({ key, exists: false, values: [], subkeys: [] });
-      return;
-    }
-    out.push({
-      key,
-      exists: true,
-      values: [...node.values.values()].map((v) => ({ name: v.name, value: cloneValue(v.value) })),
-      subkeys: [...node.children.values()].map((c) => c.name),
-    });
-    if (!recursive) return;
-    for (const child of node.children.values()) {
-      const childKey = { ...key, path: key.path === '' ? child.name : `${key.path}\\${child.name}` };
-      this.snapshot(childKey, child, out, true);
-    }
-  }
-
   async read(requests: ReadRequest[]): Promise<LiveKey[]> {
     this.roundTrips++;
     const out: LiveKey[] = [];
-    for (const r of requests) this.snapshot(r.key, this.find(r.key), out, r.recursive === true);
+    for (const r of requests) snapshotTree(r.key, this.find(r.key), out, r.recursive === true);
     return out;
   }
 

@@ -2,9 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { RegstateError } from '../../errors.js';
-import type { KeyRef } from '../../model/key-ref.js';
 import type { LiveKey } from '../../model/live-state.js';
-import type { RegistryValue } from '../../model/registry-value.js';
 import type { BackendStats, ReadRequest, RegistryBackend, Target, TargetImage, WriteOp, WriteOutcome } from '../backend.js';
 import { physicalKeyPath } from '../physical-key.js';
 import { encodeRegText } from './decode-reg-bytes.js';
@@ -13,14 +11,8 @@ import { renderDeleteValueEntry as deleteValueEntryText, renderValueEntry as val
 import { HEADER_5, parseRegFile } from './parse-reg-file.js';
 import type { RegFile } from './reg-file-model.js';
 import { detectNewline, renderRegFile } from './render-reg-file.js';
-import { type RegTreeNode, RegTree } from './reg-tree.js';
-
-function cloneValue(value: RegistryValue): RegistryValue {
-  if (value.type === 'REG_MULTI_SZ') return { type: value.type, data: [...value.data] };
-  if (value.type === 'REG_BINARY' || value.type === 'REG_NONE') return { type: value.type, data: new Uint8Array(value.data) };
-  if (value.type === 'REG_OTHER') return { type: value.type, kind: value.kind, data: new Uint8Array(value.data) };
-  return { ...value };
-}
+import { RegTree } from './reg-tree.js';
+import { snapshotTree } from '../snapshot-tree.js';
 
 function emptyRegFile(): RegFile {
   return { format: { version: '5.00', encoding: 'utf16le', bom: true }, header: `${HEADER_5}\r\n`, preamble: [{ type: 'trivia', raw: '\r\n', line: 2 }], sections: [] };
@@ -89,7 +81,7 @@ export class RegFileBackend implements RegistryBackend {
     const reg = await this.load();
     const tree = reg ? RegTree.fromRegFile(reg) : new RegTree();
     const out: LiveKey[] = [];
-    for (const r of requests) snapshot(r.key, tree.find(physicalKeyPath(r.key)), out, r.recursive === true);
+    for (const r of requests) snapshotTree(r.key, tree.find(physicalKeyPath(r.key)), out, r.recursive === true);
     return out;
   }
 
@@ -149,21 +141,6 @@ export function openRegFile(path: string): Promise<RegFileBackend> {
 
 function toPhysical(op: WriteOp): RegFileOp {
   return { ...op, key: physicalKeyPath(op.key) } as RegFileOp;
-}
-
-function snapshot(key: KeyRef, node: RegTreeNode | undefined, out: LiveKey[], recursive: boolean): void {
-  if (!node) {
-    out.push({ key, exists: false, values: [], subkeys: [] });
-    return;
-  }
-  out.push({
-    key,
-    exists: true,
-    values: [...node.values.values()].map((v) => ({ name: v.name, value: cloneValue(v.value) })),
-    subkeys: [...node.children.values()].map((c) => c.name),
-  });
-  if (!recursive) return;
-  for (const child of node.children.values()) snapshot({ ...key, path: key.path === '' ? child.name : `${key.path}\\${child.name}` }, child, out, true);
 }
 
 function sha256Hex(bytes: Buffer): string {

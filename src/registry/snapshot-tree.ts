@@ -1,0 +1,36 @@
+import type { KeyRef } from '../model/key-ref.js';
+import type { LiveKey, LiveValue } from '../model/live-state.js';
+import type { RegistryValue } from '../model/registry-value.js';
+
+/** A key in an in-process registry tree (the memory backend's, or a parsed .reg file's). */
+export interface TreeNode {
+  name: string;
+  values: Map<string, LiveValue>;
+  children: Map<string, TreeNode>;
+}
+
+/** A deep copy, so callers can never alias a backend's stored data. */
+export function cloneValue(value: RegistryValue): RegistryValue {
+  if (value.type === 'REG_MULTI_SZ') return { type: value.type, data: [...value.data] };
+  if (value.type === 'REG_BINARY' || value.type === 'REG_NONE') return { type: value.type, data: new Uint8Array(value.data) };
+  if (value.type === 'REG_OTHER') return { type: value.type, kind: value.kind, data: new Uint8Array(value.data) };
+  return { ...value };
+}
+
+/** Appends what `node` holds as LiveKeys: the key itself, and with `recursive` every key below it. */
+export function snapshotTree(key: KeyRef, node: TreeNode | undefined, out: LiveKey[], recursive: boolean): void {
+  if (!node) {
+    out.push({ key, exists: false, values: [], subkeys: [] });
+    return;
+  }
+  out.push({
+    key,
+    exists: true,
+    values: [...node.values.values()].map((v) => ({ name: v.name, value: cloneValue(v.value) })),
+    subkeys: [...node.children.values()].map((c) => c.name),
+  });
+  if (!recursive) return;
+  for (const child of node.children.values()) {
+    snapshotTree({ ...key, path: key.path === '' ? child.name : `${key.path}\\${child.name}` }, child, out, true);
+  }
+}
