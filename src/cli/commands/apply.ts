@@ -5,6 +5,9 @@ import { ancestorRequests } from '../../apply/journal.js';
 import { describeChangeTarget } from '../../apply/check-change.js';
 import { loadDesiredState } from '../../config/load-desired-state.js';
 import { RegstateError } from '../../errors.js';
+import type { DesiredState } from '../../model/desired-state.js';
+import type { Plan } from '../../plan/plan.js';
+import type { RegistryBackend } from '../../registry/backend.js';
 import { LiveState } from '../../model/live-state.js';
 import { planChanges, readRequestsFor, readRequestsForPlan } from '../../plan/plan-changes.js';
 import { looksLikeSavedPlan } from '../../plan/saved-plan.js';
@@ -49,34 +52,37 @@ function staleError(stale: ReturnType<typeof findStaleChanges>, file: string): R
   );
 }
 
+/** Re-reads what a saved plan touches and refuses it when any `before` no longer holds. */
+async function checkSavedPlan(saved: { plan: Plan }, file: string, backend: RegistryBackend): Promise<{ plan: Plan; live: LiveState }> {
+  const created = saved.plan.changes.filter((c) => c.action === 'create-key').map((c) => c.key);
+  const live = new LiveState(await backend.read([...readRequestsForPlan(saved.plan), ...ancestorRequests(created)]));
+  const stale = findStaleChanges(saved.plan, live);
+  if (stale.length > 0) throw staleError(stale, file);
+  return { plan: saved.plan, live };
+}
+
+/** Reads what the desired state needs (and the ancestors of keys it may create, for the journal) and plans. */
+async function planDesired(desired: DesiredState, backend: RegistryBackend): Promise<{ plan: Plan; live: LiveState }> {
+  const present = desired.keys.filter((k) => k.ensure === 'present').map((k) => k.key);
+  const live = new LiveState(await backend.read([...readRequestsFor(desired), ...ancestorRequests(present)]));
+  return { plan: planChanges(desired, live), live };
+}
+
 export async function runApply(inputs: string[], opts: ApplyOptions, io: Io): Promise<number> {
   const color = useColor(io, opts.color);
   return runRecorded('apply', opts, io, async (outcome, stateDir) => {
     const maxChanges = parseMaxChanges(opts.maxChanges);
-    const saved = (await isSavedPlanFile(inputs, io)) ? await readSavedPlan(inputs[0] as string, io) : undefined;
+    const savedFile = (await isSavedPlanFile(inputs, io)) ? (inputs[0] as string) : undefined;
+    const saved = savedFile ? await readSavedPlan(savedFile, io) : undefined;
     const desired = saved ? undefined : await loadDesiredState(inputs);
     outcome.configs = saved ? saved.meta.configs : (desired?.files ?? []).map(({ path, sha256 }) => ({ path, sha256 }));
-    const backend = saved ? await openRecordedTarget(saved.meta.target, opts, io, `the plan ${inputs[0]}`) : await openBackend(opts, io);
-    const b = backend;
-    outcome.backend = b;
-    const execution = await withRunLock(stateDir, b, 'apply', opts, io, async () => {
-      let plan;
-      let live;
-      if (saved) {
-        const created = saved.plan.changes.filter((c) => c.action === 'create-key').map((c) => c.key);
-        live = new LiveState(await b.read([...readRequestsForPlan(saved.plan), ...ancestorRequests(created)]));
-        const stale = findStaleChanges(saved.plan, live);
-        if (stale.length > 0) throw staleError(stale, inputs[0] as string);
-        plan = saved.plan;
-      } else if (desired) {
-        const present = desired.keys.filter((k) => k.ensure === 'present').map((k) => k.key);
-        live = new LiveState(await b.read([...readRequestsFor(desired), ...ancestorRequests(present)]));
-        plan = planChanges(desired, live);
-      } else {
-        throw new RegstateError('INTERNAL', 'no plan and no desired state');
-      }
+    const backend = saved ? await openRecordedTarget(saved.meta.target, opts, io, `the plan ${savedFile}`) : await openBackend(opts, io);
+    outcome.backend = backend;
+    const execution = await withRunLock(stateDir, backend, 'apply', opts, io, async () => {
+      const { plan, live } = saved && savedFile ? await checkSavedPlan(saved, savedFile, backend) : await planDesired(desired as DesiredState, backend);
       outcome.plan = plan;
-      return executePlan(plan, live, b, { command: 'apply', format: opts.format, color, approved: saved !== undefined || opts.autoApprove === true, maxChanges, stateDir, configs: outcome.configs }, io);
+      const approved = saved !== undefined || opts.autoApprove === true;
+      return executePlan(plan, live, backend, { command: 'apply', format: opts.format, color, approved, maxChanges, stateDir, configs: outcome.configs }, io);
     });
     outcome.result = execution.result;
     outcome.exitCode = execution.exitCode;

@@ -49,11 +49,10 @@ export async function runRollback(journalArg: string | undefined, opts: Rollback
     outcome.configs = journal.configs;
     if (opts.format === 'text') io.stdout.write(`Rolling back ${journal.command} of ${journal.createdAt} (${file})\n\n`);
     const backend = await openRecordedTarget(journal.target, opts, io, `the journal ${file}`);
-    const b = backend;
-    outcome.backend = b;
+    outcome.backend = backend;
     const desired = buildRollbackState(journal, file);
-    const execution = await withRunLock(stateDir, b, 'rollback', opts, io, async () => {
-      const live = new LiveState(await b.read(readRequestsFor(desired)));
+    const execution = await withRunLock(stateDir, backend, 'rollback', opts, io, async () => {
+      const live = new LiveState(await backend.read(readRequestsFor(desired)));
       const conflicts = findRollbackConflicts(journal, live);
       if (conflicts.length > 0 && !opts.force) {
         throw RegstateError.fromDiagnostics(
@@ -65,7 +64,7 @@ export async function runRollback(journalArg: string | undefined, opts: Rollback
       }
       const plan = planChanges(desired, live);
       outcome.plan = plan;
-      return executePlan(plan, live, withImageRestore(b, journal), { command: 'rollback', format: opts.format, color, approved: opts.autoApprove === true, stateDir, configs: journal.configs }, io);
+      return executePlan(plan, live, withImageRestore(backend, journal), { command: 'rollback', format: opts.format, color, approved: opts.autoApprove === true, stateDir, configs: journal.configs }, io);
     });
     outcome.result = execution.result;
     outcome.exitCode = execution.exitCode;
