@@ -38,6 +38,11 @@ function checkValue(value: RegistryValue): string | undefined {
   return undefined;
 }
 
+/** Why a value name cannot be written to a .reg file: regedit's quoted names cannot hold a line break. */
+function checkName(name: string): string | undefined {
+  return /[\r\n]/.test(name) ? `a .reg file cannot hold a value name with a line break: ${JSON.stringify(name)}` : undefined;
+}
+
 function parentOf(key: PhysicalKey): PhysicalKey | undefined {
   if (key.path === '') return undefined;
   const cut = key.path.lastIndexOf('\\');
@@ -63,12 +68,16 @@ export class RegFileEditor {
         if (!this.exists(op.key)) this.createSections(op.key);
         return { ok: true };
       case 'set-value': {
+        const badName = checkName(op.name);
+        if (badName) return { ok: false, code: 'WRITE_FAILED', message: badName };
         const problem = checkValue(op.value);
         if (problem) return { ok: false, code: 'VALUE_RANGE', message: problem };
         this.setValue(op.key, op.name, op.value);
         return { ok: true };
       }
       case 'delete-value':
+        // no such value can be in the file, so there is nothing to delete
+        if (checkName(op.name)) return { ok: true };
         this.deleteValue(op.key, op.name);
         return { ok: true };
       case 'delete-key':
