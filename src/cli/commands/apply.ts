@@ -54,7 +54,7 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Io): Pr
   return runRecorded('apply', opts, io, async (outcome, stateDir) => {
     const maxChanges = parseMaxChanges(opts.maxChanges);
     const saved = (await isSavedPlanFile(inputs, io)) ? await readSavedPlan(inputs[0] as string, io) : undefined;
-    const desired = saved ? undefined : await loadDesiredState(inputs);
+    const desired = saved ? undefined : await loadDesiredState(inputs, { cwd: io.cwd });
     outcome.configs = saved ? saved.meta.configs : (desired?.files ?? []).map(({ path, sha256 }) => ({ path, sha256 }));
     const backend = saved ? await openRecordedTarget(saved.meta.target, opts, io, `the plan ${inputs[0]}`) : await openBackend(opts, io);
     const b = backend;
