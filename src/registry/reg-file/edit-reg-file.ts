@@ -13,15 +13,25 @@ export type RegFileOp =
   | { op: 'delete-value'; key: PhysicalKey; name: string }
   | { op: 'delete-key'; key: PhysicalKey };
 
+// Folded paths of keys and sections, computed once: every op compares its key with every section.
+const folded = new WeakMap<PhysicalKey, string>();
+function foldedPath(key: PhysicalKey): string {
+  let f = folded.get(key);
+  if (f === undefined) folded.set(key, (f = foldName(key.path)));
+  return f;
+}
+
 function sameKey(a: PhysicalKey, b: PhysicalKey): boolean {
-  return a.hive === b.hive && foldName(a.path) === foldName(b.path);
+  // foldName keeps the length, so paths of different lengths differ without folding them
+  return a.hive === b.hive && a.path.length === b.path.length && foldedPath(a) === foldedPath(b);
 }
 
 function isWithin(inner: PhysicalKey, outer: PhysicalKey): boolean {
   if (inner.hive !== outer.hive) return false;
   if (outer.path === '') return true;
-  const a = foldName(inner.path);
-  const b = foldName(outer.path);
+  if (inner.path.length < outer.path.length) return false;
+  const a = foldedPath(inner);
+  const b = foldedPath(outer);
   return a === b || a.startsWith(`${b}\\`);
 }
 

@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { foldName } from '../../../src/model/fold-name.js';
 import { type KeyRef, keyId } from '../../../src/model/key-ref.js';
@@ -61,14 +60,13 @@ test('a whole random registry written to a .reg file reads back exactly, from th
         expect((await (await openRegFile(file)).write(ops)).map((o) => o.ok)).toEqual(ops.map(writable));
         // A new backend parses the bytes on disk: what was written is what is read.
         expect(await dump(await openRegFile(file))).toEqual(await dump(memory));
-        // Writing what was read back into a fresh file gives the same bytes.
+        // Writing what was read back into a fresh file gives the same registry.
         if (ops.length > 0) {
           const copy = join(dir, `c${n}.reg`);
           const reread = await (await openRegFile(file)).read([{ key: { hive: 'HKLM', path: 'R', view: 64 }, recursive: true }, { key: { hive: 'HKCU', path: 'R', view: 64 }, recursive: true }]);
           const again: WriteOp[] = reread.filter((k) => k.exists).flatMap((k) => [{ op: 'create-key', key: k.key } as WriteOp, ...k.values.map((v): WriteOp => ({ op: 'set-value', key: k.key, name: v.name, value: v.value }))]);
           await (await openRegFile(copy)).write(again);
           expect(await dump(await openRegFile(copy))).toEqual(await dump(memory));
-          expect((await readFile(copy)).length).toBeGreaterThan(0);
         }
       }),
       { numRuns: runs(200) },
