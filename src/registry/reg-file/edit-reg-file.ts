@@ -114,19 +114,38 @@ export class RegFileEditor {
     return RegTree.fromRegFile(this.reg).find(key) !== undefined;
   }
 
+  /** Section indexes by key, and those of the sections that delete a key; rebuilt after sections are added or dropped. */
+  private index: { byKey: Map<string, number[]>; kills: number[] } | undefined;
+
+  private indexed(): { byKey: Map<string, number[]>; kills: number[] } {
+    if (this.index) return this.index;
+    const byKey = new Map<string, number[]>();
+    const kills: number[] = [];
+    this.reg.sections.forEach((s, i) => {
+      if (s.delete) return void kills.push(i);
+      const id = `${s.hive}\\${foldedPath(s)}`;
+      const list = byKey.get(id);
+      if (list) list.push(i);
+      else byKey.set(id, [i]);
+    });
+    return (this.index = { byKey, kills });
+  }
+
   /** Index of the last section that deletes the key (or an ancestor); sections before it no longer count. */
   private lastKill(key: PhysicalKey): number {
     let last = -1;
-    this.reg.sections.forEach((s, i) => {
-      if (!s.removed && s.delete && isWithin(key, s)) last = i;
-    });
+    for (const i of this.indexed().kills) {
+      const s = this.reg.sections[i] as RegSection;
+      if (!s.removed && isWithin(key, s)) last = i;
+    }
     return last;
   }
 
   /** The key's sections that still count, in file order. */
   private liveSections(key: PhysicalKey): RegSection[] {
     const kill = this.lastKill(key);
-    return this.reg.sections.filter((s, i) => i > kill && !s.removed && !s.delete && sameKey(s, key));
+    const found = this.indexed().byKey.get(`${key.hive}\\${foldedPath(key)}`) ?? [];
+    return found.filter((i) => i > kill && !this.reg.sections[i]?.removed).map((i) => this.reg.sections[i] as RegSection);
   }
 
   private entriesNamed(sections: RegSection[], name: string): RegValueEntry[] {
@@ -193,7 +212,11 @@ export class RegFileEditor {
       kept.push(s);
     });
     this.reg.sections = kept;
-    if (parent && parentExisted && !this.exists(parent)) this.reg.sections.splice(first, 0, { ...this.newSection(parent), synthetic: true });
+    this.index = undefined;
+    if (parent && parentExisted && !this.exists(parent)) {
+      this.reg.sections.splice(first, 0, { ...this.newSection(parent), synthetic: true });
+      this.index = undefined;
+    }
   }
 
   private newSection(key: PhysicalKey): RegSection {
@@ -211,6 +234,7 @@ export class RegFileEditor {
       return;
     }
     this.reg.sections.splice(this.placeFor(key, kill), 0, this.newSection(key));
+    this.index = undefined;
   }
 
   /** After the subtree of the nearest ancestor that has sections, or at the end; never before a section that deletes it. */
