@@ -4,7 +4,7 @@ import type { WriteOutcome } from '../backend.js';
 import { renderValueEntry } from './format-reg-value.js';
 import type { RegFile, RegSection, RegValueEntry } from './reg-file-model.js';
 import { renderKeyLine } from './render-reg-file.js';
-import { type PhysicalKey, RegTree } from './reg-tree.js';
+import type { PhysicalKey } from './reg-tree.js';
 
 /** A write op on physical keys (views already resolved). */
 export type RegFileOp =
@@ -20,6 +20,8 @@ function foldedPath(key: PhysicalKey): string {
   if (f === undefined) folded.set(key, (f = foldName(key.path)));
   return f;
 }
+
+const keyIndexId = (hive: string, foldedKeyPath: string): string => `${hive}\\${foldedKeyPath}`;
 
 function sameKey(a: PhysicalKey, b: PhysicalKey): boolean {
   // foldName keeps the length, so paths of different lengths differ without folding them
@@ -110,25 +112,39 @@ export class RegFileEditor {
     }
   }
 
+  /** Whether the key exists once the file is imported: a section at or below it comes after the last one deleting it. */
   private exists(key: PhysicalKey): boolean {
-    return RegTree.fromRegFile(this.reg).find(key) !== undefined;
+    const kill = this.lastKill(key);
+    const creators = this.indexed().within.get(keyIndexId(key.hive, foldedPath(key))) ?? [];
+    for (let j = creators.length - 1; j >= 0 && (creators[j] as number) > kill; j--) if (!this.reg.sections[creators[j] as number]?.removed) return true;
+    return false;
   }
 
-  /** Section indexes by key, and those of the sections that delete a key; rebuilt after sections are added or dropped. */
-  private index: { byKey: Map<string, number[]>; kills: number[] } | undefined;
+  /**
+   * Section indexes by key, by every key at or above theirs, and those of the sections that delete
+   * a key; rebuilt after sections are added or dropped.
+   */
+  private index: { byKey: Map<string, number[]>; within: Map<string, number[]>; kills: number[] } | undefined;
 
-  private indexed(): { byKey: Map<string, number[]>; kills: number[] } {
+  private indexed(): { byKey: Map<string, number[]>; within: Map<string, number[]>; kills: number[] } {
     if (this.index) return this.index;
     const byKey = new Map<string, number[]>();
+    const within = new Map<string, number[]>();
     const kills: number[] = [];
+    const add = (map: Map<string, number[]>, id: string, i: number) => {
+      const list = map.get(id);
+      if (list) list.push(i);
+      else map.set(id, [i]);
+    };
     this.reg.sections.forEach((s, i) => {
       if (s.delete) return void kills.push(i);
-      const id = `${s.hive}\\${foldedPath(s)}`;
-      const list = byKey.get(id);
-      if (list) list.push(i);
-      else byKey.set(id, [i]);
+      const path = foldedPath(s);
+      add(byKey, keyIndexId(s.hive, path), i);
+      add(within, keyIndexId(s.hive, ''), i);
+      for (let cut = path.indexOf('\\'); cut >= 0; cut = path.indexOf('\\', cut + 1)) add(within, keyIndexId(s.hive, path.slice(0, cut)), i);
+      if (path !== '') add(within, keyIndexId(s.hive, path), i);
     });
-    return (this.index = { byKey, kills });
+    return (this.index = { byKey, within, kills });
   }
 
   /** Index of the last section that deletes the key (or an ancestor); sections before it no longer count. */
@@ -144,7 +160,7 @@ export class RegFileEditor {
   /** The key's sections that still count, in file order. */
   private liveSections(key: PhysicalKey): RegSection[] {
     const kill = this.lastKill(key);
-    const found = this.indexed().byKey.get(`${key.hive}\\${foldedPath(key)}`) ?? [];
+    const found = this.indexed().byKey.get(keyIndexId(key.hive, foldedPath(key))) ?? [];
     return found.filter((i) => i > kill && !this.reg.sections[i]?.removed).map((i) => this.reg.sections[i] as RegSection);
   }
 
