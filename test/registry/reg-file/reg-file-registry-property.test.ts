@@ -75,3 +75,21 @@ test('a whole random registry written to a .reg file reads back exactly, from th
     await cleanup();
   }
 });
+
+test('a value name with a line break is refused on its own; the rest of the batch is written and the file stays readable', async () => {
+  const { dir, cleanup } = await tempDir('regstate-regprop-');
+  try {
+    const file = join(dir, 'r.reg');
+    const key: KeyRef = { hive: 'HKCU', path: 'R\\K', view: 64 };
+    const outcomes = await (await openRegFile(file)).write([
+      { op: 'set-value', key, name: 'a\r\nb', value: { type: 'REG_SZ', data: 'x' } },
+      { op: 'set-value', key, name: 'ok', value: { type: 'REG_DWORD', data: 1 } },
+      { op: 'delete-value', key, name: 'a\nb' },
+    ]);
+    expect(outcomes).toMatchObject([{ ok: false, code: 'WRITE_FAILED' }, { ok: true }, { ok: true }]);
+    const [live] = await (await openRegFile(file)).read([{ key }]);
+    expect(live?.values.map((v) => [v.name, valueToJson(v.value)])).toEqual([['ok', { type: 'REG_DWORD', data: 1 }]]);
+  } finally {
+    await cleanup();
+  }
+});
