@@ -1,15 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { type Diagnostic, RegstateError, formatDiagnostic } from '../errors.js';
-import { runApply } from './commands/apply.js';
-import { runExport } from './commands/export.js';
-import { runImport } from './commands/import.js';
-import { runPlan } from './commands/plan.js';
-import { runRollback } from './commands/rollback.js';
-import { runSchema } from './commands/schema.js';
-import { runShow } from './commands/show.js';
-import { runValidate } from './commands/validate.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
+// Each command's module is loaded when it runs: `validate` does not pay for PowerShell, locks and apply.
 import { packageVersion } from './package-info.js';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -58,7 +51,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .description('check desired-state files; every error as FILE:LINE:COLUMN: message')
     .argument('<config...>', 'desired-state YAML files')
     .addOption(formatOption(['text', 'json']))
-    .action(act((configs: string[], opts) => runValidate(configs, opts, io)));
+    .action(act(async (configs: string[], opts) => (await import('./commands/validate.js')).runValidate(configs, opts, io)));
 
   addBackendOptions(
     program
@@ -69,7 +62,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       .option('-o, --out <plan.json>', 'save the plan for review and an exact `regstate apply PLAN.json`')
       .option('--detailed-exitcode', 'exit 2 when changes are pending (0 in desired state, 1 error)')
       .option('--no-color', 'no colour in text output'),
-  ).action(act((configs: string[], opts) => runPlan(configs, opts, io)));
+  ).action(act(async (configs: string[], opts) => (await import('./commands/plan.js')).runPlan(configs, opts, io)));
 
   addRunOptions(
     addBackendOptions(
@@ -80,7 +73,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         .addOption(formatOption(['text', 'json']))
         .option('--max-changes <n>', 'refuse a plan with more than N changes'),
     ),
-  ).action(act((inputs: string[], opts) => runApply(inputs, opts, io)));
+  ).action(act(async (inputs: string[], opts) => (await import('./commands/apply.js')).runApply(inputs, opts, io)));
 
   addRunOptions(
     addBackendOptions(
@@ -91,7 +84,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         .addOption(formatOption(['text', 'json']))
         .option('--force', 'roll back even values someone changed since the apply'),
     ),
-  ).action(act((journal: string | undefined, opts) => runRollback(journal, opts, io)));
+  ).action(act(async (journal: string | undefined, opts) => (await import('./commands/rollback.js')).runRollback(journal, opts, io)));
 
   program
     .command('show')
@@ -99,12 +92,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .argument('<plan.json>', 'a plan saved with plan --out')
     .addOption(formatOption(['text', 'json', 'markdown']))
     .option('--no-color', 'no colour in text output')
-    .action(act((file: string, opts) => runShow(file, opts, io)));
+    .action(act(async (file: string, opts) => (await import('./commands/show.js')).runShow(file, opts, io)));
 
   program
     .command('schema')
     .description('print the JSON Schema of desired-state files (for editors)')
-    .action(act(() => runSchema(io)));
+    .action(act(async () => (await import('./commands/schema.js')).runSchema(io)));
 
   program
     .command('import')
@@ -112,7 +105,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .argument('<file.reg>', 'a .reg file (reg export / regedit)')
     .option('--key <prefix>', 'only this subtree (repeatable)', collect)
     .option('-o, --out <file.yaml>', 'write here instead of stdout')
-    .action(act((file: string, opts) => runImport(file, opts, io)));
+    .action(act(async (file: string, opts) => (await import('./commands/import.js')).runImport(file, opts, io)));
 
   program
     .command('export')
@@ -120,7 +113,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .argument('<config...>', 'desired-state YAML files')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['reg', 'gpp']).makeOptionMandatory())
     .option('-o, --out <file>', 'write here instead of stdout')
-    .action(act((configs: string[], opts) => runExport(configs, opts, io)));
+    .action(act(async (configs: string[], opts) => (await import('./commands/export.js')).runExport(configs, opts, io)));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

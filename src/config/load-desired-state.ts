@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type Diagnostic, RegstateError } from '../errors.js';
 import type { ConfigFile, DesiredKey, DesiredState } from '../model/desired-state.js';
 import { asRecord } from './declared-value.js';
@@ -26,11 +27,11 @@ function sortDiagnostics(diagnostics: Diagnostic[], files: readonly string[]): D
 /**
  * Loads, validates and merges desired-state files. Returns the DesiredState, or throws one
  * RegstateError whose diagnostics list every problem found in every file, each with its file:line:column
- * (file as given in `paths`).
+ * (file as given in `paths`). Relative paths are read from `options.cwd` (default: the process's).
  */
-export async function loadDesiredState(paths: readonly string[]): Promise<DesiredState> {
+export async function loadDesiredState(paths: readonly string[], options: { cwd?: string } = {}): Promise<DesiredState> {
   if (paths.length === 0) throw new RegstateError('USAGE', 'no configuration file given');
-  const reads = await Promise.all(paths.map((path) => readConfigFile(path)));
+  const reads = await Promise.all(paths.map((path) => readConfigFile(path, options.cwd === undefined ? path : resolve(options.cwd, path))));
   const diagnostics: Diagnostic[] = [];
   const files: ConfigFile[] = [];
   const declared: DesiredKey[] = [];

@@ -54,11 +54,11 @@ function decode(file: string, bytes: Uint8Array): { text: string } | { diagnosti
   }
 }
 
-/** Reads a config file as UTF-8 text, with the sha256 of its bytes; `file` is the path as the user gave it. */
-export async function readConfigFile(file: string): Promise<ReadConfigResult> {
+/** Reads a config file as UTF-8 text, with the sha256 of its bytes; `file` is the path as the user gave it, `at` where to read it. */
+export async function readConfigFile(file: string, at: string = file): Promise<ReadConfigResult> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await readFile(at);
   } catch (error) {
     return { ok: false, diagnostic: readFailure(file, error) };
   }

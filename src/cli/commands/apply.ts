@@ -74,7 +74,7 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Io): Pr
     const maxChanges = parseMaxChanges(opts.maxChanges);
     const savedFile = (await isSavedPlanFile(inputs, io)) ? (inputs[0] as string) : undefined;
     const saved = savedFile ? await readSavedPlan(savedFile, io) : undefined;
-    const desired = saved ? undefined : await loadDesiredState(inputs);
+    const desired = saved ? undefined : await loadDesiredState(inputs, { cwd: io.cwd });
     outcome.configs = saved ? saved.meta.configs : (desired?.files ?? []).map(({ path, sha256 }) => ({ path, sha256 }));
     const backend = saved ? await openRecordedTarget(saved.meta.target, opts, io, `the plan ${savedFile}`) : await openBackend(opts, io);
     outcome.backend = backend;

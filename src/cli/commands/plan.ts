@@ -19,7 +19,7 @@ export interface PlanOptions extends BackendOptions {
 }
 
 export async function runPlan(configs: string[], opts: PlanOptions, io: Io): Promise<number> {
-  const desired = await loadDesiredState(configs);
+  const desired = await loadDesiredState(configs, { cwd: io.cwd });
   const backend = await openBackend(opts, io);
   try {
     const live = new LiveState(await backend.read(readRequestsFor(desired)));

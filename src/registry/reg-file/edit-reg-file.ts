@@ -4,7 +4,7 @@ import type { WriteOutcome } from '../backend.js';
 import { renderValueEntry } from './format-reg-value.js';
 import type { RegFile, RegSection, RegValueEntry } from './reg-file-model.js';
 import { renderKeyLine } from './render-reg-file.js';
-import { type PhysicalKey, RegTree } from './reg-tree.js';
+import type { PhysicalKey } from './reg-tree.js';
 
 /** A write op on physical keys (views already resolved). */
 export type RegFileOp =
@@ -13,15 +13,27 @@ export type RegFileOp =
   | { op: 'delete-value'; key: PhysicalKey; name: string }
   | { op: 'delete-key'; key: PhysicalKey };
 
+// Folded paths of keys and sections, computed once: every op compares its key with every section.
+const folded = new WeakMap<PhysicalKey, string>();
+function foldedPath(key: PhysicalKey): string {
+  let f = folded.get(key);
+  if (f === undefined) folded.set(key, (f = foldName(key.path)));
+  return f;
+}
+
+const keyIndexId = (hive: string, foldedKeyPath: string): string => `${hive}\\${foldedKeyPath}`;
+
 function sameKey(a: PhysicalKey, b: PhysicalKey): boolean {
-  return a.hive === b.hive && foldName(a.path) === foldName(b.path);
+  // foldName keeps the length, so paths of different lengths differ without folding them
+  return a.hive === b.hive && a.path.length === b.path.length && foldedPath(a) === foldedPath(b);
 }
 
 function isWithin(inner: PhysicalKey, outer: PhysicalKey): boolean {
   if (inner.hive !== outer.hive) return false;
   if (outer.path === '') return true;
-  const a = foldName(inner.path);
-  const b = foldName(outer.path);
+  if (inner.path.length < outer.path.length) return false;
+  const a = foldedPath(inner);
+  const b = foldedPath(outer);
   return a === b || a.startsWith(`${b}\\`);
 }
 
@@ -36,6 +48,11 @@ function checkValue(value: RegistryValue): string | undefined {
   if (value.type === 'REG_QWORD' && (value.data < 0n || value.data > MAX_QWORD)) return `REG_QWORD out of range: ${value.data}`;
   if (value.type === 'REG_OTHER' && !(Number.isInteger(value.kind) && value.kind >= 0 && value.kind <= MAX_DWORD)) return `bad value kind number: ${value.kind}`;
   return undefined;
+}
+
+/** Why a value name cannot be written to a .reg file: regedit's quoted names cannot hold a line break. */
+function checkName(name: string): string | undefined {
+  return /[\r\n]/.test(name) ? `a .reg file cannot hold a value name with a line break: ${JSON.stringify(name)}` : undefined;
 }
 
 function parentOf(key: PhysicalKey): PhysicalKey | undefined {
@@ -63,12 +80,16 @@ export class RegFileEditor {
         if (!this.exists(op.key)) this.createSections(op.key);
         return { ok: true };
       case 'set-value': {
+        const badName = checkName(op.name);
+        if (badName) return { ok: false, code: 'WRITE_FAILED', message: badName };
         const problem = checkValue(op.value);
         if (problem) return { ok: false, code: 'VALUE_RANGE', message: problem };
         this.setValue(op.key, op.name, op.value);
         return { ok: true };
       }
       case 'delete-value':
+        // no such value can be in the file, so there is nothing to delete
+        if (checkName(op.name)) return { ok: true };
         this.deleteValue(op.key, op.name);
         return { ok: true };
       case 'delete-key':
@@ -91,23 +112,56 @@ export class RegFileEditor {
     }
   }
 
+  /** Whether the key exists once the file is imported: a section at or below it comes after the last one deleting it. */
   private exists(key: PhysicalKey): boolean {
-    return RegTree.fromRegFile(this.reg).find(key) !== undefined;
+    const kill = this.lastKill(key);
+    const creators = this.indexed().within.get(keyIndexId(key.hive, foldedPath(key))) ?? [];
+    for (let j = creators.length - 1; j >= 0 && (creators[j] as number) > kill; j--) if (!this.reg.sections[creators[j] as number]?.removed) return true;
+    return false;
+  }
+
+  /**
+   * Section indexes by key, by every key at or above theirs, and those of the sections that delete
+   * a key; rebuilt after sections are added or dropped.
+   */
+  private index: { byKey: Map<string, number[]>; within: Map<string, number[]>; kills: number[] } | undefined;
+
+  private indexed(): { byKey: Map<string, number[]>; within: Map<string, number[]>; kills: number[] } {
+    if (this.index) return this.index;
+    const byKey = new Map<string, number[]>();
+    const within = new Map<string, number[]>();
+    const kills: number[] = [];
+    const add = (map: Map<string, number[]>, id: string, i: number) => {
+      const list = map.get(id);
+      if (list) list.push(i);
+      else map.set(id, [i]);
+    };
+    this.reg.sections.forEach((s, i) => {
+      if (s.delete) return void kills.push(i);
+      const path = foldedPath(s);
+      add(byKey, keyIndexId(s.hive, path), i);
+      add(within, keyIndexId(s.hive, ''), i);
+      for (let cut = path.indexOf('\\'); cut >= 0; cut = path.indexOf('\\', cut + 1)) add(within, keyIndexId(s.hive, path.slice(0, cut)), i);
+      if (path !== '') add(within, keyIndexId(s.hive, path), i);
+    });
+    return (this.index = { byKey, within, kills });
   }
 
   /** Index of the last section that deletes the key (or an ancestor); sections before it no longer count. */
   private lastKill(key: PhysicalKey): number {
     let last = -1;
-    this.reg.sections.forEach((s, i) => {
-      if (!s.removed && s.delete && isWithin(key, s)) last = i;
-    });
+    for (const i of this.indexed().kills) {
+      const s = this.reg.sections[i] as RegSection;
+      if (!s.removed && isWithin(key, s)) last = i;
+    }
     return last;
   }
 
   /** The key's sections that still count, in file order. */
   private liveSections(key: PhysicalKey): RegSection[] {
     const kill = this.lastKill(key);
-    return this.reg.sections.filter((s, i) => i > kill && !s.removed && !s.delete && sameKey(s, key));
+    const found = this.indexed().byKey.get(keyIndexId(key.hive, foldedPath(key))) ?? [];
+    return found.filter((i) => i > kill && !this.reg.sections[i]?.removed).map((i) => this.reg.sections[i] as RegSection);
   }
 
   private entriesNamed(sections: RegSection[], name: string): RegValueEntry[] {
@@ -174,7 +228,11 @@ export class RegFileEditor {
       kept.push(s);
     });
     this.reg.sections = kept;
-    if (parent && parentExisted && !this.exists(parent)) this.reg.sections.splice(first, 0, { ...this.newSection(parent), synthetic: true });
+    this.index = undefined;
+    if (parent && parentExisted && !this.exists(parent)) {
+      this.reg.sections.splice(first, 0, { ...this.newSection(parent), synthetic: true });
+      this.index = undefined;
+    }
   }
 
   private newSection(key: PhysicalKey): RegSection {
@@ -192,6 +250,7 @@ export class RegFileEditor {
       return;
     }
     this.reg.sections.splice(this.placeFor(key, kill), 0, this.newSection(key));
+    this.index = undefined;
   }
 
   /** After the subtree of the nearest ancestor that has sections, or at the end; never before a section that deletes it. */

@@ -45,13 +45,17 @@ export function renderRegFile(reg: RegFile, newline = detectNewline(reg)): strin
     chunks.push(s.raw);
     for (const e of s.entries) if (!(e.type === 'value' && e.removed)) chunks.push(e.raw);
   }
-  let out = '';
+  // The text so far ends as its last chunk does: asking the growing string itself (out.endsWith)
+  // flattens it every time, which made rendering quadratic in the file's size.
+  const parts: string[] = [];
+  let last = '';
   for (const c of chunks) {
     if (c === '') continue;
-    if (out !== '' && !out.endsWith('\n')) out += newline;
-    out += c;
+    if (last !== '' && !last.endsWith('\n')) parts.push(newline);
+    parts.push(c);
+    last = c;
   }
-  return out;
+  return parts.join('');
 }
 
 /** The line break the file uses (that of its header line); CRLF for a file of one line. */

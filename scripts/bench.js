@@ -1,0 +1,126 @@
+// @ts-check
+// `npm run bench`: figures for plan and apply at 100 to 100,000 values on the .reg and PowerShell
+// (simulated hive) backends, a per-value PowerShell baseline, the validate cold start, and growth.
+// Prints a table and writes bench-results/bench.json. Sizes: BENCH_SIZES=100,1000 to run fewer.
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { generateBenchData } from './bench-data.js';
+import { measureCli, median, repoRoot } from './bench-measure.js';
+import { createPowerShellBackend } from '../dist/registry/powershell/powershell-backend.js';
+
+const SIZES = (process.env.BENCH_SIZES ?? '100,1000,10000,100000').split(',').map(Number);
+const PWSH_MAX = 10_000;
+const BASELINE_SIZES = [20, 100];
+const pwsh = join(repoRoot, '.tools', 'pwsh');
+
+/** @param {ReturnType<typeof measureCli>} m @param {string} what */
+function check(m, what, expected = [0, 2]) {
+  if (!expected.includes(m.exitCode)) throw new Error(`${what} exited ${m.exitCode}:\n${m.stderr}`);
+  return m;
+}
+
+/** @param {ReturnType<typeof measureCli>} m */
+const pick = (m) => ({ ms: Math.round(m.ms), maxRssMb: Math.round(m.maxRssMb), processes: m.processes, roundTrips: m.roundTrips });
+
+/** Plan and apply of one size on one backend, each on a fresh copy of the registry. */
+async function runBackend(/** @type {string} */ dir, /** @type {any} */ data, /** @type {'regfile' | 'powershell'} */ backend) {
+  const copy = join(dir, `${backend}-${Date.now()}${backend === 'regfile' ? '.reg' : '.json'}`);
+  await copyFile(backend === 'regfile' ? data.reg : data.hive, copy);
+  const target = backend === 'regfile' ? ['--registry', copy] : ['--simulated-hive', copy, '--powershell', pwsh, '--timeout', '600'];
+  const plan = check(measureCli(['plan', data.config, ...target, '--verbose', '--detailed-exitcode']), 'plan', [2]);
+  const state = ['--state-dir', join(dir, 'state'), '--auto-approve'];
+  const apply = check(measureCli(['apply', data.config, ...target, ...state, '--verbose']), 'apply', [0]);
+  const again = check(measureCli(['plan', data.config, ...target, '--detailed-exitcode']), 'plan after apply', [0]);
+  await rm(copy, { force: true });
+  return { plan: pick(plan), apply: pick(apply), converged: again.exitCode === 0 };
+}
+
+/** The per-value way: a fresh PowerShell process (agent loaded, one read) for every value. */
+async function runBaseline(/** @type {any} */ data, /** @type {number} */ count) {
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) {
+    const backend = await createPowerShellBackend({ executable: pwsh, simulatedHive: data.hive, timeoutMs: 600_000 });
+    const key = { hive: 'HKLM', path: `SOFTWARE\\RegstateBench\\Group0\\Key${Math.floor(i / 10)}`, view: 64 };
+    await backend.read([{ key: /** @type {any} */ (key) }]);
+    await backend.close();
+  }
+  return Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+}
+
+function machine() {
+  const version = (/** @type {string} */ cmd, /** @type {string[]} */ args) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8' }).trim();
+    } catch {
+      return 'unavailable';
+    }
+  };
+  return {
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cpus: os.cpus().length,
+    memoryGb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    pwsh: version(pwsh, ['-NoProfile', '-Command', '$PSVersionTable.PSVersion.ToString()']),
+  };
+}
+
+const ratio = (/** @type {number | undefined} */ a, /** @type {number | undefined} */ b) => (a && b ? Math.round((a / b) * 100) / 100 : undefined);
+
+async function main() {
+  const dir = await mkdtemp(join(os.tmpdir(), 'regstate-bench-'));
+  /** @type {any} */
+  const results = { machine: machine(), startedAt: new Date().toISOString(), sizes: [], baseline: [], coldStart: undefined, growth: {} };
+  try {
+    const cold = [];
+    for (let i = 0; i < 11; i++) cold.push(measureCli(['validate', 'configs/agpm-email-security.yaml']).ms);
+    results.coldStart = { medianMs: Math.round(median(cold)), runs: cold.length };
+    process.stderr.write(`validate cold start: ${results.coldStart.medianMs} ms\n`);
+
+    for (const count of [...new Set([...BASELINE_SIZES, ...SIZES])].sort((a, b) => a - b)) {
+      const data = await generateBenchData(dir, count);
+      /** @type {any} */
+      const row = { values: count, drift: data.drift };
+      if (SIZES.includes(count)) row.regfile = await runBackend(dir, data, 'regfile');
+      if (count <= PWSH_MAX) row.powershell = await runBackend(dir, data, 'powershell');
+      if (BASELINE_SIZES.includes(count)) {
+        const ms = await runBaseline(data, count);
+        results.baseline.push({ values: count, perValueMs: ms, regstatePlanMs: row.powershell.plan.ms, speedup: ratio(ms, row.powershell.plan.ms) });
+      }
+      results.sizes.push(row);
+      process.stderr.write(`${count} values: ${JSON.stringify(row)}\n`);
+    }
+    const planMs = (/** @type {number} */ n) => results.sizes.find((/** @type {any} */ r) => r.values === n)?.regfile?.plan.ms;
+    results.growth = { regfilePlan10kOver1k: ratio(planMs(10_000), planMs(1000)), regfilePlan100kOver10k: ratio(planMs(100_000), planMs(10_000)) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  await mkdir(join(repoRoot, 'bench-results'), { recursive: true });
+  await writeFile(join(repoRoot, 'bench-results', 'bench.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(renderTable(results));
+}
+
+/** @param {any} r */
+function renderTable(r) {
+  const cell = (/** @type {any} */ m) => (m ? `${m.ms} ms, ${m.maxRssMb} MB${m.processes === undefined || m.processes === 0 ? '' : `, ${m.processes} proc/${m.roundTrips} rt`}` : '-');
+  const lines = [
+    `Machine: ${r.machine.cpu} x${r.machine.cpus}, ${r.machine.memoryGb} GB, ${r.machine.os}, node ${r.machine.node}, pwsh ${r.machine.pwsh}`,
+    '',
+    '| values | .reg plan | .reg apply | PowerShell plan | PowerShell apply |',
+    '|---:|---|---|---|---|',
+    ...r.sizes.map((/** @type {any} */ s) => `| ${s.values} | ${cell(s.regfile?.plan)} | ${cell(s.regfile?.apply)} | ${cell(s.powershell?.plan)} | ${cell(s.powershell?.apply)} |`),
+    '',
+    '| values | per-value PowerShell (one process per value) | regstate plan (PowerShell) | speed-up |',
+    '|---:|---:|---:|---:|',
+    ...r.baseline.map((/** @type {any} */ b) => `| ${b.values} | ${b.perValueMs} ms | ${b.regstatePlanMs} ms | ${b.speedup}x |`),
+    '',
+    `validate cold start (median of ${r.coldStart?.runs}): ${r.coldStart?.medianMs} ms`,
+    `.reg plan growth: 10k/1k = ${r.growth.regfilePlan10kOver1k}, 100k/10k = ${r.growth.regfilePlan100kOver10k} (linear is 10)`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+await main();
