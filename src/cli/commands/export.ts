@@ -19,7 +19,7 @@ export interface ExportOptions {
  * `reg import` would read as ANSI, so a warning says so when the text is not plain ASCII.
  */
 export async function runExport(configs: string[], opts: ExportOptions, io: Io): Promise<number> {
-  const desired = await loadDesiredState(configs);
+  const desired = await loadDesiredState(configs, { cwd: io.cwd });
   let output: string | Uint8Array;
   let text: string;
   if (opts.format === 'reg') {
