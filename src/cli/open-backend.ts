@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { RegstateError } from '../errors.js';
@@ -22,7 +23,12 @@ function timeoutMs(opts: BackendOptions): number {
 /** The backend the options select: a .reg file, or PowerShell (live registry or a simulated hive). */
 export async function openBackend(opts: BackendOptions, io: Io): Promise<RegistryBackend> {
   if (opts.registry && opts.simulatedHive) throw new RegstateError('USAGE', '--registry and --simulated-hive name two different registries: give one');
-  if (opts.registry) return openRegFile(resolve(io.cwd, opts.registry));
+  if (opts.registry) {
+    const file = resolve(io.cwd, opts.registry);
+    // A missing file is an empty registry (apply creates it); a mistyped path should not pass unnoticed.
+    if (!existsSync(file)) io.stderr.write(`regstate: warning: ${opts.registry} does not exist: it is treated as an empty registry\n`);
+    return openRegFile(file);
+  }
   return createPowerShellBackend({
     executable: opts.powershell,
     simulatedHive: opts.simulatedHive ? resolve(io.cwd, opts.simulatedHive) : undefined,

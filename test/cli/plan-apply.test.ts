@@ -85,3 +85,14 @@ describe('regstate plan and apply on a .reg registry, as a real process', () => 
     expect((await runCli(['frobnicate'])).exitCode).toBe(1);
   });
 });
+
+describe('regstate on a .reg path that does not exist', () => {
+  test('plan warns that the file is treated as an empty registry, and shows every value as created', async () => {
+    const { dir } = await tempWorkspace();
+    const missing = join(dir, 'typo.reg');
+    const result = await runCli(['plan', agpmConfig, '--registry', missing, '--format', 'json']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(/typo\.reg does not exist: it is treated as an empty registry/);
+    expect(JSON.parse(result.stdout).summary).toEqual({ create: 3, update: 0, delete: 0, unchanged: 0 });
+  });
+});

@@ -70,7 +70,10 @@ export function parseRegFile(input: string | Uint8Array, file: string): RegFile 
   const headerText = first.text.trim();
   let version: '5.00' | '4' = '5.00';
   if (headerText === HEADER_4) version = '4';
-  else if (headerText !== HEADER_5) report({ code: 'REG_SYNTAX', message: `missing header: the first line must be "${HEADER_5}" or "${HEADER_4}"`, source: { file, line: 1, column: 1 } });
+  else if (headerText !== HEADER_5) {
+    // Without the header this is not a .reg file at all: one error, not one per line of whatever it is.
+    throw RegstateError.fromDiagnostics([{ code: 'REG_SYNTAX', message: `not a .reg file: the first line must be "${HEADER_5}" or "${HEADER_4}"`, source: { file, line: 1, column: 1 } }]);
+  }
   const reg: RegFile = { format: { ...format, version }, header: first.raw, preamble: [], sections: [] };
   let section: RegSection | undefined;
   const trivia = (p: PhysicalLine): RegTriviaEntry => ({ type: 'trivia', raw: p.raw, line: p.line });

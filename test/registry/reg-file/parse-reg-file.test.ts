@@ -212,7 +212,8 @@ describe('syntax errors', () => {
     expect(() => parseRegFile('Windows Registry Editor Version 5.00\r\n[HKCU\\X]\r\n"v"=hex:1,xy\r\n', 'f.reg')).toThrow('f.reg:3:11: bad hex byte "xy"');
   });
 
-  test('a missing header is an error at 1:1, reported with the others', () => {
-    expect(syntaxErrors(() => parseRegFile('[HKCU\\X]\r\n"v"=\r\n', 'h.reg'))).toEqual(['REG_SYNTAX h.reg:1:1', 'REG_SYNTAX h.reg:2:5']);
+  test('a file without the header is not a .reg file: one error at 1:1, not one per line', () => {
+    expect(syntaxErrors(() => parseRegFile('[HKCU\\X]\r\n"v"=\r\n', 'h.reg'))).toEqual(['REG_SYNTAX h.reg:1:1']);
+    expect(syntaxErrors(() => parseRegFile('# a README\n\nsome text\nmore text\n', 'README.md'))).toEqual(['REG_SYNTAX README.md:1:1']);
   });
 });
