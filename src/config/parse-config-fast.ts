@@ -35,6 +35,11 @@ function skipToNode(text: string, at: number): number {
   }
 }
 
+function spansLines(text: string, start: number, end: number): boolean {
+  const nl = text.indexOf('\n', start);
+  return nl !== -1 && nl < end;
+}
+
 function lineIndex(text: string): number[] {
   const starts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
@@ -45,7 +50,8 @@ function lineIndex(text: string): number[] {
  * Loads one file with js-yaml when it uses only plain YAML (block and flow collections, plain and
  * quoted scalars, comments), recording the source positions of mappings as it goes. Undefined when
  * js-yaml rejects the text or it holds anything this path cannot reproduce exactly (anchors,
- * aliases, tags, flow mappings, non-string keys, empty values, ...): the caller then uses the
+ * aliases, tags, flow mappings, block scalars, a scalar or flow list over several lines,
+ * non-string keys, empty values, ...): the caller then uses the
  * reference path, which also reports every error.
  */
 export function parseConfigFast(file: string, text: string): FastParsed | undefined {
@@ -66,6 +72,14 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
     const lead = text[start];
     const { anchor, tag } = state as unknown as { anchor: string | null; tag: string | null };
     if (anchor !== null || lead === '&' || lead === '*' || lead === '!' || lead === '{' || (tag !== null && tag.startsWith('!') && tag !== '!')) {
+      unusual = true;
+      return;
+    }
+    // the yaml library has its own rules for indenting a scalar or flow list over several lines
+    const scalarOrFlow = typeof result !== 'object' || result === null || lead === '[';
+    // the yaml library also wants white space before a comment that follows a quoted scalar or flow list
+    const commentNext = (lead === '"' || lead === "'" || lead === '[') && text[state.position] === '#';
+    if ((scalarOrFlow && spansLines(text, start, state.position)) || lead === '|' || lead === '>' || commentNext) {
       unusual = true;
       return;
     }

@@ -39,6 +39,22 @@ describe('fast load path', () => {
     );
   });
 
+  test('random valid files, mutated: both paths give the same result or the same errors', async () => {
+    const mutation = fc.record({ at: fc.nat(), char: fc.constantFrom(':', '-', ' ', '\t', '"', "'", '[', '{', '&', '*', '!', '#', '|', '>', '%', '?', '\n', '\r', 'x', '0', '\\', ',') });
+    await fc.assert(
+      fc.asyncProperty(validConfigText, fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.boolean(), async (valid, mutations, insert) => {
+        let text = valid;
+        for (const m of mutations) {
+          const i = m.at % (text.length + 1);
+          text = insert ? text.slice(0, i) + m.char + text.slice(i) : text.slice(0, i) + text.slice(i + 1);
+        }
+        const [path] = await writeConfigs({ 'm.yaml': text });
+        expect(await outcome([path as string], 'fast')).toStrictEqual(await outcome([path as string], 'reference'));
+      }),
+      { numRuns: runs(400) },
+    );
+  });
+
   test.each(['configs/agpm-email-security.yaml', 'test/config/fixtures/format-example.yaml'])('%s loads the same both ways, on the fast path', async (file) => {
     const text = await readFile(file, 'utf8');
     const fast = await expectSame(text, true);
