@@ -3,6 +3,7 @@ import { type Diagnostic, RegstateError } from '../errors.js';
 import type { ConfigFile, DesiredKey, DesiredState } from '../model/desired-state.js';
 import { asRecord } from './declared-value.js';
 import { collectDeclarations } from './collect-declarations.js';
+import { loadFileFast } from './load-file-fast.js';
 import { mergeDeclarations } from './merge-declarations.js';
 import { parseConfigText } from './parse-config-text.js';
 import { readConfigFile } from './read-config-file.js';
@@ -24,12 +25,23 @@ function sortDiagnostics(diagnostics: Diagnostic[], files: readonly string[]): D
     .map((x) => x.d);
 }
 
+/** Options of loadDesiredState. */
+export interface LoadOptions {
+  /** Directory that relative paths are read from (default: the process's). */
+  cwd?: string;
+  /**
+   * @internal 'fast' (default) loads plain, valid files with js-yaml and everything else with the
+   * `yaml` library; 'reference' loads every file with the `yaml` library. Results are the same.
+   */
+  parser?: 'fast' | 'reference';
+}
+
 /**
  * Loads, validates and merges desired-state files. Returns the DesiredState, or throws one
  * RegstateError whose diagnostics list every problem found in every file, each with its file:line:column
  * (file as given in `paths`). Relative paths are read from `options.cwd` (default: the process's).
  */
-export async function loadDesiredState(paths: readonly string[], options: { cwd?: string } = {}): Promise<DesiredState> {
+export async function loadDesiredState(paths: readonly string[], options: LoadOptions = {}): Promise<DesiredState> {
   if (paths.length === 0) throw new RegstateError('USAGE', 'no configuration file given');
   const reads = await Promise.all(paths.map((path) => readConfigFile(path, options.cwd === undefined ? path : resolve(options.cwd, path))));
   const diagnostics: Diagnostic[] = [];
@@ -39,6 +51,13 @@ export async function loadDesiredState(paths: readonly string[], options: { cwd?
     const path = paths[i] as string;
     if (!read.ok) {
       diagnostics.push(read.diagnostic);
+      return;
+    }
+    const fast = options.parser === 'reference' ? undefined : loadFileFast(path, read.text);
+    if (fast) {
+      append(declared, fast.keys);
+      const { description } = fast;
+      files.push(description === undefined ? { path, sha256: read.sha256 } : { path, sha256: read.sha256, description });
       return;
     }
     const parsed = parseConfigText(path, read.text);

@@ -18,7 +18,7 @@ export type ParsedConfig =
   | { ok: false; diagnostics: Diagnostic[] };
 
 /** Copies loaded YAML with every bigint turned into a number; shared and circular (aliased) parts stay shared. */
-function toPlainNumbers(value: unknown, seen = new Map<object, unknown>()): unknown {
+export function toPlainNumbers(value: unknown, seen = new Map<object, unknown>()): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (typeof value !== 'object' || value === null) return value;
   const done = seen.get(value);

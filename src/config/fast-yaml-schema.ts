@@ -1,0 +1,41 @@
+import yaml from 'js-yaml';
+
+// The `yaml` library's YAML 1.2 core scalars, which the reference path loads with intAsBigInt.
+const INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
+const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+
+const nullType = new yaml.Type('tag:yaml.org,2002:null', {
+  kind: 'scalar',
+  resolve: (data: unknown) => typeof data === 'string' && /^(?:~|[Nn]ull|NULL)?$/.test(data),
+  construct: () => null,
+});
+
+const bool = new yaml.Type('tag:yaml.org,2002:bool', {
+  kind: 'scalar',
+  resolve: (data: unknown) => typeof data === 'string' && /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(data),
+  construct: (data: string) => data[0] === 't' || data[0] === 'T',
+});
+
+const bigInt = new yaml.Type('tag:yaml.org,2002:int', {
+  kind: 'scalar',
+  resolve: (data: unknown) => typeof data === 'string' && INT.test(data),
+  // BigInt reads 0o and 0x prefixes and a sign, as the yaml library does with intAsBigInt
+  construct: (data: string) => BigInt(data),
+});
+
+const float = new yaml.Type('tag:yaml.org,2002:float', {
+  kind: 'scalar',
+  resolve: (data: unknown) => typeof data === 'string' && (FLOAT_SPECIAL.test(data) || FLOAT.test(data)),
+  construct: (data: string) => {
+    if (!FLOAT_SPECIAL.test(data)) return parseFloat(data);
+    if (data.slice(-3).toLowerCase() === 'nan') return Number.NaN;
+    return data.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  },
+});
+
+/**
+ * js-yaml's failsafe schema with the YAML 1.2 core scalars exactly as the `yaml` library resolves
+ * them: no timestamps, merge keys, binary or `_` digit separators, and every integer a bigint.
+ */
+export const FAST_CORE_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({ implicit: [nullType, bool, bigInt, float] });

@@ -1,0 +1,115 @@
+import fc from 'fast-check';
+import { readFile } from 'node:fs/promises';
+import { loadDesiredState } from '../../src/config/load-desired-state.js';
+import { loadFileFast } from '../../src/config/load-file-fast.js';
+import { RegstateError } from '../../src/errors.js';
+import { runs } from '../properties/arbitraries.js';
+import { validConfigText } from './fast-config-arbitrary.js';
+import { withValues, writeConfigs } from './temp-config.js';
+
+/** The outcome of one load: the desired state, or the diagnostics of the error it threw. */
+async function outcome(paths: string[], parser: 'fast' | 'reference'): Promise<unknown> {
+  try {
+    return await loadDesiredState(paths, { parser });
+  } catch (error) {
+    if (error instanceof RegstateError) return { code: error.code, diagnostics: error.diagnostics };
+    throw error;
+  }
+}
+
+/** Loads `content` both ways; they must agree, and the fast path must (or must not) have taken the file. */
+async function expectSame(content: string | Uint8Array, takesFastPath: boolean): Promise<unknown> {
+  const [path] = await writeConfigs({ 'c.yaml': content });
+  const paths = [path as string];
+  const reference = await outcome(paths, 'reference');
+  expect(await outcome(paths, 'fast')).toStrictEqual(reference);
+  const text = new TextDecoder().decode(typeof content === 'string' ? new TextEncoder().encode(content) : content);
+  expect(loadFileFast(path as string, text) !== undefined).toBe(takesFastPath);
+  return reference;
+}
+
+describe('fast load path', () => {
+  test('random valid files: the fast path takes them and returns what the reference path returns', async () => {
+    await fc.assert(
+      fc.asyncProperty(validConfigText, async (text) => {
+        const reference = await expectSame(text, true);
+        expect(reference).toHaveProperty('keys');
+      }),
+      { numRuns: runs(300) },
+    );
+  });
+
+  test('random valid files, mutated: both paths give the same result or the same errors', async () => {
+    const mutation = fc.record({ at: fc.nat(), char: fc.constantFrom(':', '-', ' ', '\t', '"', "'", '[', '{', '&', '*', '!', '#', '|', '>', '%', '?', '\n', '\r', 'x', '0', '\\', ',') });
+    await fc.assert(
+      fc.asyncProperty(validConfigText, fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.boolean(), async (valid, mutations, insert) => {
+        let text = valid;
+        for (const m of mutations) {
+          const i = m.at % (text.length + 1);
+          text = insert ? text.slice(0, i) + m.char + text.slice(i) : text.slice(0, i) + text.slice(i + 1);
+        }
+        const [path] = await writeConfigs({ 'm.yaml': text });
+        expect(await outcome([path as string], 'fast')).toStrictEqual(await outcome([path as string], 'reference'));
+      }),
+      { numRuns: runs(400) },
+    );
+  });
+
+  test.each(['configs/agpm-email-security.yaml', 'test/config/fixtures/format-example.yaml'])('%s loads the same both ways, on the fast path', async (file) => {
+    const text = await readFile(file, 'utf8');
+    const fast = await expectSame(text, true);
+    expect(fast).toHaveProperty('keys');
+  });
+
+  test('the AGPM key and values are placed where the reference path places them', async () => {
+    const file = 'configs/agpm-email-security.yaml';
+    const loaded = loadFileFast(file, await readFile(file, 'utf8'));
+    const key = loaded?.keys[0];
+    expect([key?.source, ...(key?.values ?? []).map((v) => v.source)]).toStrictEqual([
+      { file, line: 10, column: 11 },
+      { file, line: 13, column: 9 },
+      { file, line: 18, column: 9 },
+    ]);
+  });
+
+  const plainFile = withValues('      - name: "日本 \\t tab"\n        type: REG_SZ\n        data: "a\\tb\tc"\n      - name: ""\n        type: REG_SZ\n        data: ""\n');
+
+  test.each([
+    ['a UTF-8 byte order mark', new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(plainFile)])],
+    ['CRLF line ends', plainFile.replace(/\n/g, '\r\n')],
+    ['tabs in strings and a unicode value name', plainFile],
+    ['a unicode key path', 'version: 1\nkeys:\n  - path: "HKCU\\\\Software\\\\Ünï\\\\日本"\n    values:\n      - {name: x, type: REG_DWORD, data: 1}\n'.replace('- {name: x, type: REG_DWORD, data: 1}', '- name: x\n        type: REG_DWORD\n        data: 1')],
+    ['a QWORD above 2^53, as an integer and as strings', withValues('      - name: a\n        type: REG_QWORD\n        data: 18446744073709551615\n      - name: b\n        type: REG_QWORD\n        data: "9007199254740993"\n      - name: c\n        type: REG_QWORD\n        data: 0xFFFFFFFFFFFFFFFF\n')],
+    ['0b101, 1_000 and a timestamp, which stay strings in YAML 1.2 core', withValues('      - name: a\n        type: REG_MULTI_SZ\n        data: [0b101, 1_000, 2001-12-14, <<]\n')],
+  ])('%s: same result, on the fast path', async (_label, content) => {
+    const result = await expectSame(content, true);
+    expect(result).toHaveProperty('keys');
+  });
+
+  test.each([
+    ['an anchor and alias', withValues('      - &v\n        name: a\n        type: REG_DWORD\n        data: 1\n    # \n') + '  - path: HKLM\\SOFTWARE\\Y\n    values:\n      - *v\n'],
+    ['a tag', withValues('      - name: a\n        type: REG_SZ\n        data: !!str 1\n')],
+    ['a flow mapping', withValues('      - {name: a, type: REG_DWORD, data: 1}\n')],
+    ['a %YAML directive', `%YAML 1.1\n---\n${withValues('      - name: a\n        type: REG_DWORD\n        data: 010\n')}`],
+    ['an explicit key', withValues('      - ? name\n        : a\n        type: REG_DWORD\n        data: 1\n')],
+    ['a lone CR line break', withValues('      - name: a\r        type: REG_DWORD\n        data: 1\n')],
+    ['two documents', `${withValues('      - name: a\n        type: REG_DWORD\n        data: 1\n')}---\nversion: 1\n`],
+    ['a duplicate key', withValues('      - name: a\n        name: b\n        type: REG_DWORD\n        data: 1\n')],
+    ['an empty data value', withValues('      - name: a\n        type: REG_SZ\n        data:\n')],
+    ['digit separators js-yaml would read as a number', withValues('      - name: a\n        type: REG_DWORD\n        data: 1_000\n')],
+    ['a schema error', withValues('      - name: a\n        type: REG_DWORD\n        data: 1\n        extra: 2\n')],
+    ['a semantic error', withValues('      - name: a\n        type: REG_DWORD\n        data: 4294967296\n')],
+    ['an unknown hive', 'version: 1\nkeys:\n  - path: HKXX\\SOFTWARE\\X\n'],
+  ])('%s: the reference path loads it (same result or same errors)', async (_label, content) => {
+    await expectSame(content, false);
+  });
+
+  test('a fast file and a reference file merge with their conflicts reported as before', async () => {
+    const fast = withValues('      - name: a\n        type: REG_DWORD\n        data: 1\n');
+    const slow = withValues('      - &x\n        name: A\n        type: REG_DWORD\n        data: 2\n');
+    const paths = await writeConfigs({ 'a.yaml': fast, 'b.yaml': slow });
+    const reference = await outcome(paths, 'reference');
+    expect(reference).toHaveProperty('diagnostics');
+    expect(await outcome(paths, 'fast')).toStrictEqual(reference);
+  });
+});
