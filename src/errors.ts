@@ -75,7 +75,3 @@ export function formatDiagnostic(d: Diagnostic): string {
   if (!d.source) return d.message;
   return `${d.source.file}:${d.source.line}:${d.source.column}: ${d.message}`;
 }
-
-export function isRegstateError(e: unknown): e is RegstateError {
-  return e instanceof RegstateError;
-}

@@ -4,10 +4,6 @@ import { fileURLToPath } from 'node:url';
 // src/cli and dist/cli both sit two levels below the package root.
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-export function packageRoot(): string {
-  return root;
-}
-
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
   return pkg.version;

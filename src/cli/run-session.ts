@@ -42,7 +42,6 @@ function lockTimeoutMs(opts: SessionOptions): number {
 
 /** Runs `body` holding the target's run lock, so two applies to one target never interleave. */
 export async function withRunLock<T>(stateDir: string, backend: RegistryBackend, command: string, opts: SessionOptions, io: Io, body: () => Promise<T>): Promise<T> {
-  await ensureStateDir(stateDir);
   const lock = await acquireRunLock({
     stateDir,
     target: describeTarget(backend.target),
@@ -97,6 +96,8 @@ export async function runRecorded(command: 'apply' | 'rollback', opts: SessionOp
   const stateDir = stateDirFor(opts, io);
   const outcome: RunOutcome = { configs: [], exitCode: 1 };
   try {
+    // Created first: the lock lives in it, and a run that fails early still leaves its report there.
+    await ensureStateDir(stateDir);
     await body(outcome, stateDir);
   } catch (error) {
     if (!(error instanceof RegstateError)) throw error;
@@ -106,7 +107,6 @@ export async function runRecorded(command: 'apply' | 'rollback', opts: SessionOp
     await outcome.backend?.close();
   }
   const report = buildRunReport(command, startedAt, outcome);
-  await ensureStateDir(stateDir);
   await saveRunReport(stateDir, opts, io, report);
   if (opts.format === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (outcome.backend) reportStats(outcome.backend, opts, io);

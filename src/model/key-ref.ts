@@ -20,10 +20,6 @@ export function splitKeyPath(text: string): { hive: Hive; path: string } | undef
   return { hive, path: cut < 0 ? '' : text.slice(cut + 1) };
 }
 
-export function keyComponents(path: string): string[] {
-  return path === '' ? [] : path.split('\\');
-}
-
 /** `HKLM\SOFTWARE\X`, with the short hive name. */
 export function formatKey(key: Pick<KeyRef, 'hive' | 'path'>): string {
   return key.path === '' ? key.hive : `${key.hive}\\${key.path}`;

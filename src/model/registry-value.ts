@@ -68,8 +68,3 @@ export function valuesEqual(a: RegistryValue, b: RegistryValue): boolean {
       return b.type === 'REG_OTHER' && a.kind === b.kind && bytesEqual(a.data, b.data);
   }
 }
-
-/** The kind's number as the registry stores it. */
-export function kindNumber(value: RegistryValue): number {
-  return value.type === 'REG_OTHER' ? value.kind : KIND_NUMBERS[value.type];
-}

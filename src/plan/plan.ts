@@ -47,7 +47,3 @@ export function summarizePlan(plan: Plan): PlanSummary {
   }
   return summary;
 }
-
-export function isInDesiredState(plan: Plan): boolean {
-  return plan.changes.length === 0;
-}

@@ -10,13 +10,12 @@ import type { Plan } from '../../plan/plan.js';
 import type { RegistryBackend } from '../../registry/backend.js';
 import { LiveState } from '../../model/live-state.js';
 import { planChanges, readRequestsFor, readRequestsForPlan } from '../../plan/plan-changes.js';
-import { looksLikeSavedPlan } from '../../plan/saved-plan.js';
+import { looksLikeSavedPlan, parseSavedPlan } from '../../plan/saved-plan.js';
 import { formatValue } from '../../plan/format-data.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openBackend, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
 import { executePlan } from './execute-plan.js';
-import { readSavedPlan } from './show.js';
 
 export interface ApplyOptions extends BackendOptions, SessionOptions {
   format: 'text' | 'json';
@@ -33,13 +32,18 @@ function parseMaxChanges(text: string | undefined): number | undefined {
   return n;
 }
 
-async function isSavedPlanFile(inputs: string[], io: Io): Promise<boolean> {
-  if (inputs.length !== 1 || !inputs[0]?.toLowerCase().endsWith('.json')) return false;
+/** The saved plan named by the arguments, if they are one `.json` file that is a saved plan; read once. */
+async function readIfSavedPlan(inputs: string[], io: Io): Promise<(ReturnType<typeof parseSavedPlan> & { file: string }) | undefined> {
+  const file = inputs[0];
+  if (inputs.length !== 1 || file === undefined || !file.toLowerCase().endsWith('.json')) return undefined;
+  let text: string;
   try {
-    return looksLikeSavedPlan(await readFile(resolve(io.cwd, inputs[0]), 'utf8'));
+    text = await readFile(resolve(io.cwd, file), 'utf8');
   } catch {
-    return false;
+    // Not readable as a plan: loadDesiredState reports it with its own error.
+    return undefined;
   }
+  return looksLikeSavedPlan(text) ? { file, ...parseSavedPlan(text, file) } : undefined;
 }
 
 function staleError(stale: ReturnType<typeof findStaleChanges>, file: string): RegstateError {
@@ -72,14 +76,13 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Io): Pr
   const color = useColor(io, opts.color);
   return runRecorded('apply', opts, io, async (outcome, stateDir) => {
     const maxChanges = parseMaxChanges(opts.maxChanges);
-    const savedFile = (await isSavedPlanFile(inputs, io)) ? (inputs[0] as string) : undefined;
-    const saved = savedFile ? await readSavedPlan(savedFile, io) : undefined;
+    const saved = await readIfSavedPlan(inputs, io);
     const desired = saved ? undefined : await loadDesiredState(inputs, { cwd: io.cwd });
     outcome.configs = saved ? saved.meta.configs : (desired?.files ?? []).map(({ path, sha256 }) => ({ path, sha256 }));
-    const backend = saved ? await openRecordedTarget(saved.meta.target, opts, io, `the plan ${savedFile}`) : await openBackend(opts, io);
+    const backend = saved ? await openRecordedTarget(saved.meta.target, opts, io, `the plan ${saved?.file}`) : await openBackend(opts, io);
     outcome.backend = backend;
     const execution = await withRunLock(stateDir, backend, 'apply', opts, io, async () => {
-      const { plan, live } = saved && savedFile ? await checkSavedPlan(saved, savedFile, backend) : await planDesired(desired as DesiredState, backend);
+      const { plan, live } = saved ? await checkSavedPlan(saved, saved.file, backend) : await planDesired(desired as DesiredState, backend);
       outcome.plan = plan;
       const approved = saved !== undefined || opts.autoApprove === true;
       return executePlan(plan, live, backend, { command: 'apply', format: opts.format, color, approved, maxChanges, stateDir, configs: outcome.configs }, io);
