@@ -1,7 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
-import { type Diagnostic, RegstateError, formatDiagnostic } from '../errors.js';
+import { type Diagnostic, RegstateError, describeFsError, formatDiagnostic, isFsError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
+import { normalizeArgv } from './normalize-argv.js';
 // Each command's module is loaded when it runs: `validate` does not pay for PowerShell, locks and apply.
 import { packageVersion } from './package-info.js';
 
@@ -38,7 +39,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .description('Keep Windows registry values at a declared state: validate, plan, apply.')
     .version(packageVersion(), '-V, --version')
     .exitOverride()
-    .showHelpAfterError('(run regstate --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
   const act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
@@ -105,6 +105,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .argument('<file.reg>', 'a .reg file (reg export / regedit)')
     .option('--key <prefix>', 'only this subtree (repeatable)', collect)
     .option('-o, --out <file.yaml>', 'write here instead of stdout')
+    .option('--force', 'replace the --out file if it exists')
     .action(act(async (file: string, opts) => (await import('./commands/import.js')).runImport(file, opts, io)));
 
   program
@@ -113,10 +114,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .argument('<config...>', 'desired-state YAML files')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['reg', 'gpp']).makeOptionMandatory())
     .option('-o, --out <file>', 'write here instead of stdout')
+    .option('--force', 'replace the --out file if it exists')
     .action(act(async (configs: string[], opts) => (await import('./commands/export.js')).runExport(configs, opts, io)));
 
+  for (const cmd of [program, ...program.commands]) {
+    const where = cmd === program ? 'regstate' : `regstate ${cmd.name()}`;
+    cmd.configureOutput({ outputError: (message) => io.stderr.write(formatUsageError(message, where)) });
+  }
+
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(normalizeArgv(argv, program), { from: 'user' });
     return code;
   } catch (error) {
     return reportError(error, io);
@@ -132,10 +139,21 @@ function reportError(error: unknown, io: Io): number {
     io.stderr.write(formatErrorLines(error.diagnostics));
     return EXIT.ERROR;
   }
+  if (isFsError(error)) {
+    // A file call no command wrapped: still a message naming the path, not node's errno text.
+    io.stderr.write(`regstate: error: ${error.path ? `${error.path}: ` : ''}${describeFsError(error)}\n`);
+    return EXIT.ERROR;
+  }
   const message = error instanceof Error ? error.message : String(error);
   io.stderr.write(`regstate: internal error: ${message}\n`);
   if (io.env.REGSTATE_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
   return EXIT.ERROR;
+}
+
+// Commander's own usage errors ("error: ...\n(Did you mean --x?)\n") as one line, like every other error.
+function formatUsageError(message: string, where: string): string {
+  const text = message.trim().replace(/^error: /, '').replace(/\.$/, '').replace(/\s*\n\s*/g, ' ').replace(/\(Did you mean/g, '(did you mean');
+  return `regstate: error: ${text}; run ${where} --help for usage\n`;
 }
 
 export function formatErrorLines(diagnostics: Diagnostic[]): string {
