@@ -64,6 +64,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
       .option('--no-color', 'no colour in text output'),
   ).action(act(async (configs: string[], opts) => (await import('./commands/plan.js')).runPlan(configs, opts, io)));
 
+  addBackendOptions(
+    program
+      .command('status')
+      .description('list every declared value and key: current state, desired state, whether it is in the desired state')
+      .argument('<config...>', 'desired-state YAML files')
+      .addOption(formatOption(['text', 'json']))
+      .option('--detailed-exitcode', 'exit 2 when something is not in the desired state (0 when all is, 1 error)')
+      .option('--no-color', 'no colour in text output'),
+  ).action(act(async (configs: string[], opts) => (await import('./commands/status.js')).runStatus(configs, opts, io)));
+
   addRunOptions(
     addBackendOptions(
       program
