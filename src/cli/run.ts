@@ -1,7 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
-import { type Diagnostic, RegstateError, describeFsError, formatDiagnostic, isFsError } from '../errors.js';
+import { RegstateError, describeFsError, isFsError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
-import type { Io } from './io.js';
+import { type Io, useColor } from './io.js';
+import { formatErrorLines } from './format-error-lines.js';
 import { normalizeArgv } from './normalize-argv.js';
 // Each command's module is loaded when it runs: `validate` does not pay for PowerShell, locks and apply.
 import { packageVersion } from './package-info.js';
@@ -136,17 +137,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(normalizeArgv(argv, program), { from: 'user' });
     return code;
   } catch (error) {
-    return reportError(error, io);
+    return reportError(error, io, !argv.includes('--no-color') && !argv.includes('-no-color'));
   }
 }
 
-function reportError(error: unknown, io: Io): number {
+function reportError(error: unknown, io: Io, colorAllowed: boolean): number {
   if (error instanceof CommanderError) {
     // --help and --version end here with exit code 0; usage errors were already printed.
     return error.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
   }
   if (error instanceof RegstateError) {
-    io.stderr.write(formatErrorLines(error.diagnostics));
+    io.stderr.write(formatErrorLines(error.diagnostics, { cwd: io.cwd, color: colorAllowed && useColor({ ...io, stdout: io.stderr }, undefined) }));
     return EXIT.ERROR;
   }
   if (isFsError(error)) {
@@ -164,8 +165,4 @@ function reportError(error: unknown, io: Io): number {
 function formatUsageError(message: string, where: string): string {
   const text = message.trim().replace(/^error: /, '').replace(/\.$/, '').replace(/\s*\n\s*/g, ' ').replace(/\(Did you mean/g, '(did you mean');
   return `regstate: error: ${text}; run ${where} --help for usage\n`;
-}
-
-export function formatErrorLines(diagnostics: Diagnostic[]): string {
-  return diagnostics.map((d) => (d.source ? formatDiagnostic(d) : `regstate: error: ${d.message}`)).join('\n') + '\n';
 }
