@@ -25,6 +25,15 @@ describe("Terraform's single-dash spellings", () => {
     expect((await readdir(dir)).sort()).toEqual(['a.json', 'b.json', 'snapshot.reg']);
   });
 
+  test('apply takes -auto-approve, -max-changes=N and -state-dir DIR: every long option, not a hand list', async () => {
+    const { dir, snapshot } = await tempWorkspace();
+    const refused = await runCli(['apply', agpmConfig, '-registry', snapshot, '-auto-approve', '-max-changes=1', '-state-dir', 'state'], { cwd: dir });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/^regstate: error: .*2 changes.*1/);
+    expect(await readFile(snapshot)).toEqual(await readFile(agpmSnapshot));
+    expect((await readdir(dir)).sort()).toEqual(['snapshot.reg', 'state']);
+  });
+
   test('an unknown single-dash word is an error with a suggestion, never bundled short flags', async () => {
     const { dir, snapshot } = await tempWorkspace();
     const typo = await runCli(['plan', agpmConfig, '--registry', snapshot, '-outt', 'x.json'], { cwd: dir });
