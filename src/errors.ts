@@ -103,3 +103,11 @@ export function describeFsError(error: unknown): string {
 export function isFsError(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }
+
+// node's fs message: `EISDIR: illegal operation on a directory, rename '/x/.d.tmp' -> '/x/d'`.
+const NODE_FS_TEXT = /\b(E[A-Z]{2,}): [^,\n]*, [a-z_]+(?: '[^'\n]*')?(?: -> '[^'\n]*')?/g;
+
+/** A message with any node fs error text in it replaced by `describeFsError`'s words (the message names the path). */
+export function scrubFsErrorText(message: string): string {
+  return message.replace(NODE_FS_TEXT, (_text, code: string) => describeFsError({ code }));
+}

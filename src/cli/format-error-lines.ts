@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import picocolors from 'picocolors';
 import stringWidth from 'string-width';
-import { type Diagnostic, formatDiagnostic } from '../errors.js';
+import { type Diagnostic, formatDiagnostic, scrubFsErrorText } from '../errors.js';
 import type { SourcePos } from '../model/source-pos.js';
 
 export interface ErrorFormatOptions {
@@ -56,7 +56,9 @@ export function formatErrorLines(diagnostics: Diagnostic[], options: ErrorFormat
   const c = picocolors.createColors(options.color);
   const files = new Map<string, string[] | undefined>();
   const out: string[] = [];
-  for (const d of diagnostics) {
+  for (const raw of diagnostics) {
+    // A message built from a caught fs error elsewhere still must not show node's errno text.
+    const d = { ...raw, message: scrubFsErrorText(raw.message) };
     if (!d.source) {
       out.push(`regstate: ${c.bold(c.red('error:'))} ${d.message}`);
       continue;

@@ -69,12 +69,16 @@ describe('every error starts with regstate: error: or FILE:LINE:COLUMN:', () => 
       ['show', 'missing.json'],
       ['import', 'adir'],
       ['import', agpmSnapshot, '-o', join('no', 'such', 'dir.yaml')],
+      ['rollback', 'missing.json'],
+      ['apply', agpmConfig, '--registry', snapshot, '--auto-approve', '--report', 'adir', '--state-dir', 'state'],
+      ['apply', agpmConfig, '--registry', snapshot, '--auto-approve', '--state-dir', 'afile'],
     ];
+    await writeFile(join(dir, 'afile'), '');
     for (const args of cases) {
       const result = await runCli(args, { cwd: dir });
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toMatch(ERROR_LINE);
-      expect(result.stderr).toMatch(/adir|missing\.json|dir\.yaml/);
+      expect(result.stderr).toMatch(/adir|missing\.json|dir\.yaml|afile/);
       expect(result.stderr).not.toMatch(/E[A-Z]{3,}|internal error|\.tmp/);
     }
   });
