@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, runCli } from './cli/cli-harness.js';
 
-// The README is read before anything else: its examples must stay true.
-async function readmeBlock(after: string, lang: string): Promise<string> {
-  const text = await readFile(join(repoRoot, 'README.md'), 'utf8');
+// The README is read before anything else, docs/ next: their examples must stay true.
+async function readmeBlock(after: string, lang: string, file = 'README.md'): Promise<string> {
+  const text = await readFile(join(repoRoot, file), 'utf8');
   const start = text.indexOf(after);
   expect(start).toBeGreaterThanOrEqual(0);
   const match = new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(text.slice(start));
@@ -13,7 +13,7 @@ async function readmeBlock(after: string, lang: string): Promise<string> {
   return match[1];
 }
 
-describe('README', () => {
+describe('README and docs/', () => {
   test('the npm start output shown is what the command prints', async () => {
     const shown = await readmeBlock('`npm start` runs', '');
     const result = await runCli(['plan', 'configs/agpm-email-security.yaml', '--registry', 'configs/examples/agpm-server-snapshot.reg']);
@@ -24,16 +24,28 @@ describe('README', () => {
   test('the desired-state example validates', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'regstate-readme-'));
     const file = join(dir, 'example.yaml');
-    await writeFile(file, await readmeBlock('## Desired-state files', 'yaml'));
+    await writeFile(file, await readmeBlock('## Desired-state files', 'yaml', 'docs/format.md'));
     expect(await runCli(['validate', file])).toMatchObject({ exitCode: 0 });
   });
 
   test('the validation errors shown are what validate prints', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'regstate-readme-'));
     await writeFile(join(dir, 'bad.yaml'), 'version: 1\nkeys:\n  - path: HKXX\\SOFTWARE\\X\n    values:\n      - name: A\n        type: REG_DWORD\n        data: 4294967296\n');
-    const shown = (await readmeBlock('Validation reports every problem at once', '')).split('\n').slice(1).join('\n');
+    const shown = (await readmeBlock('Validation reports every problem at once', '', 'docs/format.md')).split('\n').slice(1).join('\n');
     const result = await runCli(['validate', 'bad.yaml'], { cwd: dir });
     expect(result.exitCode).toBe(1);
     expect(result.stderr.trim()).toBe(shown.trim());
+  });
+});
+
+describe('documentation links', () => {
+  test('every docs/ file the README, .ci/run and src/interop/README.md point to exists', async () => {
+    const sources = ['README.md', '.ci/run', 'src/interop/README.md'];
+    const named = new Set<string>();
+    for (const source of sources) {
+      for (const m of (await readFile(join(repoRoot, source), 'utf8')).matchAll(/docs\/[\w.-]+\.md/g)) named.add(m[0]);
+    }
+    expect(named.size).toBeGreaterThan(0);
+    for (const doc of named) await expect(readFile(join(repoRoot, doc), 'utf8')).resolves.toMatch(/^# /);
   });
 });

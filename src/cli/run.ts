@@ -1,7 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
-import { type Diagnostic, RegstateError, formatDiagnostic } from '../errors.js';
+import { RegstateError, describeFsError, isFsError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
-import type { Io } from './io.js';
+import { type Io, useColor } from './io.js';
+import { formatErrorLines } from './format-error-lines.js';
+import { normalizeArgv } from './normalize-argv.js';
 // Each command's module is loaded when it runs: `validate` does not pay for PowerShell, locks and apply.
 import { packageVersion } from './package-info.js';
 
@@ -38,7 +40,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .description('Keep Windows registry values at a declared state: validate, plan, apply.')
     .version(packageVersion(), '-V, --version')
     .exitOverride()
-    .showHelpAfterError('(run regstate --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
   const act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
@@ -63,6 +64,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
       .option('--detailed-exitcode', 'exit 2 when changes are pending (0 in desired state, 1 error)')
       .option('--no-color', 'no colour in text output'),
   ).action(act(async (configs: string[], opts) => (await import('./commands/plan.js')).runPlan(configs, opts, io)));
+
+  addBackendOptions(
+    program
+      .command('status')
+      .description('list every declared value and key: current state, desired state, whether it is in the desired state')
+      .argument('<config...>', 'desired-state YAML files')
+      .addOption(formatOption(['text', 'json']))
+      .option('--detailed-exitcode', 'exit 2 when something is not in the desired state (0 when all is, 1 error)')
+      .option('--no-color', 'no colour in text output'),
+  ).action(act(async (configs: string[], opts) => (await import('./commands/status.js')).runStatus(configs, opts, io)));
 
   addRunOptions(
     addBackendOptions(
@@ -105,6 +116,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .argument('<file.reg>', 'a .reg file (reg export / regedit)')
     .option('--key <prefix>', 'only this subtree (repeatable)', collect)
     .option('-o, --out <file.yaml>', 'write here instead of stdout')
+    .option('--force', 'replace the --out file if it exists')
     .action(act(async (file: string, opts) => (await import('./commands/import.js')).runImport(file, opts, io)));
 
   program
@@ -113,23 +125,34 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .argument('<config...>', 'desired-state YAML files')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['reg', 'gpp']).makeOptionMandatory())
     .option('-o, --out <file>', 'write here instead of stdout')
+    .option('--force', 'replace the --out file if it exists')
     .action(act(async (configs: string[], opts) => (await import('./commands/export.js')).runExport(configs, opts, io)));
 
+  for (const cmd of [program, ...program.commands]) {
+    const where = cmd === program ? 'regstate' : `regstate ${cmd.name()}`;
+    cmd.configureOutput({ outputError: (message) => io.stderr.write(formatUsageError(message, where)) });
+  }
+
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(normalizeArgv(argv, program), { from: 'user' });
     return code;
   } catch (error) {
-    return reportError(error, io);
+    return reportError(error, io, !argv.includes('--no-color') && !argv.includes('-no-color'));
   }
 }
 
-function reportError(error: unknown, io: Io): number {
+function reportError(error: unknown, io: Io, colorAllowed: boolean): number {
   if (error instanceof CommanderError) {
     // --help and --version end here with exit code 0; usage errors were already printed.
     return error.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
   }
   if (error instanceof RegstateError) {
-    io.stderr.write(formatErrorLines(error.diagnostics));
+    io.stderr.write(formatErrorLines(error.diagnostics, { cwd: io.cwd, color: colorAllowed && useColor({ ...io, stdout: io.stderr }, undefined) }));
+    return EXIT.ERROR;
+  }
+  if (isFsError(error)) {
+    // A file call no command wrapped: still a message naming the path, not node's errno text.
+    io.stderr.write(`regstate: error: ${error.path ? `${error.path}: ` : ''}${describeFsError(error)}\n`);
     return EXIT.ERROR;
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -138,6 +161,8 @@ function reportError(error: unknown, io: Io): number {
   return EXIT.ERROR;
 }
 
-export function formatErrorLines(diagnostics: Diagnostic[]): string {
-  return diagnostics.map((d) => (d.source ? formatDiagnostic(d) : `regstate: error: ${d.message}`)).join('\n') + '\n';
+// Commander's own usage errors ("error: ...\n(Did you mean --x?)\n") as one line, like every other error.
+function formatUsageError(message: string, where: string): string {
+  const text = message.trim().replace(/^error: /, '').replace(/\.$/, '').replace(/\s*\n\s*/g, ' ').replace(/\(Did you mean/g, '(did you mean');
+  return `regstate: error: ${text}; run ${where} --help for usage\n`;
 }

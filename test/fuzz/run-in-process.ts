@@ -34,9 +34,9 @@ export async function fuzzWorkspace(): Promise<{ dir: string; registry: string; 
   return { dir, registry, original, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** Every line of stderr is `FILE:LINE:COLUMN: message` for `file`, and none is a stack frame. */
+/** Every error line of stderr is `FILE:LINE:COLUMN: message` for `file` (each may be followed by its source excerpt), and none is a stack frame. */
 export function expectPositionedErrors(stderr: string, file: string): void {
-  const lines = stderr.trimEnd().split('\n');
+  const lines = stderr.trimEnd().split('\n').filter((line) => !/^ *\d* \|( |$)/.test(line));
   expect(lines.length).toBeGreaterThan(0);
   for (const line of lines) {
     expect(line.startsWith(`${file}:`)).toBe(true);

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { loadDesiredState } from '../../config/load-desired-state.js';
 import { formatDiagnostic } from '../../errors.js';
 import { renderGppRegistryXml } from '../../interop/gpp/render-gpp-registry-xml.js';
 import { renderDesiredStateReg } from '../../interop/reg/render-desired-state-reg.js';
 import { encodeRegText } from '../../registry/reg-file/decode-reg-bytes.js';
 import { EXIT } from '../exit-codes.js';
+import { loadConfigs } from '../load-configs.js';
 import type { Io } from '../io.js';
 import { writeOutputFile } from '../write-output-file.js';
 
 export interface ExportOptions {
   format: 'reg' | 'gpp';
   out?: string;
+  force?: boolean;
 }
 
 /**
@@ -19,7 +20,7 @@ export interface ExportOptions {
  * `reg import` would read as ANSI, so a warning says so when the text is not plain ASCII.
  */
 export async function runExport(configs: string[], opts: ExportOptions, io: Io): Promise<number> {
-  const desired = await loadDesiredState(configs, { cwd: io.cwd });
+  const desired = await loadConfigs(configs, io);
   let output: string | Uint8Array;
   let text: string;
   if (opts.format === 'reg') {
@@ -38,7 +39,7 @@ export async function runExport(configs: string[], opts: ExportOptions, io: Io):
     io.stdout.write(text);
     return EXIT.OK;
   }
-  await writeOutputFile(opts.out, output, io);
+  await writeOutputFile(opts.out, output, io, { overwrite: opts.force === true });
   const next = opts.format === 'reg' ? `Import it with: reg import ${opts.out}` : 'Put it in a GPO as Machine\\Preferences\\Registry\\Registry.xml (or User\\... for HKCU)';
   io.stdout.write(`Wrote ${opts.out}. ${next}\n`);
   return EXIT.OK;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { type Diagnostic, RegstateError, formatDiagnostic } from '../../errors.js';
+import { type Diagnostic, RegstateError, describeFsError, formatDiagnostic } from '../../errors.js';
 import { importRegFile } from '../../interop/reg/import-reg-file.js';
 import { renderDesiredStateYaml } from '../../interop/yaml/render-desired-state-yaml.js';
 import { parseRegFile } from '../../registry/reg-file/parse-reg-file.js';
@@ -11,6 +11,7 @@ import { writeOutputFile } from '../write-output-file.js';
 export interface ImportOptions {
   key?: string[];
   out?: string;
+  force?: boolean;
 }
 
 // The modeline names a schema beside the config (`regstate schema > regstate.schema.json`), as the
@@ -23,7 +24,7 @@ async function readRegBytes(file: string, io: Io): Promise<Buffer> {
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new RegstateError('FILE_NOT_FOUND', `${file}: no such file`, { cause });
-    throw new RegstateError('FILE_UNREADABLE', `cannot read ${file}: ${(cause as Error).message}`, { cause });
+    throw new RegstateError('FILE_UNREADABLE', `cannot read ${file}: ${describeFsError(cause)}`, { cause });
   }
 }
 
@@ -42,7 +43,7 @@ export async function runImport(file: string, opts: ImportOptions, io: Io): Prom
     io.stdout.write(yaml);
     return EXIT.OK;
   }
-  await writeOutputFile(opts.out, yaml, io);
+  await writeOutputFile(opts.out, yaml, io, { overwrite: opts.force === true });
   const values = imported.keys.reduce((n, k) => n + k.values.length, 0);
   io.stdout.write(`Wrote ${opts.out} (${imported.keys.length} key${imported.keys.length === 1 ? '' : 's'}, ${values} value${values === 1 ? '' : 's'}). Check it with: regstate plan ${opts.out}\n`);
   return EXIT.OK;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { RegstateError } from '../../errors.js';
+import { RegstateError, describeFsError } from '../../errors.js';
 import { parseSavedPlan } from '../../plan/saved-plan.js';
 import { EXIT } from '../exit-codes.js';
 import { type Io, useColor } from '../io.js';
@@ -12,7 +12,7 @@ export async function readSavedPlan(file: string, io: Io): Promise<ReturnType<ty
     text = await readFile(resolve(io.cwd, file), 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE';
-    throw new RegstateError(code, `${file}: cannot read the plan: ${(error as Error).message}`);
+    throw new RegstateError(code, `${file}: cannot read the plan: ${describeFsError(error)}`);
   }
   return parseSavedPlan(text, file);
 }

@@ -1,11 +1,11 @@
-import { loadDesiredState } from '../../config/load-desired-state.js';
 import { RegstateError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { loadConfigs } from '../load-configs.js';
 import type { Io } from '../io.js';
 
 export async function runValidate(configs: string[], opts: { format: 'text' | 'json' }, io: Io): Promise<number> {
   try {
-    const desired = await loadDesiredState(configs, { cwd: io.cwd });
+    const desired = await loadConfigs(configs, io);
     const values = desired.keys.reduce((n, k) => n + k.values.length, 0);
     if (opts.format === 'json') {
       io.stdout.write(`${JSON.stringify({ valid: true, files: desired.files, keys: desired.keys.length, values, errors: [] }, null, 2)}\n`);

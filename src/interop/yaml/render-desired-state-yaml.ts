@@ -75,10 +75,15 @@ function plainMeansSomethingElse(text: string): boolean {
   return doc.errors.length === 0 && !(isScalar(doc.contents) && doc.contents.value === text);
 }
 
-function quoteAmbiguousStrings(doc: Document): void {
+// Printable text with single inner spaces only. Anything else (line breaks, tabs, spaces at either end,
+// control and format characters, lone surrogates) goes double-quoted with JSON escapes: the yaml library's
+// own choice for " \n" was a block scalar that reads back as "\n", and a raw lone surrogate cannot be UTF-8.
+const PRINTABLE = /^[^\p{C}\p{Z}](?:(?:[^\p{C}\p{Z}]| )*[^\p{C}\p{Z}])?$/u;
+
+function quoteStrings(doc: Document): void {
   visit(doc, {
     Scalar(_key, node: Scalar) {
-      if (typeof node.value === 'string' && plainMeansSomethingElse(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+      if (typeof node.value === 'string' && (!PRINTABLE.test(node.value) || plainMeansSomethingElse(node.value))) node.type = Scalar.QUOTE_DOUBLE;
     },
   });
 }
@@ -99,8 +104,9 @@ export function renderDesiredStateYaml(keys: ImportedKey[], options: RenderDesir
     // On the root map rather than the document, so no blank line separates it from `version`.
     (doc.contents as YAMLMap).commentBefore = ` yaml-language-server: $schema=${options.schemaPath}`;
   }
-  quoteAmbiguousStrings(doc);
-  // lineWidth 0: long data stays on one line instead of being folded.
-  const text = doc.toString({ lineWidth: 0 });
+  quoteStrings(doc);
+  // lineWidth 0: long data stays on one line instead of being folded; JSON escapes (\uXXXX) for every
+  // control character and lone surrogate in a double-quoted string.
+  const text = doc.toString({ lineWidth: 0, doubleQuotedAsJSON: true });
   return { yaml: text, warnings };
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { RegstateError } from '../../errors.js';
+import { RegstateError, describeFsError } from '../../errors.js';
 import type { LiveKey } from '../../model/live-state.js';
 import type { BackendStats, ReadRequest, RegistryBackend, Target, TargetImage, WriteOp, WriteOutcome } from '../backend.js';
 import { physicalKeyPath } from '../physical-key.js';
@@ -68,7 +68,7 @@ export class RegFileBackend implements RegistryBackend {
         this.loadedBytes = undefined;
         return undefined;
       }
-      throw new RegstateError('FILE_UNREADABLE', `cannot read ${this.file}: ${(cause as Error).message}`, { cause });
+      throw new RegstateError('FILE_UNREADABLE', `cannot read ${this.file}: ${describeFsError(cause)}`, { cause });
     }
     if (this.loadedBytes && this.reg && bytes.equals(this.loadedBytes)) return this.reg;
     this.reg = parseRegFile(bytes, this.file);
@@ -152,7 +152,7 @@ async function readBytes(file: string): Promise<Buffer | undefined> {
     return await readFile(file);
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new RegstateError('FILE_UNREADABLE', `cannot read ${file}: ${(cause as Error).message}`, { cause });
+    throw new RegstateError('FILE_UNREADABLE', `cannot read ${file}: ${describeFsError(cause)}`, { cause });
   }
 }
 
@@ -163,6 +163,6 @@ async function writeAtomically(file: string, bytes: Buffer): Promise<void> {
     await rename(temp, file);
   } catch (cause) {
     await rm(temp, { force: true });
-    throw new RegstateError('WRITE_FAILED', `cannot write ${file}: ${(cause as Error).message}`, { cause });
+    throw new RegstateError('WRITE_FAILED', `cannot write ${file}: ${describeFsError(cause)}`, { cause });
   }
 }

@@ -164,6 +164,18 @@ test('the import of an export, written as YAML, loads back to the same desired s
   }
 });
 
+test('the YAML property at seed -1115533078: EXPAND_SZ " \\n" (space, line break) loads back as written', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'regstate-roundtrip-'));
+  try {
+    const keys = [presentKey('HKCU\\Software\\ ', [present('', expandSz(' \n'))])];
+    const file = join(dir, 'x.yaml');
+    await writeFile(file, renderDesiredStateYaml(reimport(keys).keys).yaml);
+    expect(shape((await loadDesiredState([file])).keys)).toEqual(shape(keys));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('import → export → import of the AGPM server snapshot is the identity on keys, types and data', async () => {
   const first = importRegFile(parseRegFile(await readFile(agpmSnapshot), 'snapshot.reg'), { file: 'snapshot.reg' });
   const asDesired = first.keys.map((k): DesiredKey => ({ ...k, source: at(1), values: k.values.map((v) => ({ ...v, source: at(1) })) }));

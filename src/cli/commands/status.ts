@@ -1,0 +1,31 @@
+import { LiveState } from '../../model/live-state.js';
+import { readRequestsFor } from '../../plan/plan-changes.js';
+import { describeStatus } from '../../status/describe-status.js';
+import { renderStatusJson, renderStatusText } from '../../status/render-status.js';
+import { EXIT } from '../exit-codes.js';
+import { type Io, useColor } from '../io.js';
+import { loadConfigs } from '../load-configs.js';
+import { type BackendOptions, openBackend } from '../open-backend.js';
+import { reportStats } from './report-stats.js';
+
+export interface StatusOptions extends BackendOptions {
+  format: 'text' | 'json';
+  detailedExitcode?: boolean;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+/** `regstate status CONFIG...`: every declared item, its current and desired state; nothing is written. */
+export async function runStatus(configs: string[], opts: StatusOptions, io: Io): Promise<number> {
+  const desired = await loadConfigs(configs, io);
+  const backend = await openBackend(opts, io);
+  try {
+    const status = describeStatus(desired, new LiveState(await backend.read(readRequestsFor(desired))));
+    if (opts.format === 'json') io.stdout.write(`${renderStatusJson(status, { target: backend.target, stats: backend.stats() })}\n`);
+    else io.stdout.write(renderStatusText(status, { color: useColor(io, opts.color) }));
+    reportStats(backend, opts, io);
+    return opts.detailedExitcode && !status.inDesiredState ? EXIT.CHANGES : EXIT.OK;
+  } finally {
+    await backend.close();
+  }
+}
