@@ -23,6 +23,8 @@ export { renderPlanJson } from './plan/render-json.js';
 export { parsePlanJson } from './plan/parse-plan-json.js';
 export { renderPlanMarkdown } from './plan/render-markdown.js';
 export { applyPlan, type ApplyResult, type ChangeResult } from './apply/apply-plan.js';
+export { executePlan, type ExecuteOptions, type Execution } from './apply/execute-plan.js';
+export { ancestorRequests } from './apply/journal.js';
 export { findStaleChanges, type StaleChange } from './apply/find-stale-changes.js';
 export type { BackendStats, ReadRequest, RegistryBackend, Target, WriteOp, WriteOutcome } from './registry/backend.js';
 export { MemoryBackend } from './registry/memory/memory-backend.js';

@@ -1,7 +1,7 @@
 import type { LiveState } from '../model/live-state.js';
 import type { RegistryValue } from '../model/registry-value.js';
 import type { Change, Plan } from '../plan/plan.js';
-import { checkBefore } from './check-change.js';
+import { isStale, valueNow } from './check-change.js';
 
 /** A planned change whose `before` no longer holds, with what the registry holds now. */
 export interface StaleChange {
@@ -14,8 +14,9 @@ export interface StaleChange {
 export function findStaleChanges(plan: Plan, live: LiveState): StaleChange[] {
   const stale: StaleChange[] = [];
   for (const change of plan.changes) {
-    const mismatch = checkBefore(change, live);
-    if (mismatch) stale.push({ change, ...mismatch });
+    if (!isStale(change, live)) continue;
+    const now = 'name' in change ? valueNow(change, live) : null;
+    stale.push({ change, now, keyExists: live.get(change.key)?.exists ?? false });
   }
   return stale;
 }

@@ -11,12 +11,15 @@ export type PriorItem =
   | { kind: 'key'; key: KeyRef; existed: false }
   | { kind: 'key'; key: KeyRef; existed: true; subtree: { key: KeyRef; values: { name: string; value: ValueJson }[] }[] };
 
+/** The version of the journal format; a journal of another version is refused. */
+export const JOURNAL_FORMAT_VERSION = 1;
+
 /**
  * The undo journal of one apply: written before the first write, updated after the batch.
  * A run that dies at any point leaves a journal whose `prior` is enough to restore.
  */
 export interface Journal {
-  formatVersion: 1;
+  formatVersion: typeof JOURNAL_FORMAT_VERSION;
   kind: 'regstate-journal';
   command: 'apply' | 'rollback';
   createdAt: string;

@@ -15,7 +15,7 @@ import { formatValue } from '../../plan/format-data.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openBackend, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
-import { executePlan } from './execute-plan.js';
+import { executeAndReport } from './execute-plan.js';
 
 export interface ApplyOptions extends BackendOptions, SessionOptions {
   format: 'text' | 'json';
@@ -85,7 +85,7 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Io): Pr
       const { plan, live } = saved ? await checkSavedPlan(saved, saved.file, backend) : await planDesired(desired as DesiredState, backend);
       outcome.plan = plan;
       const approved = saved !== undefined || opts.autoApprove === true;
-      return executePlan(plan, live, backend, { command: 'apply', format: opts.format, color, approved, maxChanges, stateDir, configs: outcome.configs }, io);
+      return executeAndReport(plan, live, backend, { command: 'apply', format: opts.format, color, approved, maxChanges, stateDir, configs: outcome.configs }, io);
     });
     outcome.result = execution.result;
     outcome.exitCode = execution.exitCode;

@@ -12,7 +12,7 @@ import { formatValue } from '../../plan/format-data.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
-import { executePlan } from './execute-plan.js';
+import { executeAndReport } from './execute-plan.js';
 
 export interface RollbackOptions extends BackendOptions, SessionOptions {
   format: 'text' | 'json';
@@ -64,7 +64,7 @@ export async function runRollback(journalArg: string | undefined, opts: Rollback
       }
       const plan = planChanges(desired, live);
       outcome.plan = plan;
-      return executePlan(plan, live, withImageRestore(backend, journal), { command: 'rollback', format: opts.format, color, approved: opts.autoApprove === true, stateDir, configs: journal.configs }, io);
+      return executeAndReport(plan, live, withImageRestore(backend, journal), { command: 'rollback', format: opts.format, color, approved: opts.autoApprove === true, stateDir, configs: journal.configs }, io);
     });
     outcome.result = execution.result;
     outcome.exitCode = execution.exitCode;
