@@ -1,14 +1,12 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Journal, parseJournal } from '../../apply/journal.js';
-import { buildRollbackState, findRollbackConflicts } from '../../apply/rollback-state.js';
+import { buildRollbackState } from '../../apply/rollback-state.js';
+import { describeRollbackConflict, findRollbackConflicts, rollbackReadRequests } from '../../apply/rollback-conflicts.js';
 import { withImageRestore } from '../../apply/restore-image.js';
 import { RegstateError } from '../../errors.js';
 import { LiveState } from '../../model/live-state.js';
-import { valueFromJson } from '../../model/value-json.js';
-import { formatKey } from '../../model/key-ref.js';
-import { planChanges, readRequestsFor } from '../../plan/plan-changes.js';
-import { formatValue } from '../../plan/format-data.js';
+import { planChanges } from '../../plan/plan-changes.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
@@ -50,15 +48,15 @@ export async function runRollback(journalArg: string | undefined, opts: Rollback
     if (opts.format === 'text') io.stdout.write(`Rolling back ${journal.command} of ${journal.createdAt} (${file})\n\n`);
     const backend = await openRecordedTarget(journal.target, opts, io, `the journal ${file}`);
     outcome.backend = backend;
-    const desired = buildRollbackState(journal, file);
+    const desired = buildRollbackState(journal);
     const execution = await withRunLock(stateDir, backend, 'rollback', opts, io, async () => {
-      const live = new LiveState(await backend.read(readRequestsFor(desired)));
+      const live = new LiveState(await backend.read(rollbackReadRequests(journal, desired)));
       const conflicts = findRollbackConflicts(journal, live);
       if (conflicts.length > 0 && !opts.force) {
         throw RegstateError.fromDiagnostics(
-          conflicts.map(({ item, now }) => ({
+          conflicts.map((conflict) => ({
             code: 'STALE_PLAN' as const,
-            message: `${formatKey(item.key)} → ${item.name === '' ? '(Default)' : item.name} changed since the apply (now ${now ? formatValue(now) : 'absent'}, the apply wrote ${item.after ? formatValue(valueFromJson(item.after)) : 'nothing'}): rolling back would overwrite it; nothing was written (use --force to roll back anyway)`,
+            message: `${describeRollbackConflict(conflict)}; nothing was written (use --force to roll back anyway)`,
           })),
         );
       }
