@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { findStaleChanges } from '../../apply/find-stale-changes.js';
+import { describeStaleChange, findStaleChanges } from '../../apply/find-stale-changes.js';
 import { ancestorRequests } from '../../apply/journal.js';
-import { describeChangeTarget } from '../../apply/check-change.js';
 import { loadDesiredState } from '../../config/load-desired-state.js';
 import { RegstateError } from '../../errors.js';
 import type { DesiredState } from '../../model/desired-state.js';
@@ -11,7 +10,6 @@ import type { RegistryBackend } from '../../registry/backend.js';
 import { LiveState } from '../../model/live-state.js';
 import { planChanges, readRequestsFor, readRequestsForPlan } from '../../plan/plan-changes.js';
 import { looksLikeSavedPlan, parseSavedPlan } from '../../plan/saved-plan.js';
-import { formatValue } from '../../plan/format-data.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openBackend, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
@@ -47,13 +45,7 @@ async function readIfSavedPlan(inputs: string[], io: Io): Promise<(ReturnType<ty
 }
 
 function staleError(stale: ReturnType<typeof findStaleChanges>, file: string): RegstateError {
-  return RegstateError.fromDiagnostics(
-    stale.map(({ change, now, keyExists }) => {
-      const is = change.action === 'create-key' || change.action === 'delete-key' ? (keyExists ? 'the key exists' : 'the key is missing') : now ? `it is now ${formatValue(now)}` : 'it is now absent';
-      const was = change.action === 'create-key' ? 'missing' : change.action === 'delete-key' ? 'present' : change.before ? formatValue(change.before) : 'absent';
-      return { code: 'STALE_PLAN' as const, message: `stale plan ${file}: ${describeChangeTarget(change)} was ${was} when planned, but ${is}; nothing was written, plan again` };
-    }),
-  );
+  return RegstateError.fromDiagnostics(stale.map((s) => ({ code: 'STALE_PLAN' as const, message: `stale plan ${file}: ${describeStaleChange(s)}; nothing was written, plan again` })));
 }
 
 /** Re-reads what a saved plan touches and refuses it when any `before` no longer holds. */
