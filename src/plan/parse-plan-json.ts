@@ -159,9 +159,9 @@ function parseBefore(json: unknown, at: string[], action: string): RegistryValue
 function parseAfter(json: unknown, at: string[], action: string): RegistryValue {
   if (json === null || json === undefined) return fault(at, `is required for ${action}`);
   if (!isObject(json)) return fault(at, 'must be an object {type, data}');
-  for (const field of Object.keys(json)) if (field !== 'type' && field !== 'data') fault([...at, field], 'is not a field of a value to write');
   const { type } = json;
   if (typeof type !== 'string' || !isValueKind(type)) return fault([...at, 'type'], `must be a type regstate writes (REG_SZ, REG_EXPAND_SZ, REG_MULTI_SZ, REG_DWORD, REG_QWORD, REG_BINARY, REG_NONE), found ${show(type)}`, 'SCHEMA');
+  for (const field of Object.keys(json)) if (field !== 'type' && field !== 'data') fault([...at, field], 'is not a field of a value to write');
   const result = parseValueData(type, json.data);
   if (result.ok) return result.value;
   const [problem] = result.problems;

@@ -22,16 +22,24 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   return { line: before.length, column: (before[before.length - 1]?.length ?? 0) + 1 };
 }
 
+// V8 gives the offset for most syntax errors; for the rest the yaml parser (JSON is YAML) often finds the spot.
+function syntaxErrorPos(text: string, file: string, message: string): SourcePos | undefined {
+  const offset = /at position (\d+)/.exec(message)?.[1];
+  if (offset !== undefined) return { file, ...lineColumn(text, Number(offset)) };
+  const lineCounter = new LineCounter();
+  const at = parseDocument(text, { lineCounter }).errors[0]?.linePos?.[0];
+  return at ? { file, line: at.line, column: at.col } : undefined;
+}
+
 /** Parses the text as JSON into null-prototype objects; a syntax error is placed at its line:column. */
 export function parseJsonTree(text: string, file: string): { ok: true; value: unknown; problems: PlanProblem[] } | { ok: false; diagnostic: Diagnostic } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    const message = (e as Error).message;
-    const offset = /at position (\d+)/.exec(message)?.[1];
-    const source: SourcePos = offset === undefined ? { file, line: 1, column: 1 } : { file, ...lineColumn(text, Number(offset)) };
-    return { ok: false, diagnostic: { code: 'PLAN_FILE', message: `not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`, source } };
+    const message = (e as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '');
+    const source = syntaxErrorPos(text, file, (e as Error).message);
+    return { ok: false, diagnostic: source ? { code: 'PLAN_FILE', message: `not valid JSON: ${message}`, source } : { code: 'PLAN_FILE', message: `${file}: not valid JSON: ${message}` } };
   }
   const problems: PlanProblem[] = [];
   const copy = (value: unknown, path: string[]): unknown => {
