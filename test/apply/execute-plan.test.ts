@@ -1,8 +1,7 @@
 import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ancestorRequests, executePlan, LiveState, MemoryBackend, planChanges, readRequestsFor } from '../../src/index.js';
-import { parseJournal } from '../../src/apply/journal.js';
+import { ancestorRequests, executePlan, LiveState, MemoryBackend, parseJournal, planChanges, planDesiredState, planRollback, readRequestsFor } from '../../src/index.js';
 import { desiredState, dword, key, present, presentKey } from '../builders.js';
 
 const agpm = key('HKLM\\SOFTWARE\\Microsoft\\AGPM');
@@ -54,5 +53,25 @@ describe('executePlan, as a library caller uses it', () => {
     const dir = await journalDir();
     expect(await executePlan(plan, live, backend, { command: 'apply', journalDir: dir, configs: [] })).toEqual({ plan });
     expect(await readdir(dir).catch(() => [])).toEqual([]);
+  });
+});
+
+describe('the library runs an apply and its rollback end to end', () => {
+  test('planDesiredState, executePlan, then planRollback of its journal restores the registry; a later change under a created key blocks it', async () => {
+    const backend = new MemoryBackend().seed(agpm, 'EncryptSmtp', dword(0));
+    const before = await backend.read([{ key: key('HKLM\\SOFTWARE'), recursive: true }]);
+    const dir = await journalDir();
+    const fresh = key('HKLM\\SOFTWARE\\Fresh');
+    const { plan, live } = await planDesiredState(desiredState(...desired.keys, presentKey(fresh, [present('V', dword(1))])), backend);
+    const { journalFile } = await executePlan(plan, live, backend, { command: 'apply', journalDir: dir, configs: [] });
+    const journal = parseJournal(await readFile(journalFile as string, 'utf8'), journalFile as string);
+
+    await backend.write([{ op: 'set-value', key: fresh, name: 'Theirs', value: dword(2) }]);
+    await expect(planRollback(journal, backend)).rejects.toMatchObject({ code: 'STALE_PLAN', message: expect.stringContaining('Fresh → Theirs') });
+    await backend.write([{ op: 'delete-value', key: fresh, name: 'Theirs' }]);
+
+    const undo = await planRollback(journal, backend);
+    expect((await executePlan(undo.plan, undo.live, backend, { command: 'rollback', journalDir: dir, configs: [] })).result?.converged).toBe(true);
+    expect(await backend.read([{ key: key('HKLM\\SOFTWARE'), recursive: true }])).toEqual(before);
   });
 });

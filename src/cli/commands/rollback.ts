@@ -1,12 +1,9 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Journal, parseJournal } from '../../apply/journal.js';
-import { buildRollbackState } from '../../apply/rollback-state.js';
-import { describeRollbackConflict, findRollbackConflicts, rollbackReadRequests } from '../../apply/rollback-conflicts.js';
+import { planRollback } from '../../apply/prepare-plan.js';
 import { withImageRestore } from '../../apply/restore-image.js';
 import { RegstateError } from '../../errors.js';
-import { LiveState } from '../../model/live-state.js';
-import { planChanges } from '../../plan/plan-changes.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
@@ -48,19 +45,8 @@ export async function runRollback(journalArg: string | undefined, opts: Rollback
     if (opts.format === 'text') io.stdout.write(`Rolling back ${journal.command} of ${journal.createdAt} (${file})\n\n`);
     const backend = await openRecordedTarget(journal.target, opts, io, `the journal ${file}`);
     outcome.backend = backend;
-    const desired = buildRollbackState(journal);
     const execution = await withRunLock(stateDir, backend, 'rollback', opts, io, async () => {
-      const live = new LiveState(await backend.read(rollbackReadRequests(journal, desired)));
-      const conflicts = findRollbackConflicts(journal, live);
-      if (conflicts.length > 0 && !opts.force) {
-        throw RegstateError.fromDiagnostics(
-          conflicts.map((conflict) => ({
-            code: 'STALE_PLAN' as const,
-            message: `${describeRollbackConflict(conflict)}; nothing was written (use --force to roll back anyway)`,
-          })),
-        );
-      }
-      const plan = planChanges(desired, live);
+      const { plan, live } = await planRollback(journal, backend, { force: opts.force });
       outcome.plan = plan;
       return executeAndReport(plan, live, withImageRestore(backend, journal), { command: 'rollback', format: opts.format, color, approved: opts.autoApprove === true, stateDir, configs: journal.configs }, io);
     });
