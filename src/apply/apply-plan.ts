@@ -4,7 +4,7 @@ import { LiveState } from '../model/live-state.js';
 import type { Change, Plan } from '../plan/plan.js';
 import type { ReadRequest, RegistryBackend, WriteOp, WriteOutcome } from '../registry/backend.js';
 import { changeToOp } from './changes-to-ops.js';
-import { checkAfter } from './check-change.js';
+import { hasConverged } from './check-change.js';
 
 export type ChangeOutcome = 'applied' | 'failed' | 'not-converged';
 
@@ -72,7 +72,7 @@ export async function applyPlan(plan: Plan, backend: RegistryBackend, hooks: App
     if (!outcome) return { change, outcome: 'failed', error: { code: 'WRITE_FAILED', message: 'the backend returned no outcome' } };
     if (!outcome.ok) return { change, outcome: 'failed', error: { code: outcome.code, message: outcome.message } };
     if (!live) return { change, outcome: 'not-converged', error: { code: 'VERIFY_FAILED', message: `could not read back: ${readBackError}` } };
-    if (checkAfter(change, live)) {
+    if (!hasConverged(change, live)) {
       return { change, outcome: 'not-converged', error: { code: 'VERIFY_FAILED', message: 'the read-back does not show the change' } };
     }
     return { change, outcome: 'applied' };

@@ -1,48 +1,49 @@
 import { describeKey } from '../model/key-ref.js';
 import type { LiveState } from '../model/live-state.js';
 import { type RegistryValue, valuesEqual } from '../model/registry-value.js';
+import { collectSubtree, sameSubtree } from '../plan/key-subtree.js';
 import type { Change } from '../plan/plan.js';
 
-/** Why a registry item is not in the state a check expected, or undefined when it is. */
-export type Mismatch = { now: RegistryValue | null; keyExists: boolean } | undefined;
-
-function valueNow(change: Change & { name: string }, live: LiveState): RegistryValue | null {
+/** The value a value change targets as the live state holds it, null when absent. */
+export function valueNow(change: Change & { name: string }, live: LiveState): RegistryValue | null {
   return live.value(change.key, change.name)?.value ?? null;
 }
 
-function expectValue(change: Change & { name: string }, live: LiveState, expected: RegistryValue | null): Mismatch {
+function holdsValue(change: Change & { name: string }, live: LiveState, expected: RegistryValue | null): boolean {
   const now = valueNow(change, live);
-  const keyExists = live.get(change.key)?.exists ?? false;
-  if (expected === null ? now === null : now !== null && valuesEqual(now, expected)) return undefined;
-  return { now, keyExists };
+  return expected === null ? now === null : now !== null && valuesEqual(now, expected);
 }
 
-function expectKey(change: Change, live: LiveState, exists: boolean): Mismatch {
-  const keyExists = live.get(change.key)?.exists ?? false;
-  return keyExists === exists ? undefined : { now: null, keyExists };
+function keyExists(change: Change, live: LiveState): boolean {
+  return live.get(change.key)?.exists ?? false;
 }
 
-/** Does the live state still show what the change saw before it (its precondition)? */
-export function checkBefore(change: Change, live: LiveState): Mismatch {
+/**
+ * True when the live state no longer shows what the change saw when planned (its precondition
+ * fails). A key to delete must hold exactly the subtree the plan recorded (read recursively).
+ */
+export function isStale(change: Change, live: LiveState): boolean {
   switch (change.action) {
     case 'create-key':
-      return expectKey(change, live, false);
-    case 'delete-key':
-      return expectKey(change, live, true);
+      return keyExists(change, live);
+    case 'delete-key': {
+      const now = collectSubtree(change.key, live);
+      return now === undefined || !sameSubtree(change.subtree, now);
+    }
     default:
-      return expectValue(change, live, change.before);
+      return !holdsValue(change, live, change.before);
   }
 }
 
-/** Does the live state show what the change was meant to produce? */
-export function checkAfter(change: Change, live: LiveState): Mismatch {
+/** True when the live state shows what the change was meant to produce. */
+export function hasConverged(change: Change, live: LiveState): boolean {
   switch (change.action) {
     case 'create-key':
-      return expectKey(change, live, true);
+      return keyExists(change, live);
     case 'delete-key':
-      return expectKey(change, live, false);
+      return !keyExists(change, live);
     default:
-      return expectValue(change, live, change.after);
+      return holdsValue(change, live, change.after);
   }
 }
 

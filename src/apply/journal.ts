@@ -1,22 +1,38 @@
 import { RegstateError } from '../errors.js';
-import { type KeyRef, isWithinKey, keyId, parentKey } from '../model/key-ref.js';
+import { type KeyRef, isWithinKey, keyId, parentKey, sameKey } from '../model/key-ref.js';
 import type { LiveState } from '../model/live-state.js';
+import type { SourcePos } from '../model/source-pos.js';
 import { type ValueJson, valueFromJson, valueToJson } from '../model/value-json.js';
 import type { Plan } from '../plan/plan.js';
 import type { ReadRequest, Target, TargetImage, WriteOutcome } from '../registry/backend.js';
 
-/** What one touched item was before an apply, and what the apply meant to make it. */
+/** One key of a recorded subtree, with its values. */
+export interface SubtreeKeyJson {
+  key: KeyRef;
+  values: { name: string; value: ValueJson }[];
+}
+
+/**
+ * What one touched item was before an apply, and what the apply meant to make it; `source` is the
+ * config line that asked for it. A key the apply creates (`existed: false`) records every key it
+ * creates at and below it with the values it writes into them; a key it deletes records its whole
+ * prior subtree. Rollback removes or restores nothing beyond these.
+ */
 export type PriorItem =
-  | { kind: 'value'; key: KeyRef; name: string; before: ValueJson | null; after: ValueJson | null }
-  | { kind: 'key'; key: KeyRef; existed: false }
-  | { kind: 'key'; key: KeyRef; existed: true; subtree: { key: KeyRef; values: { name: string; value: ValueJson }[] }[] };
+  | { kind: 'value'; key: KeyRef; name: string; before: ValueJson | null; after: ValueJson | null; source: SourcePos }
+  | { kind: 'key'; key: KeyRef; existed: boolean; subtree: SubtreeKeyJson[]; source: SourcePos };
+
+export type KeyItem = Extract<PriorItem, { kind: 'key' }>;
+
+/** The version of the journal format; a journal of another version is refused. */
+export const JOURNAL_FORMAT_VERSION = 2;
 
 /**
  * The undo journal of one apply: written before the first write, updated after the batch.
  * A run that dies at any point leaves a journal whose `prior` is enough to restore.
  */
 export interface Journal {
-  formatVersion: 1;
+  formatVersion: typeof JOURNAL_FORMAT_VERSION;
   kind: 'regstate-journal';
   command: 'apply' | 'rollback';
   createdAt: string;
@@ -51,33 +67,52 @@ function createdRoot(key: KeyRef, live: LiveState): KeyRef {
   return root;
 }
 
+const copySource = (s: SourcePos): SourcePos => ({ file: s.file, line: s.line, column: s.column });
+
 /** Records the prior state of everything the plan touches, from the live state read before it. */
 export function recordPriorState(plan: Plan, live: LiveState): PriorItem[] {
-  return plan.changes.map((change): PriorItem => {
-    switch (change.action) {
-      case 'create-key':
-        return { kind: 'key', key: createdRoot(change.key, live), existed: false };
-      case 'delete-key': {
-        const subtree = live
-          .all()
-          .filter((k) => k.exists && isWithinKey(k.key, change.key))
-          .map((k) => ({ key: k.key, values: k.values.map((v) => ({ name: v.name, value: valueToJson(v.value) })) }));
-        return { kind: 'key', key: change.key, existed: true, subtree };
+  const prior: PriorItem[] = [];
+  const createdRoots = new Map<string, KeyItem>();
+  const createdKeys = new Map<string, SubtreeKeyJson>();
+  for (const change of plan.changes) {
+    const source = copySource(change.source);
+    if (change.action === 'create-key') {
+      const root = createdRoot(change.key, live);
+      let item = createdRoots.get(keyId(root));
+      if (!item) {
+        item = { kind: 'key', key: root, existed: false, subtree: [], source };
+        createdRoots.set(keyId(root), item);
+        prior.push(item);
       }
-      default:
-        return {
-          kind: 'value',
-          key: change.key,
-          name: change.name,
-          before: change.before && valueToJson(change.before),
-          after: change.after && valueToJson(change.after),
-        };
+      for (let k: KeyRef | undefined = change.key; k && isWithinKey(k, root); k = parentKey(k)) {
+        if (createdKeys.has(keyId(k))) continue;
+        const entry: SubtreeKeyJson = { key: k, values: [] };
+        createdKeys.set(keyId(k), entry);
+        item.subtree.push(entry);
+        if (sameKey(k, root)) break;
+      }
+    } else if (change.action === 'delete-key') {
+      const subtree = live
+        .all()
+        .filter((k) => k.exists && isWithinKey(k.key, change.key))
+        .map((k) => ({ key: k.key, values: k.values.map((v) => ({ name: v.name, value: valueToJson(v.value) })) }));
+      prior.push({ kind: 'key', key: change.key, existed: true, subtree, source });
+    } else {
+      const before = change.before && valueToJson(change.before);
+      const after = change.after && valueToJson(change.after);
+      prior.push({ kind: 'value', key: change.key, name: change.name, before, after, source });
     }
-  });
+  }
+  // What the apply writes into keys it creates belongs to those keys' records.
+  for (const change of plan.changes) {
+    if (change.action !== 'create' && change.action !== 'update') continue;
+    createdKeys.get(keyId(change.key))?.values.push({ name: change.name, value: valueToJson(change.after) });
+  }
+  return prior;
 }
 
 function fail(file: string, what: string): never {
-  throw new RegstateError('JOURNAL', `${file}: not a regstate journal: ${what}`);
+  throw new RegstateError('JOURNAL', `${file}: not a usable regstate journal: ${what}`);
 }
 
 function checkKey(file: string, key: unknown): KeyRef {
@@ -86,6 +121,12 @@ function checkKey(file: string, key: unknown): KeyRef {
     fail(file, 'bad key');
   }
   return { hive: k.hive, path: k.path, view: k.view };
+}
+
+function checkSource(file: string, source: unknown): void {
+  const s = source as SourcePos;
+  const isLine = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
+  if (typeof s !== 'object' || s === null || typeof s.file !== 'string' || !isLine(s.line) || !isLine(s.column)) fail(file, 'bad source');
 }
 
 const isHashOrNull = (v: unknown) => v === null || (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v));
@@ -104,6 +145,27 @@ function checkValue(file: string, value: ValueJson): void {
   }
 }
 
+function checkItem(file: string, item: PriorItem): void {
+  checkKey(file, item.key);
+  checkSource(file, item.source);
+  if (item.kind === 'value') {
+    if (typeof item.name !== 'string') fail(file, 'value without name');
+    for (const v of [item.before, item.after]) if (v !== null) checkValue(file, v);
+  } else if (item.kind === 'key') {
+    if (typeof item.existed !== 'boolean' || !Array.isArray(item.subtree)) fail(file, 'key without its subtree');
+    for (const sub of item.subtree) {
+      if (!isWithinKey(checkKey(file, sub?.key), item.key)) fail(file, 'subtree key outside its key');
+      if (!Array.isArray(sub.values)) fail(file, 'subtree key without values');
+      for (const v of sub.values) {
+        if (typeof v?.name !== 'string') fail(file, 'subtree value without name');
+        checkValue(file, v.value);
+      }
+    }
+  } else {
+    fail(file, 'unknown item kind');
+  }
+}
+
 /** Parses a journal file's text, checking every field rollback relies on. */
 export function parseJournal(text: string, file: string): Journal {
   let json: Journal;
@@ -112,22 +174,12 @@ export function parseJournal(text: string, file: string): Journal {
   } catch (e) {
     return fail(file, (e as Error).message);
   }
-  if (json?.kind !== 'regstate-journal' || json.formatVersion !== 1) fail(file, 'missing kind/formatVersion');
+  if (json?.kind !== 'regstate-journal') fail(file, 'missing kind');
+  if (json.formatVersion !== JOURNAL_FORMAT_VERSION) {
+    fail(file, `it is format version ${String(json.formatVersion)}, this regstate reads version ${JOURNAL_FORMAT_VERSION} (a version 1 journal does not record what its apply created, so it cannot be rolled back safely; roll back with the regstate that wrote it)`);
+  }
   if (!Array.isArray(json.prior)) fail(file, 'missing prior state');
   if (json.image !== undefined) checkImage(file, json.image);
-  for (const item of json.prior) {
-    checkKey(file, item.key);
-    if (item.kind === 'value') {
-      if (typeof item.name !== 'string') fail(file, 'value without name');
-      for (const v of [item.before, item.after]) if (v !== null) checkValue(file, v);
-    } else if (item.kind === 'key') {
-      if (item.existed) for (const sub of item.subtree ?? fail(file, 'deleted key without subtree')) {
-        checkKey(file, sub.key);
-        for (const v of sub.values) checkValue(file, v.value);
-      }
-    } else {
-      fail(file, 'unknown item kind');
-    }
-  }
+  for (const item of json.prior) checkItem(file, item);
   return json;
 }

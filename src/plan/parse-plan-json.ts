@@ -1,107 +1,228 @@
+import { foldName } from '../model/fold-name.js';
+import { MAX_VALUE_NAME } from '../config/collect-declarations.js';
+import { parseKeyPath } from '../config/parse-key-path.js';
+import { parseValueData } from '../config/parse-value-data.js';
 import { RegstateError } from '../errors.js';
-import { type KeyRef, splitKeyPath } from '../model/key-ref.js';
-import type { RegistryValue } from '../model/registry-value.js';
+import type { KeyRef } from '../model/key-ref.js';
+import type { LiveValue } from '../model/live-state.js';
+import { type RegistryValue, isValueKind } from '../model/registry-value.js';
 import type { SourcePos } from '../model/source-pos.js';
 import { valueFromJson } from '../model/value-json.js';
-import { type Change, type ChangeAction, type KeyContents, type Plan, type PlanSummary, summarizePlan } from './plan.js';
+import { findPlanContradictions } from './find-plan-contradictions.js';
+import { type SubtreeKey, countSubtree } from './key-subtree.js';
+import { type Change, type ChangeAction, type KeyContents, type Plan, summarizePlan } from './plan.js';
+import { type JsonObject, type PlanProblem, locateProblems, parseJsonTree } from './plan-json-tree.js';
 import { PLAN_FORMAT_VERSION } from './render-json.js';
 
-type Json = Record<string, unknown>;
-
 const ACTIONS: readonly ChangeAction[] = ['create-key', 'create', 'update', 'delete', 'delete-key'];
+const CHANGE_FIELDS = new Set(['action', 'key', 'view', 'name', 'before', 'after', 'source', 'contents', 'subtree']);
 
-/** Reads a plan JSON document back, checking every field; see parsePlanJson. */
-export function parsePlanJsonDocument(text: string, fileName: string): { plan: Plan; extra: Json } {
-  const fail = (field: string, problem: string): never => {
-    throw new RegstateError('PLAN_FILE', field ? `${fileName}: ${field} ${problem}` : `${fileName} ${problem}`);
+// Thrown inside one change's check; caught per change so every bad change is reported.
+class Fault {
+  constructor(readonly problem: PlanProblem) {}
+}
+
+type Check = (path: string[], message: string, code?: PlanProblem['code']) => never;
+const fault: Check = (path, message, code = 'PLAN_FILE') => {
+  throw new Fault({ code, path, message });
+};
+
+/**
+ * Reads a plan JSON document back as strictly as a config is read: key paths, value names and
+ * data by the config's own rules (same codes), delete-key contents against the recorded subtree,
+ * no change contradicting another, no field that could reach a prototype. Every problem is
+ * reported with the file, its JSON path and line:column. `checkExtra` checks the other top-level
+ * fields (a saved plan's target, configs), adding its problems to the same report.
+ */
+export function parsePlanJsonDocument(text: string, fileName: string, checkExtra?: (extra: JsonObject, problems: PlanProblem[]) => void): { plan: Plan; extra: JsonObject } {
+  const tree = parseJsonTree(text, fileName);
+  if (!tree.ok) throw RegstateError.fromDiagnostics([tree.diagnostic]);
+  const problems = [...tree.problems];
+  const refuse = (): never => {
+    throw RegstateError.fromDiagnostics(locateProblems(text, fileName, problems));
   };
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    return fail('', `is not valid JSON (${(e as Error).message})`);
+  const doc = tree.value;
+  if (!isObject(doc)) {
+    problems.push({ code: 'PLAN_FILE', path: [], message: 'is not a plan: the document must be a JSON object' });
+    return refuse();
   }
-  if (!isObject(doc)) return fail('', 'is not a plan: the document must be a JSON object');
-  const { formatVersion, changes, summary, ...extra } = doc;
-  if (formatVersion !== PLAN_FORMAT_VERSION) fail('formatVersion', `must be ${PLAN_FORMAT_VERSION}, found ${show(formatVersion)}`);
-  if (!Array.isArray(changes)) return fail('changes', 'must be a list');
-  const plan: Plan = { changes: changes.map((c, i) => parseChange(c, `changes[${i}]`, fail)), unchanged: 0 };
-  if (!isObject(summary)) return fail('summary', 'must be an object');
-  const counted = summarizePlan(plan);
-  for (const field of ['create', 'update', 'delete', 'unchanged'] as const) {
-    const n = summary[field];
-    if (!isCount(n)) fail(`summary.${field}`, `must be a whole number ≥ 0, found ${show(n)}`);
-    if (field !== 'unchanged' && n !== counted[field]) fail(`summary.${field}`, `is ${show(n)} but the changes hold ${counted[field]}`);
+  const { formatVersion, changes, summary, ...rest } = doc;
+  const extra = Object.assign(Object.create(null) as JsonObject, rest);
+  if (formatVersion !== PLAN_FORMAT_VERSION) {
+    const hint = typeof formatVersion === 'number' && formatVersion < PLAN_FORMAT_VERSION ? ' (written by an older regstate; plan again)' : typeof formatVersion === 'number' ? ' (written by a newer regstate)' : '';
+    problems.push({ code: 'PLAN_FILE', path: ['formatVersion'], message: `must be ${PLAN_FORMAT_VERSION}, found ${show(formatVersion)}${hint}` });
+    return refuse();
   }
-  plan.unchanged = (summary as unknown as PlanSummary).unchanged;
+  if (!Array.isArray(changes)) {
+    problems.push({ code: 'PLAN_FILE', path: ['changes'], message: 'must be a list' });
+    return refuse();
+  }
+  const parsed: Change[] = [];
+  changes.forEach((c, i) => {
+    try {
+      parsed.push(parseChange(c, ['changes', String(i)]));
+    } catch (e) {
+      if (!(e instanceof Fault)) throw e;
+      problems.push(e.problem);
+    }
+  });
+  const plan: Plan = { changes: parsed, unchanged: 0 };
+  if (problems.length === 0) problems.push(...findPlanContradictions(parsed));
+  if (!isObject(summary)) problems.push({ code: 'PLAN_FILE', path: ['summary'], message: 'must be an object' });
+  else {
+    const counted = summarizePlan(plan);
+    for (const field of ['create', 'update', 'delete', 'unchanged'] as const) {
+      const n = summary[field];
+      if (!isCount(n)) problems.push({ code: 'PLAN_FILE', path: ['summary', field], message: `must be a whole number ≥ 0, found ${show(n)}` });
+      else if (field !== 'unchanged' && n !== counted[field] && parsed.length === changes.length) {
+        problems.push({ code: 'PLAN_FILE', path: ['summary', field], message: `is ${n} but the changes hold ${counted[field]}` });
+      }
+    }
+    if (isCount(summary.unchanged)) plan.unchanged = summary.unchanged;
+  }
+  checkExtra?.(extra, problems);
+  if (problems.length > 0) refuse();
   return { plan, extra };
 }
 
 /**
- * Reads a plan written by renderPlanJson (a saved plan). Throws a PLAN_FILE error naming the file
- * and the field at fault. Extra top-level fields are allowed and ignored.
+ * Reads a plan written by renderPlanJson (a saved plan). Throws a RegstateError naming the file,
+ * the JSON path and line:column of every problem. Extra top-level fields are allowed and ignored.
  */
 export function parsePlanJson(text: string, fileName: string): Plan {
   return parsePlanJsonDocument(text, fileName).plan;
 }
 
-function parseChange(json: unknown, at: string, fail: (field: string, problem: string) => never): Change {
-  if (!isObject(json)) return fail(at, 'must be an object');
+function parseChange(json: unknown, at: string[]): Change {
+  if (!isObject(json)) return fault(at, 'must be an object');
+  for (const field of Object.keys(json)) if (!CHANGE_FIELDS.has(field)) fault([...at, field], 'is not a field of a change');
   const { action } = json;
-  if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) return fail(`${at}.action`, `must be one of ${ACTIONS.join(', ')}, found ${show(action)}`);
-  const key = parseKey(json, at, fail);
-  const source = parseSource(json.source, `${at}.source`, fail);
-  const value = (field: 'before' | 'after', present: boolean): RegistryValue | null => {
-    const v = json[field];
-    if (!present) return v === null ? null : fail(`${at}.${field}`, `must be null for ${action}`);
-    if (v === null || v === undefined) return fail(`${at}.${field}`, `is required for ${action}`);
-    try {
-      return valueFromJson(v);
-    } catch (e) {
-      return fail(`${at}.${field}`, (e as Error).message.replace(/^invalid value in JSON: /, 'is not a valid value: '));
-    }
+  if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) return fault([...at, 'action'], `must be one of ${ACTIONS.join(', ')}, found ${show(action)}`);
+  const key = parseKey(json, at);
+  const source = parseSource(json.source, [...at, 'source']);
+  const nullFor = (field: 'before' | 'after' | 'name') => {
+    if (json[field] !== null) fault([...at, field], `must be null for ${action}`);
   };
-  if (action === 'create-key' || action === 'delete-key') {
-    if (json.name !== null) fail(`${at}.name`, `must be null for ${action}`);
-    value('before', false);
-    value('after', false);
-    if (action === 'create-key') return { action, key, before: null, after: null, source };
-    return { action, key, before: null, after: null, contents: parseContents(json.contents, `${at}.contents`, fail), source };
+  if (action !== 'delete-key') {
+    if (json.contents !== undefined) fault([...at, 'contents'], `is only for delete-key`);
+    if (json.subtree !== undefined) fault([...at, 'subtree'], `is only for delete-key`);
   }
-  const name = json.name;
-  if (typeof name !== 'string') return fail(`${at}.name`, `must be a string for ${action}, found ${show(name)}`);
-  if (action === 'create') return { action, key, name, before: value('before', false) as null, after: value('after', true) as RegistryValue, source };
-  if (action === 'delete') return { action, key, name, before: value('before', true) as RegistryValue, after: value('after', false) as null, source };
-  return { action: 'update', key, name, before: value('before', true) as RegistryValue, after: value('after', true) as RegistryValue, source };
+  if (action === 'create-key' || action === 'delete-key') {
+    nullFor('name');
+    nullFor('before');
+    nullFor('after');
+    if (action === 'create-key') return { action, key, before: null, after: null, source };
+    const subtree = parseSubtree(json.subtree, key, [...at, 'subtree']);
+    const contents = parseContents(json.contents, subtree, [...at, 'contents']);
+    return { action, key, before: null, after: null, contents, subtree, source };
+  }
+  const name = parseName(json.name, [...at, 'name']);
+  const before = () => parseBefore(json.before, [...at, 'before'], action);
+  const after = () => parseAfter(json.after, [...at, 'after'], action);
+  if (action === 'create') {
+    nullFor('before');
+    return { action, key, name, before: null, after: after(), source };
+  }
+  if (action === 'delete') {
+    nullFor('after');
+    return { action, key, name, before: before(), after: null, source };
+  }
+  return { action: 'update', key, name, before: before(), after: after(), source };
 }
 
-function parseKey(json: Json, at: string, fail: (field: string, problem: string) => never): KeyRef {
+function parseKey(json: JsonObject, at: string[]): KeyRef {
   const { key, view } = json;
-  const split = typeof key === 'string' ? splitKeyPath(key) : undefined;
-  if (!split) return fail(`${at}.key`, `must be a key path starting with a hive (HKLM\\...), found ${show(key)}`);
-  if (split.path !== '' && split.path.split('\\').some((part) => part === '')) fail(`${at}.key`, `has an empty component: ${show(key)}`);
-  if (view !== 32 && view !== 64) return fail(`${at}.view`, `must be 32 or 64, found ${show(view)}`);
-  return { hive: split.hive, path: split.path, view };
+  if (typeof key !== 'string') return fault([...at, 'key'], `must be a key path (HKLM\\...), found ${show(key)}`);
+  const parsed = parseKeyPath(key);
+  if (!parsed.ok) return fault([...at, 'key'], parsed.message, 'KEY_PATH');
+  if (view !== 32 && view !== 64) return fault([...at, 'view'], `must be 32 or 64, found ${show(view)}`);
+  return { hive: parsed.hive, path: parsed.path, view };
 }
 
-function parseSource(json: unknown, at: string, fail: (field: string, problem: string) => never): SourcePos {
-  if (!isObject(json)) return fail(at, 'must be an object {file, line, column}');
+function parseName(name: unknown, at: string[]): string {
+  if (typeof name !== 'string') return fault(at, `must be a string, found ${show(name)}`);
+  if (name.length > MAX_VALUE_NAME) fault(at, `value name is ${name.length} characters long; at most ${MAX_VALUE_NAME} are allowed`, 'VALUE_NAME');
+  return name;
+}
+
+// What was there: any value the registry can hold (REG_OTHER and empty REG_MULTI_SZ entries included).
+function parseBefore(json: unknown, at: string[], action: string): RegistryValue {
+  if (json === null || json === undefined) return fault(at, `is required for ${action}`);
+  try {
+    return valueFromJson(json);
+  } catch (e) {
+    return fault(at, (e as Error).message.replace(/^invalid value in JSON: /, 'is not a valid value: '));
+  }
+}
+
+// What will be written: held to the config's rules for declared data.
+function parseAfter(json: unknown, at: string[], action: string): RegistryValue {
+  if (json === null || json === undefined) return fault(at, `is required for ${action}`);
+  if (!isObject(json)) return fault(at, 'must be an object {type, data}');
+  const { type } = json;
+  if (typeof type !== 'string' || !isValueKind(type)) return fault([...at, 'type'], `must be a type regstate writes (REG_SZ, REG_EXPAND_SZ, REG_MULTI_SZ, REG_DWORD, REG_QWORD, REG_BINARY, REG_NONE), found ${show(type)}`, 'SCHEMA');
+  for (const field of Object.keys(json)) if (field !== 'type' && field !== 'data') fault([...at, field], 'is not a field of a value to write');
+  const result = parseValueData(type, json.data);
+  if (result.ok) return result.value;
+  const [problem] = result.problems;
+  const index = problem?.index === undefined ? [] : [String(problem.index)];
+  return fault([...at, 'data', ...index], problem?.message ?? 'is not valid', problem?.code);
+}
+
+function parseSubtree(json: unknown, key: KeyRef, at: string[]): SubtreeKey[] {
+  if (!Array.isArray(json)) return fault(at, 'must be the list of keys the deletion removes, as planned');
+  const seen = new Set<string>();
+  const subtree = json.map((entry, i): SubtreeKey => {
+    const here = [...at, String(i)];
+    if (!isObject(entry)) return fault(here, 'must be an object {path, values}');
+    const { path, values } = entry;
+    if (typeof path !== 'string') return fault([...here, 'path'], `must be a string, found ${show(path)}`);
+    if (path !== '') {
+      const parsed = parseKeyPath(`${key.hive}\\${key.path}\\${path}`);
+      if (!parsed.ok) fault([...here, 'path'], parsed.message, 'KEY_PATH');
+    }
+    const id = foldName(path);
+    if (seen.has(id)) fault([...here, 'path'], `lists ${show(path)} twice`, 'DUPLICATE');
+    seen.add(id);
+    const parent = path.includes('\\') ? path.slice(0, path.lastIndexOf('\\')) : '';
+    if (path !== '' && !seen.has(foldName(parent))) fault([...here, 'path'], `comes before (or without) its parent key ${show(parent)}`);
+    if (!Array.isArray(values)) return fault([...here, 'values'], 'must be a list');
+    const names = new Set<string>();
+    const parsed = values.map((v, j): LiveValue => {
+      const there = [...here, 'values', String(j)];
+      if (!isObject(v)) return fault(there, 'must be an object {name, value}');
+      const name = parseName(v.name, [...there, 'name']);
+      if (names.has(foldName(name))) fault([...there, 'name'], `lists ${show(name)} twice`, 'DUPLICATE');
+      names.add(foldName(name));
+      return { name, value: parseBefore(v.value, [...there, 'value'], 'a subtree value') };
+    });
+    return { path, values: parsed };
+  });
+  if (subtree[0]?.path !== '') fault(at, 'must start with the deleted key itself (path "")');
+  return subtree;
+}
+
+function parseContents(json: unknown, subtree: SubtreeKey[], at: string[]): KeyContents {
+  if (!isObject(json)) return fault(at, 'must be an object {values, subkeys}');
+  const counted = countSubtree(subtree);
+  for (const field of ['values', 'subkeys'] as const) {
+    const n = json[field];
+    if (!isCount(n)) fault([...at, field], `must be a whole number ≥ 0, found ${show(n)}`);
+    if (n !== counted[field]) fault([...at, field], `is ${show(n)} but the recorded subtree holds ${counted[field]}`);
+  }
+  return counted;
+}
+
+function parseSource(json: unknown, at: string[]): SourcePos {
+  if (!isObject(json)) return fault(at, 'must be an object {file, line, column}');
   const { file, line, column } = json;
-  if (typeof file !== 'string') fail(`${at}.file`, `must be a string, found ${show(file)}`);
-  if (!isCount(line) || line < 1) fail(`${at}.line`, `must be a whole number ≥ 1, found ${show(line)}`);
-  if (!isCount(column) || column < 1) fail(`${at}.column`, `must be a whole number ≥ 1, found ${show(column)}`);
+  if (typeof file !== 'string') fault([...at, 'file'], `must be a string, found ${show(file)}`);
+  if (!isCount(line) || line < 1) fault([...at, 'line'], `must be a whole number ≥ 1, found ${show(line)}`);
+  if (!isCount(column) || column < 1) fault([...at, 'column'], `must be a whole number ≥ 1, found ${show(column)}`);
   return { file: file as string, line: line as number, column: column as number };
 }
 
-function parseContents(json: unknown, at: string, fail: (field: string, problem: string) => never): KeyContents {
-  if (!isObject(json)) return fail(at, 'must be an object {values, subkeys}');
-  const { values, subkeys } = json;
-  if (!isCount(values)) fail(`${at}.values`, `must be a whole number ≥ 0, found ${show(values)}`);
-  if (!isCount(subkeys)) fail(`${at}.subkeys`, `must be a whole number ≥ 0, found ${show(subkeys)}`);
-  return { values: values as number, subkeys: subkeys as number };
-}
-
-function isObject(v: unknown): v is Json {
+function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

@@ -1,9 +1,10 @@
 import type { DesiredKey, DesiredState } from '../model/desired-state.js';
-import { type KeyRef, formatKey, keyId } from '../model/key-ref.js';
+import { formatKey, keyId } from '../model/key-ref.js';
 import type { LiveState } from '../model/live-state.js';
 import { valuesEqual } from '../model/registry-value.js';
 import type { ReadRequest } from '../registry/backend.js';
-import type { Change, KeyContents, Plan } from './plan.js';
+import { collectSubtree, countSubtree } from './key-subtree.js';
+import type { Change, Plan } from './plan.js';
 
 /**
  * The keys a plan of `desired` needs read: every declared key, and the whole subtree of a key
@@ -43,7 +44,8 @@ export function planChanges(desired: DesiredState, live: LiveState): Plan {
   for (const declared of desired.keys) {
     if (declared.ensure === 'absent') {
       if (live.exists(declared.key)) {
-        changes.push({ action: 'delete-key', key: declared.key, before: null, after: null, contents: countContents(declared.key, live), source: declared.source });
+        const subtree = collectSubtree(declared.key, live) ?? [];
+        changes.push({ action: 'delete-key', key: declared.key, before: null, after: null, contents: countSubtree(subtree), subtree, source: declared.source });
       } else unchanged++;
       continue;
     }
@@ -73,21 +75,4 @@ function planPresentKey(declared: DesiredKey, live: LiveState, changes: Change[]
     else changes.push({ action: 'update', key, name: v.name, before: current, after, source: v.source });
   }
   return unchanged;
-}
-
-/** Values and descendant keys of an existing key, walked through the recursive read. */
-function countContents(root: KeyRef, live: LiveState): KeyContents {
-  const contents: KeyContents = { values: 0, subkeys: 0 };
-  const pending: KeyRef[] = [root];
-  for (let key = pending.pop(); key; key = pending.pop()) {
-    const found = live.get(key);
-    if (!found) throw new Error(`key not read (the read of a key to delete must be recursive): ${formatKey(key)}`);
-    if (!found.exists) continue;
-    contents.values += found.values.length;
-    for (const name of found.subkeys) {
-      contents.subkeys++;
-      pending.push({ ...key, path: key.path === '' ? name : `${key.path}\\${name}` });
-    }
-  }
-  return contents;
 }

@@ -1,6 +1,7 @@
 import type { KeyRef } from '../model/key-ref.js';
 import type { RegistryValue } from '../model/registry-value.js';
 import type { SourcePos } from '../model/source-pos.js';
+import type { SubtreeKey } from './key-subtree.js';
 
 export type ChangeAction = 'create-key' | 'create' | 'update' | 'delete' | 'delete-key';
 
@@ -13,10 +14,12 @@ export interface KeyContents {
 /**
  * One change. Value changes have `name`; key changes do not.
  * `before`/`after` are the value's state (null when absent); key changes have both null.
+ * A delete-key records the whole subtree it saw (`subtree`, counted in `contents`): a saved plan
+ * is refused as stale when the key holds anything else by the time it is applied.
  */
 export type Change =
   | { action: 'create-key'; key: KeyRef; before: null; after: null; source: SourcePos }
-  | { action: 'delete-key'; key: KeyRef; before: null; after: null; contents: KeyContents; source: SourcePos }
+  | { action: 'delete-key'; key: KeyRef; before: null; after: null; contents: KeyContents; subtree: SubtreeKey[]; source: SourcePos }
   | { action: 'create'; key: KeyRef; name: string; before: null; after: RegistryValue; source: SourcePos }
   | { action: 'update'; key: KeyRef; name: string; before: RegistryValue; after: RegistryValue; source: SourcePos }
   | { action: 'delete'; key: KeyRef; name: string; before: RegistryValue; after: null; source: SourcePos };

@@ -4,14 +4,15 @@ import { type ValueJson, valueToJson } from '../model/value-json.js';
 import { type Change, type ChangeAction, type KeyContents, type Plan, type PlanSummary, summarizePlan } from './plan.js';
 
 /** The version of the plan JSON format; bumped on any change a reader must know about. */
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
 
 /**
  * One change in the plan JSON. `key` is `HKLM\SOFTWARE\...` (short hive name), `view` 64 or 32,
  * `name` the value name ('' is the default value; null for key actions), `before`/`after` the
  * value JSON (model/value-json.ts) or null. `source` is an object, not a `file:line:column`
  * string, because file names may hold colons (`C:\configs\x.yaml`) and tools should not have to
- * split them. `contents` only on delete-key.
+ * split them. `contents` and `subtree` only on delete-key: `subtree` is every key the deletion
+ * removes (`path` below the deleted key, '' for the key itself) with its values, as planned.
  */
 export interface ChangeJson {
   action: ChangeAction;
@@ -22,6 +23,12 @@ export interface ChangeJson {
   after: ValueJson | null;
   source: SourcePos;
   contents?: KeyContents;
+  subtree?: SubtreeKeyJson[];
+}
+
+export interface SubtreeKeyJson {
+  path: string;
+  values: { name: string; value: ValueJson }[];
 }
 
 /** The whole document: `formatVersion`, `changes`, `summary`, then any extra top-level fields. */
@@ -44,7 +51,10 @@ function changeToJson(change: Change): ChangeJson {
     after: change.after ? valueToJson(change.after) : null,
     source: { file: change.source.file, line: change.source.line, column: change.source.column },
   };
-  if (change.action === 'delete-key') json.contents = { values: change.contents.values, subkeys: change.contents.subkeys };
+  if (change.action === 'delete-key') {
+    json.contents = { values: change.contents.values, subkeys: change.contents.subkeys };
+    json.subtree = change.subtree.map((k) => ({ path: k.path, values: k.values.map((v) => ({ name: v.name, value: valueToJson(v.value) })) }));
+  }
   return json;
 }
 

@@ -1,8 +1,8 @@
-import { RegstateError } from '../errors.js';
 import type { ConfigFile } from '../model/desired-state.js';
 import type { Target } from '../registry/backend.js';
 import type { Plan } from './plan.js';
 import { parsePlanJsonDocument } from './parse-plan-json.js';
+import type { PlanProblem } from './plan-json-tree.js';
 import { renderPlanJson } from './render-json.js';
 
 /** What a saved plan records besides its changes: where it applies and what it came from. */
@@ -33,14 +33,23 @@ export function looksLikeSavedPlan(text: string): boolean {
   return /^\s*\{/.test(text) && text.includes(`"${SAVED_PLAN_KIND}"`);
 }
 
-export function parseSavedPlan(text: string, file: string): { plan: Plan; meta: SavedPlanMeta } {
-  const { plan, extra } = parsePlanJsonDocument(text, file);
-  const json = extra as Record<string, unknown>;
-  if (json.kind !== SAVED_PLAN_KIND) throw new RegstateError('PLAN_FILE', `${file}: not a saved plan (kind must be "${SAVED_PLAN_KIND}")`);
-  if (!isTarget(json.target)) throw new RegstateError('PLAN_FILE', `${file}: the plan records no valid target`);
-  const configs = json.configs;
-  if (!Array.isArray(configs) || !configs.every((c) => typeof c?.path === 'string' && typeof c?.sha256 === 'string')) {
-    throw new RegstateError('PLAN_FILE', `${file}: the plan records no valid configs`);
+function checkMeta(json: Record<string, unknown>, problems: PlanProblem[]): void {
+  if (json.kind !== SAVED_PLAN_KIND) problems.push({ code: 'PLAN_FILE', path: ['kind'], message: `must be "${SAVED_PLAN_KIND}" (not a saved plan)` });
+  if (typeof json.createdAt !== 'string') problems.push({ code: 'PLAN_FILE', path: ['createdAt'], message: 'must be a string' });
+  if (!isTarget(json.target)) problems.push({ code: 'PLAN_FILE', path: ['target'], message: 'must name a valid target' });
+  if (!Array.isArray(json.configs)) problems.push({ code: 'PLAN_FILE', path: ['configs'], message: 'must be a list of {path, sha256}' });
+  else {
+    json.configs.forEach((c: unknown, i) => {
+      const config = c as Record<string, unknown> | null;
+      if (typeof config?.path !== 'string') problems.push({ code: 'PLAN_FILE', path: ['configs', String(i), 'path'], message: 'must be a string' });
+      if (typeof config?.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(config.sha256)) problems.push({ code: 'PLAN_FILE', path: ['configs', String(i), 'sha256'], message: 'must be 64 lowercase hex digits' });
+    });
   }
-  return { plan, meta: { createdAt: String(json.createdAt), target: json.target, configs } };
+}
+
+/** Reads a saved plan, as strictly as parsePlanJsonDocument, plus its kind, target and configs. */
+export function parseSavedPlan(text: string, file: string): { plan: Plan; meta: SavedPlanMeta } {
+  const { plan, extra } = parsePlanJsonDocument(text, file, checkMeta);
+  const configs = (extra.configs as { path: string; sha256: string }[]).map(({ path, sha256 }) => ({ path, sha256 }));
+  return { plan, meta: { createdAt: extra.createdAt as string, target: extra.target as Target, configs } };
 }

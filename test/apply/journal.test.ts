@@ -1,15 +1,16 @@
 import { ancestorRequests, type Journal, parseJournal, recordPriorState } from '../../src/apply/journal.js';
 import { planChanges } from '../../src/plan/plan-changes.js';
-import { absent, absentKey, binary, desiredState, dword, key, liveKey, liveState, missingKey, present, presentKey, qword, sz } from '../builders.js';
+import { absent, absentKey, at, binary, desiredState, dword, key, liveKey, liveState, missingKey, present, presentKey, qword, sz } from '../builders.js';
 
 const app = key('HKLM\\SOFTWARE\\App');
 
 describe('recordPriorState', () => {
-  test('values: before and after in JSON form; a deleted key: its whole subtree; a created key: the topmost missing ancestor', () => {
+  test('values: before and after in JSON form; a deleted key: its whole subtree; a created key: the topmost missing ancestor with every key and value the apply creates under it; each with its config line', () => {
     const desired = desiredState(
-      presentKey(app, [present('Port', dword(587)), present('Big', qword(2n ** 64n - 1n)), absent('Old')]),
-      absentKey('HKLM\\SOFTWARE\\App\\Gone'),
-      presentKey('HKLM\\SOFTWARE\\New\\Deep\\Deeper', [present('V', sz('x'))]),
+      presentKey(app, [present('Port', dword(587), at(3)), present('Big', qword(2n ** 64n - 1n), at(4)), absent('Old', at(5))]),
+      absentKey('HKLM\\SOFTWARE\\App\\Gone', at(6)),
+      presentKey('HKLM\\SOFTWARE\\New\\Deep\\Deeper', [present('V', sz('x'), at(8))], at(7)),
+      presentKey('HKLM\\SOFTWARE\\New\\Side', [], at(9)),
     );
     const live = liveState(
       liveKey(app, { Port: dword(25), Old: binary(1, 2) }, ['Gone']),
@@ -18,32 +19,45 @@ describe('recordPriorState', () => {
       missingKey('HKLM\\SOFTWARE\\New\\Deep\\Deeper'),
       missingKey('HKLM\\SOFTWARE\\New\\Deep'),
       missingKey('HKLM\\SOFTWARE\\New'),
+      missingKey('HKLM\\SOFTWARE\\New\\Side'),
       liveKey('HKLM\\SOFTWARE'),
     );
     const prior = recordPriorState(planChanges(desired, live), live);
-    expect(prior).toEqual(
-      expect.arrayContaining([
-        { kind: 'value', key: app, name: 'Port', before: { type: 'REG_DWORD', data: 25 }, after: { type: 'REG_DWORD', data: 587 } },
-        { kind: 'value', key: app, name: 'Big', before: null, after: { type: 'REG_QWORD', data: '18446744073709551615' } },
-        { kind: 'value', key: app, name: 'Old', before: { type: 'REG_BINARY', data: '0102' }, after: null },
-        {
-          kind: 'key',
-          key: key('HKLM\\SOFTWARE\\App\\Gone'),
-          existed: true,
-          subtree: [
-            { key: key('HKLM\\SOFTWARE\\App\\Gone'), values: [{ name: 'A', value: { type: 'REG_SZ', data: 'a' } }] },
-            { key: key('HKLM\\SOFTWARE\\App\\Gone\\Sub'), values: [{ name: 'B', value: { type: 'REG_DWORD', data: 2 } }] },
-          ],
-        },
-        { kind: 'key', key: key('HKLM\\SOFTWARE\\New'), existed: false },
-      ]),
-    );
+    expect(prior).toEqual([
+      { kind: 'value', key: app, name: 'Port', before: { type: 'REG_DWORD', data: 25 }, after: { type: 'REG_DWORD', data: 587 }, source: at(3) },
+      { kind: 'value', key: app, name: 'Big', before: null, after: { type: 'REG_QWORD', data: '18446744073709551615' }, source: at(4) },
+      { kind: 'value', key: app, name: 'Old', before: { type: 'REG_BINARY', data: '0102' }, after: null, source: at(5) },
+      {
+        kind: 'key',
+        key: key('HKLM\\SOFTWARE\\App\\Gone'),
+        existed: true,
+        subtree: [
+          { key: key('HKLM\\SOFTWARE\\App\\Gone'), values: [{ name: 'A', value: { type: 'REG_SZ', data: 'a' } }] },
+          { key: key('HKLM\\SOFTWARE\\App\\Gone\\Sub'), values: [{ name: 'B', value: { type: 'REG_DWORD', data: 2 } }] },
+        ],
+        source: at(6),
+      },
+      {
+        kind: 'key',
+        key: key('HKLM\\SOFTWARE\\New'),
+        existed: false,
+        subtree: [
+          { key: key('HKLM\\SOFTWARE\\New\\Deep\\Deeper'), values: [{ name: 'V', value: { type: 'REG_SZ', data: 'x' } }] },
+          { key: key('HKLM\\SOFTWARE\\New\\Deep'), values: [] },
+          { key: key('HKLM\\SOFTWARE\\New'), values: [] },
+          { key: key('HKLM\\SOFTWARE\\New\\Side'), values: [] },
+        ],
+        source: at(7),
+      },
+      { kind: 'value', key: key('HKLM\\SOFTWARE\\New\\Deep\\Deeper'), name: 'V', before: null, after: { type: 'REG_SZ', data: 'x' }, source: at(8) },
+    ]);
   });
 
   test('a created key whose ancestors were not read is recorded as itself', () => {
     const desired = desiredState(presentKey('HKCU\\Software\\X\\Y'));
     const live = liveState(missingKey('HKCU\\Software\\X\\Y'));
-    expect(recordPriorState(planChanges(desired, live), live)).toEqual([{ kind: 'key', key: key('HKCU\\Software\\X\\Y'), existed: false }]);
+    const y = key('HKCU\\Software\\X\\Y');
+    expect(recordPriorState(planChanges(desired, live), live)).toEqual([{ kind: 'key', key: y, existed: false, subtree: [{ key: y, values: [] }], source: at(1) }]);
   });
 });
 
@@ -56,7 +70,7 @@ describe('ancestorRequests', () => {
 
 describe('parseJournal', () => {
   const journal: Journal = {
-    formatVersion: 1,
+    formatVersion: 2,
     kind: 'regstate-journal',
     command: 'apply',
     createdAt: '2026-11-28T00:00:00.000Z',
@@ -64,8 +78,9 @@ describe('parseJournal', () => {
     configs: [],
     status: 'written',
     prior: [
-      { kind: 'value', key: app, name: 'Port', before: null, after: { type: 'REG_DWORD', data: 1 } },
-      { kind: 'key', key: key('HKLM\\SOFTWARE\\Gone'), existed: true, subtree: [{ key: key('HKLM\\SOFTWARE\\Gone'), values: [] }] },
+      { kind: 'value', key: app, name: 'Port', before: null, after: { type: 'REG_DWORD', data: 1 }, source: at(2) },
+      { kind: 'key', key: key('HKLM\\SOFTWARE\\Gone'), existed: true, subtree: [{ key: key('HKLM\\SOFTWARE\\Gone'), values: [] }], source: at(3) },
+      { kind: 'key', key: key('HKLM\\SOFTWARE\\Made'), existed: false, subtree: [{ key: key('HKLM\\SOFTWARE\\Made'), values: [] }], source: at(4) },
     ],
     image: { before: { data: 'AA==', sha256: 'a'.repeat(64) }, afterSha256: null },
   };
@@ -79,7 +94,11 @@ describe('parseJournal', () => {
     ['another kind of file', JSON.stringify({ ...journal, kind: 'regstate-plan' })],
     ['a bad key', JSON.stringify({ ...journal, prior: [{ kind: 'value', key: { hive: 'HKLM', path: 'X', view: 16 }, name: 'a', before: null, after: null }] })],
     ['a bad value', JSON.stringify({ ...journal, prior: [{ kind: 'value', key: app, name: 'a', before: { type: 'REG_DWORD', data: -1 }, after: null }] })],
-    ['a deleted key without its subtree', JSON.stringify({ ...journal, prior: [{ kind: 'key', key: app, existed: true }] })],
+    ['a deleted key without its subtree', JSON.stringify({ ...journal, prior: [{ kind: 'key', key: app, existed: true, source: at(1) }] })],
+    ['a created key without what it created (format 1)', JSON.stringify({ ...journal, prior: [{ kind: 'key', key: app, existed: false, source: at(1) }] })],
+    ['a subtree key outside its key', JSON.stringify({ ...journal, prior: [{ kind: 'key', key: app, existed: false, subtree: [{ key: key('HKLM\\SOFTWARE\\Other'), values: [] }], source: at(1) }] })],
+    ['an item without its config line', JSON.stringify({ ...journal, prior: [{ kind: 'value', key: app, name: 'a', before: null, after: null }] })],
+    ['a journal of format 1', JSON.stringify({ ...journal, formatVersion: 1 })],
     ['an unknown item', JSON.stringify({ ...journal, prior: [{ kind: 'file', key: app }] })],
     ['a bad image hash', JSON.stringify({ ...journal, image: { before: { data: null, sha256: 'nope' } } })],
   ])('refuses %s', (_, text) => {

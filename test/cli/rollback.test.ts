@@ -130,6 +130,39 @@ describe('rollback on a .reg registry, as a real process', () => {
   });
 });
 
+describe('rollback checks whole subtrees, as a real process', () => {
+  const vendorConfig = (values: string, extraKeys = '') =>
+    `version: 1\nkeys:\n  - path: HKLM\\SOFTWARE\\NewVendor\\App\n    values:\n${values}${extraKeys}`;
+  const value = (name: string, data: number) => `      - name: ${name}\n        type: REG_DWORD\n        data: ${data}\n`;
+
+  test('apply A creates NewVendor\\App, apply B (another config and state dir) adds a value under it and a sibling key: rollback of A refuses naming both, --force deletes them', async () => {
+    const { dir, snapshot } = await tempWorkspace();
+    const a = join(dir, 'a.yaml');
+    const b = join(dir, 'b.yaml');
+    await writeFile(a, vendorConfig(value('FromA', 1)));
+    await writeFile(b, vendorConfig(value('FromB', 2), '  - path: HKLM\\SOFTWARE\\NewVendor\\Sibling\n'));
+    const stateA = ['--state-dir', join(dir, 'state-a')];
+    expect(await runCli(['apply', a, '--registry', snapshot, '--auto-approve', ...stateA])).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(await runCli(['apply', b, '--registry', snapshot, '--auto-approve', '--state-dir', join(dir, 'state-b')])).toMatchObject({ exitCode: 0, stderr: '' });
+    const withB = await readFile(snapshot);
+
+    const report = join(dir, 'report.json');
+    const refused = await runCli(['rollback', '--auto-approve', ...stateA, '--report', report]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/HKLM\\SOFTWARE\\NewVendor\\App → FromB \(now REG_DWORD 2 .*\) was written since the apply under HKLM\\SOFTWARE\\NewVendor, which the apply created/);
+    expect(refused.stderr).toMatch(/key HKLM\\SOFTWARE\\NewVendor\\Sibling is not in the journal/);
+    expect(refused.stderr).toMatch(/--force/);
+    expect(await readJson(report)).toMatchObject({ exitCode: 1, error: { code: 'STALE_PLAN' } });
+    expect(await readFile(snapshot)).toEqual(withB);
+
+    // The rollback plan names the config line that created the key, not the journal.
+    const forced = await runCli(['rollback', '--auto-approve', '--force', ...stateA]);
+    expect(forced).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(forced.stdout).toContain(`${a}:3`);
+    expect((await readFile(snapshot, 'utf8')).toLowerCase()).not.toContain('newvendor');
+  });
+});
+
 describe('rollback on PowerShell with a simulated hive, as a real process', () => {
   const agpm = 'HKLM\\SOFTWARE\\Microsoft\\AGPM';
   const hiveKeys: { path: string; values: HiveValue[] }[] = [

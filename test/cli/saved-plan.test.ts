@@ -76,6 +76,54 @@ describe('saved plans on a .reg registry, as a real process', () => {
   });
 });
 
+describe('a saved delete-key is checked against the whole subtree it saw, as a real process', () => {
+  const server = 'HKLM\\SOFTWARE\\Microsoft\\AGPM\\Server';
+  const deleteServer = `version: 1\nkeys:\n  - path: ${server}\n    ensure: absent\n`;
+  const addUnder = `version: 1\nkeys:\n  - path: ${server}\n    values:\n      - name: Added\n        type: REG_DWORD\n        data: 1\n  - path: ${server}\\Extra\n`;
+  const retype = `version: 1\nkeys:\n  - path: ${server}\n    values:\n      - name: ServiceAccount\n        type: REG_SZ\n        data: CONTOSO\\\\other\n`;
+
+  test('a value or subkey added, or a value changed, since the plan: refused as stale with what the key holds now; a hand-edited delete of HKLM\\SOFTWARE "(0 values, 0 subkeys)" likewise', async () => {
+    const { dir, snapshot } = await tempWorkspace();
+    const write = async (name: string, text: string) => {
+      await writeFile(join(dir, name), text);
+      return join(dir, name);
+    };
+    const planFile = join(dir, 'plan.json');
+    expect((await runCli(['plan', await write('delete.yaml', deleteServer), '--registry', snapshot, '--out', planFile])).exitCode).toBe(0);
+    expect(await readJson(planFile)).toMatchObject({ changes: [{ action: 'delete-key', contents: { values: 2, subkeys: 0 } }] });
+    const pristine = await readFile(snapshot);
+    const state = ['--state-dir', join(dir, 'state')];
+    const meddle = async (config: string) => {
+      await writeFile(snapshot, pristine);
+      expect((await runCli(['apply', await write('meddle.yaml', config), '--registry', snapshot, '--auto-approve', '--state-dir', join(dir, 'other')])).exitCode).toBe(0);
+      return readFile(snapshot);
+    };
+
+    const added = await meddle(addUnder);
+    const report = join(dir, 'report.json');
+    const grown = await runCli(['apply', planFile, ...state, '--report', report]);
+    expect(grown.exitCode).toBe(1);
+    expect(grown.stderr).toContain(`stale plan ${planFile}: ${server} was present (2 values, 0 subkeys) when planned, but it holds 3 values, 1 subkey; nothing was written`);
+    expect(await readJson(report)).toMatchObject({ exitCode: 1, error: { code: 'STALE_PLAN' } });
+    expect(await readFile(snapshot)).toEqual(added);
+
+    const changed = await meddle(retype);
+    const same = await runCli(['apply', planFile, ...state]);
+    expect(same.exitCode).toBe(1);
+    expect(same.stderr).toContain(`${server} was present (2 values, 0 subkeys) when planned, but its values or subkeys changed`);
+    expect(await readFile(snapshot)).toEqual(changed);
+
+    await writeFile(snapshot, pristine);
+    const doc = await readJson(planFile);
+    Object.assign(doc.changes[0], { key: 'HKLM\\SOFTWARE', contents: { values: 0, subkeys: 0 }, subtree: [{ path: '', values: [] }] });
+    await writeFile(planFile, JSON.stringify(doc));
+    const software = await runCli(['apply', planFile, ...state]);
+    expect(software.exitCode).toBe(1);
+    expect(software.stderr).toMatch(/HKLM\\SOFTWARE was present \(0 values, 0 subkeys\) when planned, but it holds \d+ values, [1-9]\d* subkeys/);
+    expect(await readFile(snapshot)).toEqual(pristine);
+  });
+});
+
 describe('saved plans on PowerShell with a simulated hive, as a real process', () => {
   const agpm = (encrypt: number) => [{ path: 'HKLM\\SOFTWARE\\Microsoft\\AGPM', values: [{ name: 'EncryptSmtp', kind: 'DWord', data: encrypt }] }];
 

@@ -74,10 +74,20 @@ describe('planChanges: tables of whole states', () => {
       'declared absent key is deleted with the count of its whole subtree',
       [absentKey(K, at(8))],
       [liveKey(K, { A: dword(1), B: sz('x') }, ['Sub']), liveKey(`${AGPM}\\Sub`, { C: dword(3) }, ['Deeper', 'Empty']), liveKey(`${AGPM}\\Sub\\Deeper`, { D: binary(1) }), liveKey(`${AGPM}\\Sub\\Empty`)],
-      [{ action: 'delete-key', key: K, before: null, after: null, contents: { values: 4, subkeys: 3 }, source: at(8) }],
+      [
+        {
+          action: 'delete-key', key: K, before: null, after: null, contents: { values: 4, subkeys: 3 }, source: at(8),
+          subtree: [
+            { path: '', values: [{ name: 'A', value: dword(1) }, { name: 'B', value: sz('x') }] },
+            { path: 'Sub', values: [{ name: 'C', value: dword(3) }] },
+            { path: 'Sub\\Empty', values: [] },
+            { path: 'Sub\\Deeper', values: [{ name: 'D', value: binary(1) }] },
+          ],
+        },
+      ],
       0,
     ],
-    ['empty declared absent key is deleted with no contents', [absentKey(K, at(8))], [liveKey(K)], [{ action: 'delete-key', key: K, before: null, after: null, contents: { values: 0, subkeys: 0 }, source: at(8) }], 0],
+    ['empty declared absent key is deleted with no contents', [absentKey(K, at(8))], [liveKey(K)], [{ action: 'delete-key', key: K, before: null, after: null, contents: { values: 0, subkeys: 0 }, subtree: [{ path: '', values: [] }], source: at(8) }], 0],
     [
       'names compare case-insensitively; the change keeps the declared name and key',
       [presentKey(key('hklm\\software\\microsoft\\agpm'), [present('encryptsmtp', dword(1), src), present('SMTPPORT', dword(587))])],

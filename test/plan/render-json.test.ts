@@ -8,7 +8,7 @@ describe('renderPlanJson', () => {
   test('the AGPM plan in the documented shape', () => {
     expect(renderPlanJson(agpmPlan())).toMatchInlineSnapshot(`
 "{
-  "formatVersion": 1,
+  "formatVersion": 2,
   "changes": [
     {
       "action": "update",
@@ -62,7 +62,12 @@ describe('renderPlanJson', () => {
     expect(doc.changes.find((c) => c.name === 'Limit')).toMatchObject({ key: 'HKLM\\SOFTWARE\\Contoso\\App', view: 32, after: { type: 'REG_QWORD', data: '9007199254740993' } });
     expect(doc.changes.filter((c) => c.action === 'create-key' || c.action === 'delete-key')).toEqual([
       { action: 'create-key', key: 'HKCU\\Software\\Contoso', view: 64, name: null, before: null, after: null, source: { file: 'test.yaml', line: 10, column: 5 } },
-      { action: 'delete-key', key: 'HKCU\\Software\\Contoso\\Cache', view: 64, name: null, before: null, after: null, source: { file: 'test.yaml', line: 13, column: 5 }, contents: { values: 3, subkeys: 1 } },
+      { action: 'delete-key', key: 'HKCU\\Software\\Contoso\\Cache', view: 64, name: null, before: null, after: null, source: { file: 'test.yaml', line: 13, column: 5 }, contents: { values: 3, subkeys: 1 },
+        subtree: [
+          { path: '', values: [{ name: 'A', value: { type: 'REG_DWORD', data: 1 } }, { name: 'B', value: { type: 'REG_DWORD', data: 2 } }] },
+          { path: 'Old', values: [{ name: 'C', value: { type: 'REG_DWORD', data: 3 } }] },
+        ],
+      },
     ]);
     expect(doc.summary).toEqual({ create: 2, update: 5, delete: 2, unchanged: 0 });
   });
@@ -96,20 +101,21 @@ describe('parsePlanJson', () => {
   });
 
   const valid = () => JSON.parse(renderPlanJson(mixedPlan(), { target: { backend: 'memory', name: 'm' } })) as Record<string, any>;
-  test.each<[string, string | ((doc: Record<string, any>) => unknown), string]>([
-    ['not JSON', '{"formatVersion": 1,', 'not valid JSON'],
+  test.each<[string, string | ((doc: Record<string, any>) => unknown), string, string?]>([
+    ['not JSON', '{"formatVersion": 2,', 'not valid JSON'],
     ['not an object', '[]', 'JSON object'],
-    ['another format version', (d) => (d.formatVersion = 2), 'formatVersion'],
+    ['an older format version', (d) => (d.formatVersion = 1), 'formatVersion: must be 2, found 1 (written by an older regstate; plan again)'],
+    ['a newer format version', (d) => (d.formatVersion = 3), 'written by a newer regstate'],
     ['no changes list', (d) => delete d.changes, 'changes'],
     ['unknown action', (d) => (d.changes[0].action = 'rename'), 'changes[0].action'],
-    ['key without a hive', (d) => (d.changes[1].key = 'SOFTWARE\\X'), 'changes[1].key'],
-    ['key with an empty component', (d) => (d.changes[1].key = 'HKLM\\SOFTWARE\\\\X'), 'changes[1].key'],
+    ['key without a hive', (d) => (d.changes[1].key = 'SOFTWARE\\X'), 'changes[1].key', 'KEY_PATH'],
+    ['key with an empty component', (d) => (d.changes[1].key = 'HKLM\\SOFTWARE\\\\X'), 'changes[1].key', 'KEY_PATH'],
     ['bad view', (d) => (d.changes[2].view = 48), 'changes[2].view'],
     ['value change without a name', (d) => (d.changes[0].name = null), 'changes[0].name'],
     ['key change with a name', (d) => (d.changes[6].name = 'x'), 'changes[6].name'],
     ['create with a before', (d) => (d.changes[7].before = { type: 'REG_DWORD', data: 1 }), 'changes[7].before'],
     ['update without an after', (d) => delete d.changes[0].after, 'changes[0].after'],
-    ['DWORD out of range', (d) => (d.changes[1].after.data = 2 ** 32), 'changes[1].after'],
+    ['DWORD out of range', (d) => (d.changes[1].after.data = 2 ** 32), 'changes[1].after.data', 'VALUE_RANGE'],
     ['unknown value type', (d) => (d.changes[1].before.type = 'REG_FOO'), 'changes[1].before'],
     ['source as a string', (d) => (d.changes[0].source = 'test.yaml:3:5'), 'changes[0].source'],
     ['source line 0', (d) => (d.changes[0].source.line = 0), 'changes[0].source.line'],
@@ -117,7 +123,7 @@ describe('parsePlanJson', () => {
     ['negative contents', (d) => (d.changes[8].contents.values = -1), 'changes[8].contents.values'],
     ['summary that disagrees with the changes', (d) => (d.summary.create = 1), 'summary.create'],
     ['no unchanged count', (d) => delete d.summary.unchanged, 'summary.unchanged'],
-  ])('rejects %s with PLAN_FILE naming the file and the field', (_name, edit, field) => {
+  ])('rejects %s naming the file and the field', (_name, edit, field, code = 'PLAN_FILE') => {
     let text: string;
     if (typeof edit === 'string') text = edit;
     else {
@@ -131,7 +137,7 @@ describe('parsePlanJson', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toMatchObject({ code: 'PLAN_FILE' });
+    expect(error).toMatchObject({ code });
     expect((error as Error).message).toContain('saved-plan.json');
     expect((error as Error).message).toContain(field);
   });

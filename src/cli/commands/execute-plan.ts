@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import pc from 'picocolors';
-import { type ApplyResult, applyPlan } from '../../apply/apply-plan.js';
+import type { ApplyResult } from '../../apply/apply-plan.js';
 import { describeChangeTarget } from '../../apply/check-change.js';
-import { type Journal, recordPriorState } from '../../apply/journal.js';
+import { executePlan } from '../../apply/execute-plan.js';
 import { RegstateError } from '../../errors.js';
 import type { LiveState } from '../../model/live-state.js';
 import type { Plan } from '../../plan/plan.js';
@@ -10,28 +10,22 @@ import type { RegistryBackend } from '../../registry/backend.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { renderPlan } from '../render-plan.js';
-import { writeFileAtomic } from '../write-file-atomic.js';
 
-export interface ExecuteOptions {
+export interface RunPlanOptions {
   command: 'apply' | 'rollback';
   format: 'text' | 'json';
   color: boolean;
-  /** A saved plan or a rollback is approved by what it is; a fresh plan needs --auto-approve or a yes. */
+  /** A saved plan is approved by what it is; a fresh plan or a rollback needs --auto-approve or a yes. */
   approved: boolean;
   maxChanges?: number;
   stateDir: string;
   configs: { path: string; sha256: string }[];
 }
 
-export interface Execution {
+export interface PrintedExecution {
   plan: Plan;
   result?: ApplyResult;
-  journalFile?: string;
   exitCode: number;
-}
-
-function stamp(date: Date): string {
-  return date.toISOString().replace(/:/g, '-');
 }
 
 async function confirm(io: Io, command: string): Promise<boolean> {
@@ -58,45 +52,18 @@ function printResults(result: ApplyResult, command: string, color: boolean, io: 
   }
 }
 
-/**
- * Shows the plan, gets approval, journals the prior state, writes and verifies. The caller holds
- * the run lock and has checked preconditions; nothing is written before the journal is on disk.
- */
-export async function executePlan(plan: Plan, live: LiveState, backend: RegistryBackend, opts: ExecuteOptions, io: Io): Promise<Execution> {
+/** Prints the plan, has apply/ execute it (guards, approval, journal, write, verify), prints the outcome. */
+export async function executeAndReport(plan: Plan, live: LiveState, backend: RegistryBackend, opts: RunPlanOptions, io: Io): Promise<PrintedExecution> {
   if (opts.format === 'text') io.stdout.write(renderPlan(plan, 'text', opts.color));
-  if (plan.changes.length === 0) return { plan, exitCode: EXIT.OK };
-  if (opts.maxChanges !== undefined && plan.changes.length > opts.maxChanges) {
-    throw new RegstateError('MAX_CHANGES', `the plan has ${plan.changes.length} changes, more than --max-changes ${opts.maxChanges}: refusing to apply (nothing was written)`);
-  }
-  if (!opts.approved && !(await confirm(io, opts.command))) {
-    throw new RegstateError('NOT_APPROVED', `${opts.command} cancelled: nothing was written`);
-  }
-  const createdAt = new Date();
-  const journalFile = join(opts.stateDir, 'journals', `${stamp(createdAt)}-${process.pid}-${opts.command}.json`);
-  const journal: Journal = {
-    formatVersion: 1,
-    kind: 'regstate-journal',
+  const execution = await executePlan(plan, live, backend, {
     command: opts.command,
-    createdAt: createdAt.toISOString(),
-    target: backend.target,
+    journalDir: join(opts.stateDir, 'journals'),
     configs: opts.configs,
-    status: 'started',
-    prior: recordPriorState(plan, live),
-    ...(backend.captureImage ? { image: { before: await backend.captureImage() } } : {}),
-  };
-  // Journals hold registry data: readable by the owner only, like the state directory.
-  const saveJournal = () => writeFileAtomic(journalFile, `${JSON.stringify(journal, null, 2)}\n`, 0o600);
-  await saveJournal();
-  const result = await applyPlan(plan, backend, {
-    afterWrite: async (outcomes) => {
-      journal.status = 'written';
-      journal.outcomes = outcomes;
-      if (journal.image && backend.captureImage) journal.image.afterSha256 = (await backend.captureImage()).sha256;
-      await saveJournal();
-    },
+    maxChanges: opts.maxChanges,
+    ...(opts.approved ? {} : { approve: () => confirm(io, opts.command) }),
   });
-  journal.status = 'finished';
-  await saveJournal();
+  const { result } = execution;
+  if (!result) return { plan, exitCode: EXIT.OK };
   if (opts.format === 'text') printResults(result, opts.command, opts.color, io);
-  return { plan, result, journalFile, exitCode: result.converged ? EXIT.OK : EXIT.PARTIAL };
+  return { plan, result, exitCode: result.converged ? EXIT.OK : EXIT.PARTIAL };
 }

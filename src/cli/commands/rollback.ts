@@ -1,18 +1,13 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Journal, parseJournal } from '../../apply/journal.js';
-import { buildRollbackState, findRollbackConflicts } from '../../apply/rollback-state.js';
+import { planRollback } from '../../apply/prepare-plan.js';
 import { withImageRestore } from '../../apply/restore-image.js';
 import { RegstateError } from '../../errors.js';
-import { LiveState } from '../../model/live-state.js';
-import { valueFromJson } from '../../model/value-json.js';
-import { formatKey } from '../../model/key-ref.js';
-import { planChanges, readRequestsFor } from '../../plan/plan-changes.js';
-import { formatValue } from '../../plan/format-data.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
-import { executePlan } from './execute-plan.js';
+import { executeAndReport } from './execute-plan.js';
 
 export interface RollbackOptions extends BackendOptions, SessionOptions {
   format: 'text' | 'json';
@@ -50,21 +45,10 @@ export async function runRollback(journalArg: string | undefined, opts: Rollback
     if (opts.format === 'text') io.stdout.write(`Rolling back ${journal.command} of ${journal.createdAt} (${file})\n\n`);
     const backend = await openRecordedTarget(journal.target, opts, io, `the journal ${file}`);
     outcome.backend = backend;
-    const desired = buildRollbackState(journal, file);
     const execution = await withRunLock(stateDir, backend, 'rollback', opts, io, async () => {
-      const live = new LiveState(await backend.read(readRequestsFor(desired)));
-      const conflicts = findRollbackConflicts(journal, live);
-      if (conflicts.length > 0 && !opts.force) {
-        throw RegstateError.fromDiagnostics(
-          conflicts.map(({ item, now }) => ({
-            code: 'STALE_PLAN' as const,
-            message: `${formatKey(item.key)} → ${item.name === '' ? '(Default)' : item.name} changed since the apply (now ${now ? formatValue(now) : 'absent'}, the apply wrote ${item.after ? formatValue(valueFromJson(item.after)) : 'nothing'}): rolling back would overwrite it; nothing was written (use --force to roll back anyway)`,
-          })),
-        );
-      }
-      const plan = planChanges(desired, live);
+      const { plan, live } = await planRollback(journal, backend, { force: opts.force });
       outcome.plan = plan;
-      return executePlan(plan, live, withImageRestore(backend, journal), { command: 'rollback', format: opts.format, color, approved: opts.autoApprove === true, stateDir, configs: journal.configs }, io);
+      return executeAndReport(plan, live, withImageRestore(backend, journal), { command: 'rollback', format: opts.format, color, approved: opts.autoApprove === true, stateDir, configs: journal.configs }, io);
     });
     outcome.result = execution.result;
     outcome.exitCode = execution.exitCode;

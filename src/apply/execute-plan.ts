@@ -1,0 +1,80 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../cli/write-file-atomic.js';
+import { RegstateError } from '../errors.js';
+import type { LiveState } from '../model/live-state.js';
+import type { Plan } from '../plan/plan.js';
+import type { RegistryBackend } from '../registry/backend.js';
+import { type ApplyResult, applyPlan } from './apply-plan.js';
+import { JOURNAL_FORMAT_VERSION, type Journal, recordPriorState } from './journal.js';
+
+export interface ExecuteOptions {
+  /** What the run is; named in the journal file and its `command`. */
+  command: 'apply' | 'rollback';
+  /** Where the undo journal goes (created if missing, owner-only). */
+  journalDir: string;
+  /** The configs the plan came from, recorded in the journal. */
+  configs: { path: string; sha256: string }[];
+  /** Refuse (MAX_CHANGES, nothing written, no journal) a plan with more changes than this. */
+  maxChanges?: number;
+  /**
+   * Asked once, after the guards and before anything is written; false cancels (NOT_APPROVED).
+   * Absent: the plan counts as approved (a saved plan, --auto-approve).
+   */
+  approve?: (plan: Plan) => Promise<boolean>;
+}
+
+export interface Execution {
+  plan: Plan;
+  /** Absent when the plan had no changes (nothing was written, no journal). */
+  result?: ApplyResult;
+  journalFile?: string;
+}
+
+function stamp(date: Date): string {
+  return date.toISOString().replace(/:/g, '-');
+}
+
+/**
+ * Applies a plan the way the CLI does: checks --max-changes, asks for approval, writes the undo
+ * journal (before the first write, updated after the batch), then writes and verifies. `live` is
+ * the state the plan was made (or re-checked) against, read with the plan's ancestors
+ * (see ancestorRequests). The caller holds the run lock and has checked preconditions.
+ */
+export async function executePlan(plan: Plan, live: LiveState, backend: RegistryBackend, opts: ExecuteOptions): Promise<Execution> {
+  if (plan.changes.length === 0) return { plan };
+  if (opts.maxChanges !== undefined && plan.changes.length > opts.maxChanges) {
+    throw new RegstateError('MAX_CHANGES', `the plan has ${plan.changes.length} changes, more than --max-changes ${opts.maxChanges}: refusing to apply (nothing was written)`);
+  }
+  if (opts.approve && !(await opts.approve(plan))) {
+    throw new RegstateError('NOT_APPROVED', `${opts.command} cancelled: nothing was written`);
+  }
+  const createdAt = new Date();
+  const journalFile = join(opts.journalDir, `${stamp(createdAt)}-${process.pid}-${opts.command}.json`);
+  const journal: Journal = {
+    formatVersion: JOURNAL_FORMAT_VERSION,
+    kind: 'regstate-journal',
+    command: opts.command,
+    createdAt: createdAt.toISOString(),
+    target: backend.target,
+    configs: opts.configs,
+    status: 'started',
+    prior: recordPriorState(plan, live),
+    ...(backend.captureImage ? { image: { before: await backend.captureImage() } } : {}),
+  };
+  // Journals hold registry data: readable by the owner only, like the state directory.
+  await mkdir(opts.journalDir, { recursive: true, mode: 0o700 });
+  const saveJournal = () => writeFileAtomic(journalFile, `${JSON.stringify(journal, null, 2)}\n`, 0o600);
+  await saveJournal();
+  const result = await applyPlan(plan, backend, {
+    afterWrite: async (outcomes) => {
+      journal.status = 'written';
+      journal.outcomes = outcomes;
+      if (journal.image && backend.captureImage) journal.image.afterSha256 = (await backend.captureImage()).sha256;
+      await saveJournal();
+    },
+  });
+  journal.status = 'finished';
+  await saveJournal();
+  return { plan, result, journalFile };
+}
