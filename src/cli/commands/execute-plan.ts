@@ -10,7 +10,7 @@ import type { RegistryBackend } from '../../registry/backend.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { renderPlan } from '../render-plan.js';
-import { writeFileAtomic } from '../write-file-atomic.js';
+import { writeFileAtomic } from '../../fs/write-file-atomic.js';
 
 export interface ExecuteOptions {
   command: 'apply' | 'rollback';

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { loadDesiredState } from '../../config/load-desired-state.js';
 import { LiveState } from '../../model/live-state.js';
 import { planChanges, readRequestsFor } from '../../plan/plan-changes.js';
@@ -7,7 +6,7 @@ import { EXIT } from '../exit-codes.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openBackend } from '../open-backend.js';
 import { type PlanFormat, renderPlan } from '../render-plan.js';
-import { writeFileAtomic } from '../write-file-atomic.js';
+import { checkOutputFile, writeOutputFile } from '../write-output-file.js';
 import { reportStats } from './report-stats.js';
 
 export interface PlanOptions extends BackendOptions {
@@ -19,13 +18,15 @@ export interface PlanOptions extends BackendOptions {
 }
 
 export async function runPlan(configs: string[], opts: PlanOptions, io: Io): Promise<number> {
+  // A plan that cannot be saved is found out before the registry is read.
+  if (opts.out) await checkOutputFile(opts.out, io);
   const desired = await loadDesiredState(configs, { cwd: io.cwd });
   const backend = await openBackend(opts, io);
   try {
     const live = new LiveState(await backend.read(readRequestsFor(desired)));
     const plan = planChanges(desired, live);
     const meta = { createdAt: new Date().toISOString(), target: backend.target, configs: desired.files.map(({ path, sha256 }) => ({ path, sha256 })) };
-    if (opts.out) await writeFileAtomic(resolve(io.cwd, opts.out), `${renderSavedPlan(plan, meta)}\n`);
+    if (opts.out) await writeOutputFile(opts.out, `${renderSavedPlan(plan, meta)}\n`, io);
     io.stdout.write(renderPlan(plan, opts.format, useColor(io, opts.color), { target: backend.target, stats: backend.stats() }, backend.target));
     if (opts.out && opts.format === 'text') io.stdout.write(`\nSaved the plan to ${opts.out}. Review it, then run: regstate apply ${opts.out}\n`);
     reportStats(backend, opts, io);

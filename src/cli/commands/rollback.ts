@@ -1,9 +1,10 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Journal, parseJournal } from '../../apply/journal.js';
 import { buildRollbackState, findRollbackConflicts } from '../../apply/rollback-state.js';
 import { withImageRestore } from '../../apply/restore-image.js';
 import { RegstateError } from '../../errors.js';
+import { readRegularFile } from '../../fs/read-regular-file.js';
 import { LiveState } from '../../model/live-state.js';
 import { valueFromJson } from '../../model/value-json.js';
 import { formatKey } from '../../model/key-ref.js';
@@ -32,13 +33,7 @@ async function findLastApplyJournal(stateDir: string): Promise<string> {
 }
 
 async function readJournal(file: string): Promise<Journal> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new RegstateError('FILE_NOT_FOUND', `${file}: cannot read the journal: ${(error as Error).message}`);
-  }
-  return parseJournal(text, file);
+  return parseJournal((await readRegularFile(file)).toString('utf8'), file);
 }
 
 export async function runRollback(journalArg: string | undefined, opts: RollbackOptions, io: Io): Promise<number> {
@@ -51,7 +46,7 @@ export async function runRollback(journalArg: string | undefined, opts: Rollback
     const backend = await openRecordedTarget(journal.target, opts, io, `the journal ${file}`);
     outcome.backend = backend;
     const desired = buildRollbackState(journal, file);
-    const execution = await withRunLock(stateDir, backend, 'rollback', opts, io, async () => {
+    const execution = await withRunLock(backend, 'rollback', opts, io, async () => {
       const live = new LiveState(await backend.read(readRequestsFor(desired)));
       const conflicts = findRollbackConflicts(journal, live);
       if (conflicts.length > 0 && !opts.force) {
