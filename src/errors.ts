@@ -37,7 +37,8 @@ export type ErrorCode =
   | 'LOCK_TIMEOUT'
   | 'STATE_DIR'
   | 'JOURNAL'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'TARGET_CHANGED';
 
 /** One problem, optionally tied to a place in an input file. */
 export interface Diagnostic {

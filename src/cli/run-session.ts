@@ -33,7 +33,7 @@ export interface RunOutcome {
 }
 
 export function stateDirFor(opts: SessionOptions, io: Io): string {
-  return resolveStateDir({ stateDir: opts.stateDir && resolve(io.cwd, opts.stateDir), platform: io.platform, env: io.env, cwd: io.cwd });
+  return resolveStateDir({ stateDir: opts.stateDir && resolve(io.cwd, opts.stateDir), platform: io.platform, env: io.env, cwd: io.cwd, uid: process.getuid?.() });
 }
 
 function lockTimeoutMs(opts: SessionOptions): number {
