@@ -56,9 +56,9 @@ export async function resolveWriteTarget(file: string): Promise<WriteTarget> {
 /**
  * Replaces `file` atomically and durably: readers see the old content or the new, never part of
  * it, and once this returns the new content survives a power loss (file and folder are fsynced).
- * Writes through a symbolic link to its target; an existing file keeps its mode and owner unless
- * `mode` is given (a new file gets `mode`, else 0666 less the umask). Nothing is left behind on
- * failure. Throws WRITE_FAILED naming the file and the reason.
+ * Writes through a symbolic link to its target; an existing file keeps its mode and owner, a new
+ * one gets `mode` (default 0666 less the umask). Nothing is left behind on failure. Throws
+ * WRITE_FAILED naming the file and the reason.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode?: number): Promise<void> {
   const target = await resolveWriteTarget(file);
@@ -67,7 +67,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   liveTemps.add(temp);
   let handle: FileHandle | undefined;
   try {
-    handle = await open(temp, 'wx', mode ?? (target.existing ? target.existing.mode & 0o7777 : 0o666));
+    handle = await open(temp, 'wx', target.existing ? target.existing.mode & 0o7777 : (mode ?? 0o666));
     // FileHandle.writeFile loops until every byte is written, so a full disk is an error, not a short file.
     await handle.writeFile(data);
     await keepOwnerAndMode(temp, target.existing, mode);
@@ -92,7 +92,7 @@ async function keepOwnerAndMode(temp: string, existing: Stats | undefined, mode:
       if (process.getuid?.() === 0 && e.code !== 'ENOSYS') throw e;
     });
   }
-  const wanted = mode ?? (existing ? existing.mode & 0o7777 : undefined);
+  const wanted = existing ? existing.mode & 0o7777 : mode;
   // open() applies the umask; chmod sets the mode exactly (after chown, which may clear setuid bits).
   if (wanted !== undefined && process.platform !== 'win32') await chmod(temp, wanted);
 }

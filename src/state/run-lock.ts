@@ -89,6 +89,16 @@ export async function acquireRunLock(options: RunLockOptions): Promise<RunLock> 
     target: options.target,
     token: randomBytes(16).toString('hex'),
   };
+  try {
+    return await waitForLock(dir, holder, options);
+  } catch (error) {
+    // Leaves no empty lock folder beside the target when the lock could not be had (a full disk, say).
+    await rmdir(dir).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function waitForLock(dir: string, holder: LockHolder, options: RunLockOptions): Promise<RunLock> {
   const deadline = Date.now() + Math.max(0, options.timeoutMs);
   const pollMs = options.pollMs ?? 200;
   let seen: string | undefined;
