@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, readFile, readdir, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acquireRunLock } from '../../src/state/run-lock.js';
 import { locateLock } from '../../src/state/lock-location.js';
-import { agpmConfig, bin, runCli, startCli, tempWorkspace } from './cli-harness.js';
+import { agpmConfig, bin, listJournals, pwsh, readHive, runCli, startCli, tempWorkspace, waitFor, writeHive } from './cli-harness.js';
 
 const smtpOnly = (port: number) => `version: 1\nkeys:\n  - path: HKLM\\SOFTWARE\\Microsoft\\AGPM\n    values:\n      - name: SmtpPort\n        type: REG_DWORD\n        data: ${port}\n`;
 const fromUtf16 = (bytes: Buffer): string => bytes.subarray(2).toString('utf16le');
@@ -111,6 +111,26 @@ describe('links, modes and output paths', () => {
     }
     expect(await readFile(snapshot)).toEqual(before);
   }, 60_000);
+
+  test('a report that cannot be saved after the registry was written: the exit code still says the apply converged', async () => {
+    const { dir } = await tempWorkspace();
+    const hive = join(dir, 'hive.json');
+    const agpm = 'HKLM\\SOFTWARE\\Microsoft\\AGPM';
+    await writeHive(hive, [{ path: agpm, values: [{ name: 'EncryptSmtp', kind: 'DWord', data: 0 }] }], { delayMsPerWrite: 1500 });
+    const state = join(dir, 'state');
+    const reports = join(dir, 'reports');
+    await mkdir(reports);
+    const run = startCli(['apply', agpmConfig, '--simulated-hive', hive, '--auto-approve', '--powershell', pwsh, '--state-dir', state, '--report', join(reports, 'r.json')]);
+    // The folder checked before the run is replaced by a file while the batch writes.
+    await waitFor(async () => (await listJournals(state)).length === 1);
+    await rm(reports, { recursive: true });
+    await writeFile(reports, '');
+    const result = await run;
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Apply complete');
+    expect(result.stderr).toMatch(/^regstate: error: cannot write report .*r\.json: .* \(the registry was written and verified; exit code 0 tells what happened to it\)$/);
+    expect((await readHive(hive))[agpm]?.SmtpPort?.data).toBe(587);
+  }, 90_000);
 
   test('plan --out DIR, --out missing/x.json and a state dir that is a file: clear errors, nothing left behind', async () => {
     const { dir, snapshot } = await tempWorkspace();
