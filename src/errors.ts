@@ -38,8 +38,8 @@ export type ErrorCode =
   | 'STATE_DIR'
   | 'JOURNAL'
   | 'INTERNAL'
-  // added later
-  | 'FILE_EXISTS';
+  | 'FILE_EXISTS'
+  | 'TARGET_CHANGED';
 
 /** One problem, optionally tied to a place in an input file. */
 export interface Diagnostic {
@@ -76,38 +76,4 @@ export class RegstateError extends Error {
 export function formatDiagnostic(d: Diagnostic): string {
   if (!d.source) return d.message;
   return `${d.source.file}:${d.source.line}:${d.source.column}: ${d.message}`;
-}
-
-const FS_REASONS: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EISDIR: 'is a directory, not a file',
-  ENOTDIR: 'a part of the path is not a directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EEXIST: 'already exists',
-  ENOSPC: 'no space left on the device',
-  EROFS: 'read-only file system',
-  EBUSY: 'the file is busy (in use by another process)',
-  EMFILE: 'too many open files',
-  ENAMETOOLONG: 'the name is too long',
-};
-
-/** Why a file system call failed, in words: no errno text or temporary path of node's message. */
-export function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code && FS_REASONS[code]) return FS_REASONS[code];
-  return code ? `system error ${code}` : error instanceof Error ? error.message : String(error);
-}
-
-/** True for an error node's fs calls throw (it has an errno code and a syscall). */
-export function isFsError(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
-}
-
-// node's fs message: `EISDIR: illegal operation on a directory, rename '/x/.d.tmp' -> '/x/d'`.
-const NODE_FS_TEXT = /\b(E[A-Z]{2,}): [^,\n]*, [a-z_]+(?: '[^'\n]*')?(?: -> '[^'\n]*')?/g;
-
-/** A message with any node fs error text in it replaced by `describeFsError`'s words (the message names the path). */
-export function scrubFsErrorText(message: string): string {
-  return message.replace(NODE_FS_TEXT, (_text, code: string) => describeFsError({ code }));
 }

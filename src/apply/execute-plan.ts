@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../cli/write-file-atomic.js';
+import { writeFileAtomic } from '../fs/write-file-atomic.js';
 import { RegstateError } from '../errors.js';
 import type { LiveState } from '../model/live-state.js';
 import type { Plan } from '../plan/plan.js';

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import picocolors from 'picocolors';
 import stringWidth from 'string-width';
-import { type Diagnostic, formatDiagnostic, scrubFsErrorText } from '../errors.js';
+import { type Diagnostic, formatDiagnostic } from '../errors.js';
+import { scrubFsErrorText } from '../fs/describe-fs-error.js';
 import type { SourcePos } from '../model/source-pos.js';
 
 export interface ErrorFormatOptions {

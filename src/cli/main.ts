@@ -24,12 +24,18 @@ function nodeIo(): Io {
 
 /** The bin entry point: runs the CLI on this process and sets its exit code. */
 export async function main(): Promise<void> {
-  // Exiting (rather than dying of the signal) runs the exit handlers: PowerShell children are killed,
-  // run locks released. A journal written before the first write makes the interrupted run undoable.
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.once(signal, () => {
+  // The exit handlers run at once (PowerShell children killed, run locks released, temp files removed),
+  // then the process ends by the signal itself (exit status 128+N): process.exit() could hang on a read
+  // stuck in the thread pool, and the first signal must end the run. A journal written before the first
+  // write makes an interrupted apply undoable.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
       process.stderr.write(`regstate: interrupted (${signal}); if an apply was under way, \`regstate rollback\` undoes it\n`);
-      process.exit(code);
+      if (process.platform === 'win32') process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+      process.emit('exit', 128);
+      process.removeAllListeners('exit');
+      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(s);
+      process.kill(process.pid, signal);
     });
   }
   process.exitCode = await run(process.argv.slice(2), nodeIo());

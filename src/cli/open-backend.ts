@@ -1,7 +1,11 @@
-import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { RegstateError } from '../errors.js';
+import { describeFsError } from '../fs/describe-fs-error.js';
+import { describeFileKind } from '../fs/read-regular-file.js';
+import { resolveWriteTarget } from '../fs/write-file-atomic.js';
+import { canonicalPath } from '../state/lock-location.js';
 import type { RegistryBackend, Target } from '../registry/backend.js';
 import { createPowerShellBackend } from '../registry/powershell/powershell-backend.js';
 import { openRegFile } from '../registry/reg-file/reg-file-backend.js';
@@ -12,6 +16,27 @@ export interface BackendOptions {
   simulatedHive?: string;
   powershell?: string;
   timeout?: string;
+  /** A missing --registry / --simulated-hive file is an empty registry, created by the first write. */
+  createRegistry?: boolean;
+}
+
+/**
+ * The simulated hive's real path (the agent writes it by replacing the file: through a link, the
+ * link's target is what must change). It must be a regular file, or be asked for with --create-registry.
+ */
+async function resolveSimulatedHive(given: string, io: Io, create: boolean | undefined): Promise<string> {
+  const file = resolve(io.cwd, given);
+  try {
+    const stats = await stat(file);
+    if (!stats.isFile()) throw new RegstateError('FILE_UNREADABLE', `cannot use the simulated hive ${given}: it is ${describeFileKind(stats)}, not a regular file`);
+  } catch (cause) {
+    if (cause instanceof RegstateError) throw cause;
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new RegstateError('FILE_UNREADABLE', `cannot use the simulated hive ${given}: ${describeFsError(cause)}`, { cause });
+    if (!create) throw new RegstateError('FILE_NOT_FOUND', `the simulated hive ${given} does not exist (to start a new one, ask for it: --create-registry)`, { cause });
+    await resolveWriteTarget(file);
+  }
+  return canonicalPath(file);
 }
 
 function timeoutMs(opts: BackendOptions): number {
@@ -24,14 +49,12 @@ function timeoutMs(opts: BackendOptions): number {
 export async function openBackend(opts: BackendOptions, io: Io): Promise<RegistryBackend> {
   if (opts.registry && opts.simulatedHive) throw new RegstateError('USAGE', '--registry and --simulated-hive name two different registries: give one');
   if (opts.registry) {
-    const file = resolve(io.cwd, opts.registry);
-    // A missing file is an empty registry (apply creates it); a mistyped path should not pass unnoticed.
-    if (!existsSync(file)) io.stderr.write(`regstate: warning: ${opts.registry} does not exist: it is treated as an empty registry\n`);
-    return openRegFile(file);
+    // A missing file is an error unless asked for: a mistyped path in a scheduled task must not "succeed" forever.
+    return openRegFile(resolve(io.cwd, opts.registry), { create: opts.createRegistry === true });
   }
   return createPowerShellBackend({
     executable: opts.powershell,
-    simulatedHive: opts.simulatedHive ? resolve(io.cwd, opts.simulatedHive) : undefined,
+    simulatedHive: opts.simulatedHive ? await resolveSimulatedHive(opts.simulatedHive, io, opts.createRegistry) : undefined,
     timeoutMs: timeoutMs(opts),
     env: io.env,
     platform: io.platform,
@@ -61,15 +84,17 @@ export async function openRecordedTarget(target: Target, opts: BackendOptions, i
   };
   if (target.backend === 'regfile') {
     if (opts.simulatedHive) refuse(`simulated hive ${resolve(io.cwd, opts.simulatedHive)}`);
-    if (opts.registry && resolve(io.cwd, opts.registry) !== target.file) refuse(`regfile:${resolve(io.cwd, opts.registry)}`);
-    return openRegFile(target.file);
+    // Two routes to one file (a link, a relative path) are the same target.
+    if (opts.registry && (await canonicalPath(resolve(io.cwd, opts.registry))) !== (await canonicalPath(target.file))) refuse(`regfile:${resolve(io.cwd, opts.registry)}`);
+    return openRegFile(target.file, { create: opts.createRegistry === true });
   }
   if (target.backend === 'powershell') {
     if (target.host !== hostname()) refuse(`powershell:${hostname()}`);
     if (opts.registry) refuse(`regfile:${resolve(io.cwd, opts.registry)}`);
-    const given = opts.simulatedHive ? resolve(io.cwd, opts.simulatedHive) : undefined;
-    if (given !== undefined && given !== target.simulatedHive) refuse(`simulated hive ${given}`);
-    return createPowerShellBackend({ executable: opts.powershell, simulatedHive: target.simulatedHive, timeoutMs: timeoutMs(opts), env: io.env, platform: io.platform });
+    const given = opts.simulatedHive ? await canonicalPath(resolve(io.cwd, opts.simulatedHive)) : undefined;
+    if (given !== undefined && given !== (target.simulatedHive && (await canonicalPath(target.simulatedHive)))) refuse(`simulated hive ${given}`);
+    const hive = target.simulatedHive === undefined ? undefined : await resolveSimulatedHive(target.simulatedHive, io, opts.createRegistry);
+    return createPowerShellBackend({ executable: opts.powershell, simulatedHive: hive, timeoutMs: timeoutMs(opts), env: io.env, platform: io.platform });
   }
   return refuse('this command line (in-memory registries exist only inside one process)');
 }

@@ -6,6 +6,8 @@ import type { Plan } from '../plan/plan.js';
 import { summarizePlan } from '../plan/plan.js';
 import type { RegistryBackend } from '../registry/backend.js';
 import { acquireRunLock } from '../state/run-lock.js';
+import { locateLock } from '../state/lock-location.js';
+import { resolveWriteTarget } from '../fs/write-file-atomic.js';
 import { type RunReport, toReportChange } from '../state/run-report.js';
 import { storeRunReport, writeRunReport } from '../state/write-run-report.js';
 import { ensureStateDir, resolveStateDir } from '../state/state-dir.js';
@@ -31,7 +33,7 @@ export interface RunOutcome {
 }
 
 export function stateDirFor(opts: SessionOptions, io: Io): string {
-  return resolveStateDir({ stateDir: opts.stateDir && resolve(io.cwd, opts.stateDir), platform: io.platform, env: io.env, cwd: io.cwd });
+  return resolveStateDir({ stateDir: opts.stateDir && resolve(io.cwd, opts.stateDir), platform: io.platform, env: io.env, cwd: io.cwd, uid: process.getuid?.() });
 }
 
 function lockTimeoutMs(opts: SessionOptions): number {
@@ -40,11 +42,15 @@ function lockTimeoutMs(opts: SessionOptions): number {
   return Math.round(seconds * 1000);
 }
 
-/** Runs `body` holding the target's run lock, so two applies to one target never interleave. */
-export async function withRunLock<T>(stateDir: string, backend: RegistryBackend, command: string, opts: SessionOptions, io: Io, body: () => Promise<T>): Promise<T> {
+/**
+ * Runs `body` holding the target's run lock, so two runs on one target never interleave, whatever
+ * path or state directory each was given (the lock is on the target itself, see locateLock).
+ */
+export async function withRunLock<T>(backend: RegistryBackend, command: string, opts: SessionOptions, io: Io, body: () => Promise<T>): Promise<T> {
+  const where = await locateLock(backend.target, { platform: io.platform, env: io.env });
   const lock = await acquireRunLock({
-    stateDir,
-    target: describeTarget(backend.target),
+    dir: where.dir,
+    target: where.id,
     timeoutMs: lockTimeoutMs(opts),
     command,
     onWait: () => io.stderr.write(`regstate: waiting for another run on ${describeTarget(backend.target)} to finish...\n`),
@@ -87,6 +93,11 @@ export async function saveRunReport(stateDir: string, opts: SessionOptions, io: 
   await storeRunReport(stateDir, report);
 }
 
+/** Refuses a `--report` path that cannot be written (a directory, a missing folder) before anything is done. */
+async function checkReportPath(opts: SessionOptions, io: Io): Promise<void> {
+  if (opts.report) await resolveWriteTarget(resolve(io.cwd, opts.report));
+}
+
 /**
  * Runs an apply or rollback and always leaves a report, also when it fails before writing:
  * a scheduled run's report must say why it did nothing. Closes the backend the body opened.
@@ -95,9 +106,10 @@ export async function runRecorded(command: 'apply' | 'rollback', opts: SessionOp
   const startedAt = new Date();
   const stateDir = stateDirFor(opts, io);
   const outcome: RunOutcome = { configs: [], exitCode: 1 };
+  // Every output path is checked before the first write: a bad one is exit 1 with the registry untouched.
+  await checkReportPath(opts, io);
+  await ensureStateDir(stateDir);
   try {
-    // Created first: the lock lives in it, and a run that fails early still leaves its report there.
-    await ensureStateDir(stateDir);
     await body(outcome, stateDir);
   } catch (error) {
     if (!(error instanceof RegstateError)) throw error;
@@ -107,7 +119,13 @@ export async function runRecorded(command: 'apply' | 'rollback', opts: SessionOp
     await outcome.backend?.close();
   }
   const report = buildRunReport(command, startedAt, outcome);
-  await saveRunReport(stateDir, opts, io, report);
+  try {
+    await saveRunReport(stateDir, opts, io, report);
+  } catch (error) {
+    // After a write the exit code tells what happened to the registry; a lost report is said on stderr.
+    if (!(error instanceof RegstateError) || outcome.result === undefined) throw error;
+    io.stderr.write(`regstate: error: ${error.message} (the registry was ${outcome.result.converged ? 'written and verified' : 'written in part'}; exit code ${outcome.exitCode} tells what happened to it)\n`);
+  }
   if (opts.format === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (outcome.backend) reportStats(outcome.backend, opts, io);
   if (outcome.error) throw outcome.error;

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { RegstateError, describeFsError, isFsError } from '../errors.js';
+import { RegstateError } from '../errors.js';
+import { describeFsError, isFsError } from '../fs/describe-fs-error.js';
 import { EXIT } from './exit-codes.js';
 import { type Io, useColor } from './io.js';
 import { formatErrorLines } from './format-error-lines.js';
@@ -17,6 +18,7 @@ function addBackendOptions(cmd: Command): Command {
     .option('--simulated-hive <file.json>', 'run the PowerShell agent against a simulated hive file (machines without a Windows registry)')
     .option('--powershell <path>', 'PowerShell executable (default: $REGSTATE_POWERSHELL, then pwsh, then powershell.exe on Windows)')
     .option('--timeout <seconds>', 'PowerShell call timeout in seconds', '120')
+    .option('--create-registry', 'a --registry or --simulated-hive file that does not exist is an empty registry, created by apply (else it is an error)')
     .option('-v, --verbose', 'print PowerShell process and round-trip counts to stderr');
 }
 
@@ -27,7 +29,7 @@ function formatOption(choices: string[]): Option {
 function addRunOptions(cmd: Command): Command {
   return cmd
     .option('--auto-approve', 'apply without asking (required when there is no terminal)')
-    .option('--state-dir <dir>', 'where journals, reports and locks live (default: %ProgramData%\\regstate on Windows, .regstate elsewhere)')
+    .option('--state-dir <dir>', 'where journals and reports live (default: %ProgramData%\\regstate on Windows; $XDG_STATE_HOME/regstate or ~/.local/state/regstate elsewhere, /var/lib/regstate for root)')
     .option('--lock-timeout <seconds>', 'how long to wait for another run on the same target', '60')
     .option('--report <file>', 'write a JSON report of the run to this file')
     .option('--no-color', 'no colour in text output');

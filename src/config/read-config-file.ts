@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import type { Diagnostic } from '../errors.js';
+import { type Diagnostic, RegstateError } from '../errors.js';
+import { readRegularFile } from '../fs/read-regular-file.js';
 
 export type ReadConfigResult = { ok: true; text: string; sha256: string } | { ok: false; diagnostic: Diagnostic };
 
 const startOf = (file: string) => ({ file, line: 1, column: 1 });
 
 function readFailure(file: string, error: unknown): Diagnostic {
+  // readRegularFile has already put the reason into words (a FIFO, a device, a directory...).
+  if (error instanceof RegstateError) return { code: error.code, message: error.message.replace(`cannot read ${file}: `, ''), source: startOf(file) };
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'ENOTDIR') return { code: 'FILE_NOT_FOUND', message: 'file not found', source: startOf(file) };
   if (code === 'EISDIR') return { code: 'FILE_UNREADABLE', message: 'is a directory, not a file', source: startOf(file) };
@@ -58,7 +60,7 @@ function decode(file: string, bytes: Uint8Array): { text: string } | { diagnosti
 export async function readConfigFile(file: string, at: string = file): Promise<ReadConfigResult> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(at);
+    bytes = await readRegularFile(at, file);
   } catch (error) {
     return { ok: false, diagnostic: readFailure(file, error) };
   }

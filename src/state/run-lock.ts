@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rmdir, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegstateError } from '../errors.js';
+import { describeFsError } from '../fs/describe-fs-error.js';
 
 // Why not proper-lockfile: it judges a holder dead only by the age of the lock's mtime, so a
 // holder killed with SIGKILL (or by the Task Scheduler's time limit) blocks every run for `stale`
@@ -12,8 +13,9 @@ import { RegstateError } from '../errors.js';
 // break is stat-then-rmdir, so two waiters breaking the same stale lock can remove each other's
 // fresh lock and both go on; and it records no holder for the LOCK_TIMEOUT message.
 //
-// This lock instead records {pid, hostname, startedAt, command} and is dead exactly when that pid
-// no longer exists on this host. Breaking it never deletes anything: the lock is a series of
+// This lock instead records {pid, pidStartTime, hostname, startedAt, command} and is dead exactly
+// when that process no longer exists on this host (a live pid that started at another time is a
+// reused pid: dead too). Breaking it never deletes anything: the lock is a series of
 // generation files `<n>.lock`, each created whole and exclusively (write a temp file, then link()),
 // and the holder is the creator of the highest generation. To take over from a released or dead
 // generation n, a process creates n+1; of all waiters racing to break the same dead holder, link()
@@ -23,6 +25,8 @@ import { RegstateError } from '../errors.js';
 /** Who holds a run lock, as its lock file records it. */
 export interface LockHolder {
   pid: number;
+  /** When the holder process started, as the OS counts it (Linux: /proc/PID/stat field 22); absent where unknown. */
+  pidStartTime?: string;
   hostname: string;
   /** ISO 8601, UTC. */
   startedAt: string;
@@ -33,8 +37,9 @@ export interface LockHolder {
 }
 
 export interface RunLockOptions {
-  stateDir: string;
-  /** Stable id of what is locked, e.g. `regfile:/abs/path` or `powershell:HOST`. */
+  /** The folder holding this target's lock (see locateLock); created when missing. */
+  dir: string;
+  /** Stable id of what is locked, e.g. `regfile:/canonical/path` or `registry:HOST`. */
   target: string;
   /** How long to wait for another holder; 0 tries once. */
   timeoutMs: number;
@@ -65,32 +70,35 @@ type Attempt = { kind: 'held'; file: string } | { kind: 'busy'; file: string; ho
 // Retries are normally over in a few rounds; past the deadline this many in a row end the wait.
 const MAX_LATE_RETRIES = 20;
 
-/** The folder holding one target's lock generations. */
-export function lockDirFor(stateDir: string, target: string): string {
-  return path.join(stateDir, 'locks', createHash('sha256').update(target, 'utf8').digest('hex').slice(0, 32));
-}
-
 /**
  * Takes the lock of one target (one apply or rollback per target at a time), waiting up to
  * `timeoutMs` for a live holder; breaks a lock whose holder process is dead. Throws LOCK_TIMEOUT
  * naming the holder when the wait runs out.
  */
 export async function acquireRunLock(options: RunLockOptions): Promise<RunLock> {
-  const dir = lockDirFor(options.stateDir, options.target);
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-  } catch (e) {
-    throw new RegstateError('STATE_DIR', `cannot create lock directory ${dir}: ${(e as Error).message}`, { cause: e });
-  }
+  const dir = options.dir;
+  await makeLockDir(dir);
   installExitHook();
+  const ownStart = readPidStartTime(process.pid);
   const holder: LockHolder = {
     pid: process.pid,
+    ...(ownStart === undefined ? {} : { pidStartTime: ownStart }),
     hostname: os.hostname(),
     startedAt: new Date().toISOString(),
     command: options.command ?? defaultCommand(),
     target: options.target,
     token: randomBytes(16).toString('hex'),
   };
+  try {
+    return await waitForLock(dir, holder, options);
+  } catch (error) {
+    // Leaves no empty lock folder beside the target when the lock could not be had (a full disk, say).
+    await rmdir(dir).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function waitForLock(dir: string, holder: LockHolder, options: RunLockOptions): Promise<RunLock> {
   const deadline = Date.now() + Math.max(0, options.timeoutMs);
   const pollMs = options.pollMs ?? 200;
   let seen: string | undefined;
@@ -114,8 +122,22 @@ export async function acquireRunLock(options: RunLockOptions): Promise<RunLock> 
   }
 }
 
+async function makeLockDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new RegstateError('STATE_DIR', `cannot create lock directory ${dir}: ${describeFsError(e)}`, { cause: e });
+  }
+}
+
 async function tryAcquire(dir: string, holder: LockHolder): Promise<Attempt> {
-  const generations = await listGenerations(dir);
+  const generations = await listGenerations(dir).catch(async (e: NodeJS.ErrnoException) => {
+    // The last holder removed the empty folder on release: make it again.
+    if (e.code !== 'ENOENT') throw e;
+    await makeLockDir(dir);
+    return undefined;
+  });
+  if (generations === undefined) return { kind: 'retry' };
   const top = generations.at(-1);
   if (top !== undefined) {
     const file = generationFile(dir, top);
@@ -142,7 +164,13 @@ async function tryAcquire(dir: string, holder: LockHolder): Promise<Attempt> {
 /** Creates `file` with the holder's record, whole, only if it does not exist yet. */
 async function createExclusive(dir: string, file: string, holder: LockHolder): Promise<boolean> {
   const temp = path.join(dir, `tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  await writeFile(temp, `${JSON.stringify(holder)}\n`, { flag: 'wx', mode: 0o600 });
+  try {
+    // Readable by all: another user's run waiting on this target must see who holds it.
+    await writeFile(temp, `${JSON.stringify(holder)}\n`, { flag: 'wx', mode: 0o644 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new RegstateError('STATE_DIR', `cannot create lock file in ${dir}: ${describeFsError(e)}`, { cause: e });
+  }
   // Registered before link() so that a waiter in this same process sees the new file as live.
   heldFiles.set(holder.token, file);
   try {
@@ -177,6 +205,8 @@ function makeLock(file: string, holder: LockHolder): RunLock {
       const current = await readHolder(file);
       if (typeof current === 'object' && current.token === holder.token) await removeQuietly(file);
       heldFiles.delete(holder.token);
+      // Leaves nothing beside the target; fails harmlessly while another run uses the folder.
+      await rmdir(path.dirname(file)).catch(() => undefined);
     },
   };
 }
@@ -203,7 +233,25 @@ export function isHolderAlive(holder: LockHolder): boolean {
   if (holder.hostname !== os.hostname()) return true;
   // Our own pid: live only if this process really holds that lock (else the pid was reused by us).
   if (holder.pid === process.pid) return heldFiles.has(holder.token);
-  return isPidAlive(holder.pid);
+  if (!isPidAlive(holder.pid)) return false;
+  // The pid exists, but if it started at another time than the holder did, it was reused.
+  const start = holder.pidStartTime === undefined ? undefined : readPidStartTime(holder.pid);
+  return start === undefined || start === holder.pidStartTime;
+}
+
+/**
+ * A process's start time as the OS counts it: Linux's /proc/PID/stat field 22 (clock ticks since
+ * boot). Undefined elsewhere (Windows, macOS): there a lock trusts the pid alone.
+ */
+export function readPidStartTime(pid: number): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (the command name) may hold spaces and parentheses: count from the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
 
 function isPidAlive(pid: number): boolean {
@@ -243,7 +291,8 @@ async function readHolder(file: string): Promise<LockHolder | 'gone' | 'busy-fil
   try {
     const h = JSON.parse(text) as Partial<LockHolder>;
     if (typeof h.pid === 'number' && typeof h.hostname === 'string' && typeof h.token === 'string') {
-      return { pid: h.pid, hostname: h.hostname, token: h.token, startedAt: String(h.startedAt), command: String(h.command), target: String(h.target) };
+      const start = typeof h.pidStartTime === 'string' ? { pidStartTime: h.pidStartTime } : {};
+      return { pid: h.pid, ...start, hostname: h.hostname, token: h.token, startedAt: String(h.startedAt), command: String(h.command), target: String(h.target) };
     }
   } catch {
     // fall through

@@ -1,10 +1,12 @@
 import { chmod, mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { RegstateError } from '../errors.js';
+import { describeFsError } from '../fs/describe-fs-error.js';
 
-/** The folders regstate keeps below its state directory. */
-export const STATE_SUBDIRS = ['journals', 'reports', 'locks'] as const;
+/** The folders regstate keeps below its state directory (locks live with their targets: see locateLock). */
+export const STATE_SUBDIRS = ['journals', 'reports'] as const;
 
 export interface StateDirOptions {
   /** `--state-dir`, when given; relative paths are taken from `cwd`. */
@@ -12,6 +14,8 @@ export interface StateDirOptions {
   platform: NodeJS.Platform;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** The user id off Windows (0: root gets the machine's /var/lib/regstate). */
+  uid?: number;
 }
 
 // Windows environment names are case-insensitive; a plain env object (as in tests) is not.
@@ -22,14 +26,20 @@ function readEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
 }
 
 /**
- * Where regstate keeps journals, reports and locks: `--state-dir` when given, else
- * `%ProgramData%\regstate` on Windows (`C:\ProgramData` when unset) and `.regstate` under cwd elsewhere.
+ * Where regstate keeps journals and reports: `--state-dir` when given, else `%ProgramData%\regstate`
+ * on Windows (`C:\ProgramData` when unset); elsewhere never relative to the current directory:
+ * `/var/lib/regstate` for root, else `$XDG_STATE_HOME/regstate` (an absolute one) or `~/.local/state/regstate`.
  */
 export function resolveStateDir(options: StateDirOptions): string {
   const paths = options.platform === 'win32' ? path.win32 : path.posix;
   if (options.stateDir !== undefined && options.stateDir !== '') return paths.resolve(options.cwd, options.stateDir);
   if (options.platform === 'win32') return paths.join(readEnv(options.env, 'ProgramData') ?? 'C:\\ProgramData', 'regstate');
-  return paths.join(options.cwd, '.regstate');
+  if (options.uid === 0) return '/var/lib/regstate';
+  // The XDG spec ignores a relative XDG_STATE_HOME.
+  const xdg = options.env.XDG_STATE_HOME;
+  if (xdg && paths.isAbsolute(xdg)) return paths.join(xdg, 'regstate');
+  const home = options.env.HOME || os.homedir();
+  return paths.join(home, '.local', 'state', 'regstate');
 }
 
 /**
@@ -65,6 +75,8 @@ async function makeDir(dir: string, platform: NodeJS.Platform): Promise<boolean>
     if (platform !== 'win32') await chmod(dir, 0o700);
     return created !== undefined;
   } catch (e) {
-    throw new RegstateError('STATE_DIR', `cannot create state directory ${dir}: ${(e as Error).message}`, { cause: e });
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'EEXIST' || code === 'ENOTDIR' ? 'it, or a folder on its path, is a file, not a directory' : describeFsError(e);
+    throw new RegstateError('STATE_DIR', `cannot create state directory ${dir}: ${reason}`, { cause: e });
   }
 }

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { RegstateError } from '../errors.js';
+import { describeFsError } from '../fs/describe-fs-error.js';
+import { writeFileAtomic } from '../fs/write-file-atomic.js';
 import type { RunReport } from './run-report.js';
 
 /** Reports kept in the state directory unless told otherwise. */
@@ -11,33 +11,16 @@ export const DEFAULT_REPORTS_KEPT = 50;
 const STORED_REPORT = /^\d{8}T\d{6}-\d{3}Z-[a-z0-9-]+\.json$/;
 
 /**
- * Writes the report as JSON, atomically: readers see the old file or the new one, never a
- * half-written one. Creates the parent folder.
+ * Writes the report as JSON, atomically and durably (writeFileAtomic): readers see the old file or
+ * the new one, never a half-written one; a link is written through. Creates the parent folder.
  */
 export async function writeRunReport(file: string, report: RunReport): Promise<void> {
-  const dir = path.dirname(file);
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(temp, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
-    await renameOver(temp, file);
+    await mkdir(path.dirname(file), { recursive: true });
   } catch (e) {
-    await unlink(temp).catch(() => undefined);
-    throw new RegstateError('STATE_DIR', `cannot write report ${file}: ${(e as Error).message}`, { cause: e });
+    throw new RegstateError('STATE_DIR', `cannot write report ${file}: ${describeFsError(e)}`, { cause: e });
   }
-}
-
-// Windows refuses to replace a file another process has open for a moment (a monitor reading it).
-async function renameOver(from: string, to: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await rename(from, to);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (attempt >= 10 || (code !== 'EPERM' && code !== 'EACCES' && code !== 'EBUSY')) throw e;
-      await sleep(50 * attempt);
-    }
-  }
+  await writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`, 0o600);
 }
 
 /** `20261128T002437-123Z-apply.json`: UTC, fixed width, so names sort by time; no `:` for Windows. */

@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
@@ -102,16 +102,14 @@ export async function isAlive(pid: number): Promise<boolean> {
   return !/^\d+ \(.*\) [ZX] /s.test(stat);
 }
 
-/** The lock files (`<generation>.lock`) in a state directory, with the holders they record. */
-export async function listLocks(stateDir: string): Promise<{ file: string; pid: number }[]> {
+/** The lock files (`<generation>.lock`) of a target file (kept beside it), with the holders they record. */
+export async function listLocks(targetFile: string): Promise<{ file: string; pid: number }[]> {
   const locks: { file: string; pid: number }[] = [];
-  const root = join(stateDir, 'locks');
-  for (const dir of await readdir(root).catch(() => [] as string[])) {
-    for (const name of await readdir(join(root, dir))) {
-      if (!name.endsWith('.lock')) continue;
-      const file = join(root, dir, name);
-      locks.push({ file, pid: (await readJson<{ pid: number }>(file)).pid });
-    }
+  const dir = join(dirname(targetFile), `.${basename(targetFile)}.regstate-lock`);
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.endsWith('.lock')) continue;
+    const file = join(dir, name);
+    locks.push({ file, pid: (await readJson<{ pid: number }>(file)).pid });
   }
   return locks;
 }

@@ -69,13 +69,13 @@ describe('an apply that dies mid-write can be rolled back (PowerShell, simulated
     expect((await apply).signal).toBe('SIGKILL');
     // The orphaned PowerShell may finish its batch or not; wait until it is gone before rolling back.
     for (const child of children) await waitFor(async () => !(await isAlive(child)));
-    expect((await listLocks(stateDir)).map((l) => l.pid)).toEqual([pid]);
+    expect((await listLocks(hive)).map((l) => l.pid)).toEqual([pid]);
     expect((await readJson((await listJournals(stateDir))[0] as string)).status).toBe('started');
 
     const rolled = await runCli(['rollback', '--auto-approve', '--lock-timeout', '0', ...common]);
     expect(rolled.stderr).toBe('');
     expect(rolled.exitCode).toBe(0);
     expect(await readHive(hive)).toEqual(original);
-    expect(await listLocks(stateDir)).toEqual([]);
+    expect(await listLocks(hive)).toEqual([]);
   }, 120_000);
 });

@@ -87,12 +87,14 @@ describe('regstate plan and apply on a .reg registry, as a real process', () => 
 });
 
 describe('regstate on a .reg path that does not exist', () => {
-  test('plan warns that the file is treated as an empty registry, and shows every value as created', async () => {
+  test('plan refuses it (exit 1, naming it); with --create-registry it is an empty registry where every value is created', async () => {
     const { dir } = await tempWorkspace();
     const missing = join(dir, 'typo.reg');
-    const result = await runCli(['plan', agpmConfig, '--registry', missing, '--format', 'json']);
-    expect(result.exitCode).toBe(0);
-    expect(result.stderr).toMatch(/typo\.reg does not exist: it is treated as an empty registry/);
+    const refused = await runCli(['plan', agpmConfig, '--registry', missing, '--format', 'json']);
+    expect(refused).toMatchObject({ exitCode: 1, stdout: '' });
+    expect(refused.stderr).toMatch(/^regstate: error: the registry file .*typo\.reg does not exist/);
+    const result = await runCli(['plan', agpmConfig, '--registry', missing, '--create-registry', '--format', 'json']);
+    expect(result).toMatchObject({ exitCode: 0, stderr: '' });
     expect(JSON.parse(result.stdout).summary).toEqual({ create: 3, update: 0, delete: 0, unchanged: 0 });
   });
 });

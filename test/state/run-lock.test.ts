@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { acquireRunLock, lockDirFor, type LockHolder } from '../../src/state/run-lock.js';
+import { acquireRunLock, readPidStartTime, type LockHolder } from '../../src/state/run-lock.js';
 import { compileSources } from './fixtures/compile-sources.js';
 
 const WORKER = path.resolve('test/state/fixtures/lock-worker.mjs');
@@ -12,7 +12,7 @@ let runLockJs: string;
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'regstate-lock-'));
-  await compileSources(['state/run-lock.ts', 'errors.ts'], path.join(tmp, 'build'));
+  await compileSources(['state/run-lock.ts', 'errors.ts', 'fs/describe-fs-error.ts'], path.join(tmp, 'build'));
   runLockJs = path.join(tmp, 'build', 'state', 'run-lock.js');
 });
 afterAll(async () => {
@@ -20,8 +20,9 @@ afterAll(async () => {
 });
 
 let caseNo = 0;
+/** A fresh lock folder (not created yet: acquireRunLock makes it, and the last release removes it). */
 async function newStateDir(): Promise<string> {
-  return mkdtemp(path.join(tmp, `state-${++caseNo}-`));
+  return path.join(await mkdtemp(path.join(tmp, `state-${++caseNo}-`)), 'lock');
 }
 
 function worker(stateDir: string, mode: string, ...args: string[]): ResultPromise {
@@ -71,15 +72,15 @@ function collectLines(child: ResultPromise): { next(): Promise<string> } {
 }
 
 async function lockFiles(stateDir: string): Promise<string[]> {
-  return (await readdir(lockDirFor(stateDir, TARGET))).filter((n) => n.endsWith('.lock'));
+  return (await readdir(stateDir).catch(() => [] as string[])).filter((n) => n.endsWith('.lock'));
 }
 
 describe('acquireRunLock in one process', () => {
   test('a second acquirer waits, then fails with LOCK_TIMEOUT naming the holder', async () => {
     const stateDir = await newStateDir();
-    const first = await acquireRunLock({ stateDir, target: TARGET, timeoutMs: 0, command: 'regstate apply a.yaml' });
+    const first = await acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 0, command: 'regstate apply a.yaml' });
     const seen: LockHolder[] = [];
-    const second = acquireRunLock({ stateDir, target: TARGET, timeoutMs: 300, pollMs: 20, onWait: (h) => seen.push(h) });
+    const second = acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 300, pollMs: 20, onWait: (h) => seen.push(h) });
     await expect(second).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' });
     const { message } = (await second.catch((e: Error) => e)) as Error;
     expect(message).toContain(`pid ${process.pid}`);
@@ -91,10 +92,10 @@ describe('acquireRunLock in one process', () => {
 
   test('release lets the waiting acquirer in', async () => {
     const stateDir = await newStateDir();
-    const first = await acquireRunLock({ stateDir, target: TARGET, timeoutMs: 0 });
+    const first = await acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 0 });
     let waiting!: () => void;
     const waited = new Promise<void>((resolve) => (waiting = resolve));
-    const second = acquireRunLock({ stateDir, target: TARGET, timeoutMs: 60000, pollMs: 10, onWait: () => waiting() });
+    const second = acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 60000, pollMs: 10, onWait: () => waiting() });
     await waited;
     await first.release();
     const lock = await second;
@@ -106,8 +107,8 @@ describe('acquireRunLock in one process', () => {
 
   test('different targets do not block each other; release twice is harmless', async () => {
     const stateDir = await newStateDir();
-    const a = await acquireRunLock({ stateDir, target: 'powershell:HOST-A', timeoutMs: 0 });
-    const b = await acquireRunLock({ stateDir, target: 'powershell:HOST-B', timeoutMs: 0 });
+    const a = await acquireRunLock({ dir: path.join(stateDir, 'a'), target: 'registry:host-a', timeoutMs: 0 });
+    const b = await acquireRunLock({ dir: path.join(stateDir, 'b'), target: 'registry:host-b', timeoutMs: 0 });
     await a.release();
     await a.release();
     await b.release();
@@ -115,20 +116,37 @@ describe('acquireRunLock in one process', () => {
 
   test('an unreadable lock file is not broken: LOCK_TIMEOUT names the file', async () => {
     const stateDir = await newStateDir();
-    const first = await acquireRunLock({ stateDir, target: TARGET, timeoutMs: 0 });
+    const first = await acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 0 });
     await writeFile(first.file, 'not json');
-    const error = await acquireRunLock({ stateDir, target: TARGET, timeoutMs: 0 }).catch((e: Error) => e);
+    const error = await acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 0 }).catch((e: Error) => e);
     expect(error).toMatchObject({ code: 'LOCK_TIMEOUT' });
     expect((error as Error).message).toContain(first.file);
     await rm(first.file);
   });
 
+  const onLinux = process.platform === 'linux' ? test : test.skip;
+  onLinux('a live pid that started at another time than the holder is a reused pid: the lock is broken', async () => {
+    const stateDir = await newStateDir();
+    const first = await acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 0 });
+    const live = process.ppid;
+    const realStart = readPidStartTime(live);
+    expect(realStart).toMatch(/^\d+$/);
+    await writeFile(first.file, JSON.stringify({ ...first.holder, pid: live, pidStartTime: realStart }));
+    // The same pid with its real start time is a live holder...
+    await expect(acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 0 })).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' });
+    // ...and with another start time, a dead one whose pid was reused.
+    await writeFile(first.file, JSON.stringify({ ...first.holder, pid: live, pidStartTime: String(Number(realStart) + 1) }));
+    const next = await acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 0 });
+    expect(next.holder.pidStartTime).toBe(readPidStartTime(process.pid));
+    await next.release();
+  });
+
   test('a lock recorded on another host is never broken', async () => {
     const stateDir = await newStateDir();
-    const first = await acquireRunLock({ stateDir, target: TARGET, timeoutMs: 0 });
+    const first = await acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 0 });
     const other = { ...first.holder, hostname: `not-${os.hostname()}`, pid: 1 << 22 };
     await writeFile(first.file, JSON.stringify(other));
-    const error = await acquireRunLock({ stateDir, target: TARGET, timeoutMs: 0 }).catch((e: Error) => e);
+    const error = await acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 0 }).catch((e: Error) => e);
     expect(error).toMatchObject({ code: 'LOCK_TIMEOUT' });
     expect((error as Error).message).toContain(other.hostname);
     await rm(first.file);
@@ -138,7 +156,7 @@ describe('acquireRunLock in one process', () => {
 describe('acquireRunLock across processes', () => {
   test('runs of several processes never interleave', async () => {
     const stateDir = await newStateDir();
-    const log = path.join(stateDir, 'log.txt');
+    const log = path.join(path.dirname(stateDir), 'log.txt');
     await writeFile(log, '');
     const children = [1, 2, 3, 4].map(() => worker(stateDir, 'log', log, '20', '3'));
     const pids = children.map((c) => String(c.pid));
@@ -157,13 +175,13 @@ describe('acquireRunLock across processes', () => {
     const stateDir = await newStateDir();
     const holder = await startHolder(stateDir);
     const holderPid = holder.child.pid;
-    const held = await acquireRunLock({ stateDir, target: TARGET, timeoutMs: 0 }).catch((e: Error) => e);
+    const held = await acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 0 }).catch((e: Error) => e);
     expect(held).toMatchObject({ code: 'LOCK_TIMEOUT' });
     expect((held as Error).message).toContain(`pid ${holderPid}`);
 
     await killHard(holder);
     const waits: LockHolder[] = [];
-    const lock = await acquireRunLock({ stateDir, target: TARGET, timeoutMs: 0, onWait: (h) => waits.push(h) });
+    const lock = await acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 0, onWait: (h) => waits.push(h) });
     expect(waits).toEqual([]);
     expect(await lockFiles(stateDir)).toEqual([path.basename(lock.file)]);
     await lock.release();
@@ -195,7 +213,7 @@ describe('acquireRunLock across processes', () => {
   test('two acquirers in one process racing to break a dead holder: exactly one wins', async () => {
     const stateDir = await newStateDir();
     await killHard(await startHolder(stateDir));
-    const outcomes = await Promise.allSettled([1, 2, 3].map(() => acquireRunLock({ stateDir, target: TARGET, timeoutMs: 0 })));
+    const outcomes = await Promise.allSettled([1, 2, 3].map(() => acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 0 })));
     const won = outcomes.filter((o) => o.status === 'fulfilled');
     expect(won).toHaveLength(1);
     for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'LOCK_TIMEOUT' });

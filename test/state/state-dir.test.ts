@@ -13,9 +13,12 @@ describe('resolveStateDir', () => {
     ['the ProgramData name is case-insensitive', { platform: 'win32', env: { PROGRAMDATA: 'E:\\PD' }, cwd: 'C:\\work' }, 'E:\\PD\\regstate'],
     ['Windows without ProgramData falls back to C:\\ProgramData', { platform: 'win32', env: {}, cwd: 'D:\\x' }, 'C:\\ProgramData\\regstate'],
     ['empty ProgramData falls back too', { platform: 'win32', env: { ProgramData: '' }, cwd: 'D:\\x' }, 'C:\\ProgramData\\regstate'],
-    ['elsewhere the default is .regstate under cwd', { platform: 'linux', env: { ProgramData: '/pd' }, cwd: '/home/u/repo' }, '/home/u/repo/.regstate'],
-    ['macOS too', { platform: 'darwin', env: {}, cwd: '/Users/u' }, '/Users/u/.regstate'],
-    ['an empty --state-dir counts as not given', { stateDir: '', platform: 'linux', env: {}, cwd: '/r' }, '/r/.regstate'],
+    ['elsewhere the default does not depend on cwd: ~/.local/state', { platform: 'linux', env: { ProgramData: '/pd', HOME: '/home/u' }, cwd: '/home/u/repo', uid: 1000 }, '/home/u/.local/state/regstate'],
+    ['an absolute XDG_STATE_HOME is used', { platform: 'linux', env: { HOME: '/home/u', XDG_STATE_HOME: '/x/state' }, cwd: '/r', uid: 1000 }, '/x/state/regstate'],
+    ['a relative XDG_STATE_HOME is ignored, as the spec says', { platform: 'linux', env: { HOME: '/home/u', XDG_STATE_HOME: 'rel' }, cwd: '/r', uid: 1000 }, '/home/u/.local/state/regstate'],
+    ['root gets the machine state directory', { platform: 'linux', env: { HOME: '/root', XDG_STATE_HOME: '/x' }, cwd: '/r', uid: 0 }, '/var/lib/regstate'],
+    ['macOS too', { platform: 'darwin', env: { HOME: '/Users/u' }, cwd: '/Users/u', uid: 501 }, '/Users/u/.local/state/regstate'],
+    ['an empty --state-dir counts as not given', { stateDir: '', platform: 'linux', env: { HOME: '/h' }, cwd: '/r', uid: 1 }, '/h/.local/state/regstate'],
   ])('%s', (_name, options, expected) => {
     expect(resolveStateDir(options)).toBe(expected);
   });
@@ -33,7 +36,7 @@ describe('ensureStateDir', () => {
   test('creates the directory and its subfolders, private to the owner', async () => {
     const dir = path.join(tmp, 'a', 'state');
     await ensureStateDir(dir, 'linux');
-    for (const d of [dir, path.join(dir, 'journals'), path.join(dir, 'reports'), path.join(dir, 'locks')]) {
+    for (const d of [dir, path.join(dir, 'journals'), path.join(dir, 'reports')]) {
       const s = await stat(d);
       expect(s.isDirectory()).toBe(true);
       expect(s.mode & 0o777).toBe(0o700);
@@ -52,6 +55,12 @@ describe('ensureStateDir', () => {
     const file = path.join(tmp, 'plain-file');
     await writeFile(file, '');
     await expect(ensureStateDir(path.join(file, 'state'), 'linux')).rejects.toMatchObject({ code: 'STATE_DIR', message: expect.stringContaining(file) });
+  });
+
+  test('a state directory that is a file is named, with the reason in words', async () => {
+    const file = path.join(tmp, 'state-file');
+    await writeFile(file, '');
+    await expect(ensureStateDir(file, 'linux')).rejects.toMatchObject({ code: 'STATE_DIR', message: `cannot create state directory ${file}: it, or a folder on its path, is a file, not a directory` });
   });
 
   test('the Windows ACL replaces inheritance with SYSTEM, Administrators and the owner', () => {

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { planDesiredState, recheckSavedPlan } from '../../apply/prepare-plan.js';
 import { loadDesiredState } from '../../config/load-desired-state.js';
 import { RegstateError } from '../../errors.js';
+import { readRegularFile } from '../../fs/read-regular-file.js';
 import type { DesiredState } from '../../model/desired-state.js';
 import { looksLikeSavedPlan, parseSavedPlan } from '../../plan/saved-plan.js';
 import { type Io, useColor } from '../io.js';
@@ -31,7 +31,7 @@ async function readIfSavedPlan(inputs: string[], io: Io): Promise<(ReturnType<ty
   if (inputs.length !== 1 || file === undefined || !file.toLowerCase().endsWith('.json')) return undefined;
   let text: string;
   try {
-    text = await readFile(resolve(io.cwd, file), 'utf8');
+    text = (await readRegularFile(resolve(io.cwd, file), file)).toString('utf8');
   } catch {
     // Not readable as a plan: loadDesiredState reports it with its own error.
     return undefined;
@@ -48,7 +48,7 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Io): Pr
     outcome.configs = saved ? saved.meta.configs : (desired?.files ?? []).map(({ path, sha256 }) => ({ path, sha256 }));
     const backend = saved ? await openRecordedTarget(saved.meta.target, opts, io, `the plan ${saved?.file}`) : await openBackend(opts, io);
     outcome.backend = backend;
-    const execution = await withRunLock(stateDir, backend, 'apply', opts, io, async () => {
+    const execution = await withRunLock(backend, 'apply', opts, io, async () => {
       const { plan, live } = saved ? await recheckSavedPlan(saved.plan, backend, saved.file) : await planDesiredState(desired as DesiredState, backend);
       outcome.plan = plan;
       const approved = saved !== undefined || opts.autoApprove === true;

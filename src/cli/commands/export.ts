@@ -6,7 +6,7 @@ import { encodeRegText } from '../../registry/reg-file/decode-reg-bytes.js';
 import { EXIT } from '../exit-codes.js';
 import { loadConfigs } from '../load-configs.js';
 import type { Io } from '../io.js';
-import { writeOutputFile } from '../write-output-file.js';
+import { checkOutputFile, writeOutputFile } from '../write-output-file.js';
 
 export interface ExportOptions {
   format: 'reg' | 'gpp';
@@ -20,6 +20,7 @@ export interface ExportOptions {
  * `reg import` would read as ANSI, so a warning says so when the text is not plain ASCII.
  */
 export async function runExport(configs: string[], opts: ExportOptions, io: Io): Promise<number> {
+  if (opts.out) await checkOutputFile(opts.out, io, { overwrite: opts.force === true });
   const desired = await loadConfigs(configs, io);
   let output: string | Uint8Array;
   let text: string;

@@ -1,12 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { type Diagnostic, RegstateError, describeFsError, formatDiagnostic } from '../../errors.js';
+import { type Diagnostic, formatDiagnostic } from '../../errors.js';
+import { readRegularFile } from '../../fs/read-regular-file.js';
 import { importRegFile } from '../../interop/reg/import-reg-file.js';
 import { renderDesiredStateYaml } from '../../interop/yaml/render-desired-state-yaml.js';
 import { parseRegFile } from '../../registry/reg-file/parse-reg-file.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
-import { writeOutputFile } from '../write-output-file.js';
+import { checkOutputFile, writeOutputFile } from '../write-output-file.js';
 
 export interface ImportOptions {
   key?: string[];
@@ -18,15 +18,6 @@ export interface ImportOptions {
 // shipped configs do: a path into this installation's package would not hold on another machine.
 const SCHEMA_MODELINE = './regstate.schema.json';
 
-async function readRegBytes(file: string, io: Io): Promise<Buffer> {
-  try {
-    return await readFile(resolve(io.cwd, file));
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new RegstateError('FILE_NOT_FOUND', `${file}: no such file`, { cause });
-    throw new RegstateError('FILE_UNREADABLE', `cannot read ${file}: ${describeFsError(cause)}`, { cause });
-  }
-}
 
 function byLine(a: Diagnostic, b: Diagnostic): number {
   return (a.source?.line ?? 0) - (b.source?.line ?? 0) || (a.source?.column ?? 0) - (b.source?.column ?? 0);
@@ -34,7 +25,8 @@ function byLine(a: Diagnostic, b: Diagnostic): number {
 
 /** `regstate import FILE.reg`: the desired state the export describes, as YAML on stdout or in `--out`. */
 export async function runImport(file: string, opts: ImportOptions, io: Io): Promise<number> {
-  const reg = parseRegFile(await readRegBytes(file, io), file);
+  if (opts.out) await checkOutputFile(opts.out, io, { overwrite: opts.force === true });
+  const reg = parseRegFile(await readRegularFile(resolve(io.cwd, file), file), file);
   const imported = importRegFile(reg, { file, ...(opts.key ? { keys: opts.key } : {}) });
   const date = new Date().toISOString().slice(0, 10);
   const { yaml, warnings } = renderDesiredStateYaml(imported.keys, { description: `imported from ${basename(file)} on ${date}`, schemaPath: SCHEMA_MODELINE });

@@ -6,7 +6,7 @@ import { loadConfigs } from '../load-configs.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openBackend } from '../open-backend.js';
 import { type PlanFormat, renderPlan } from '../render-plan.js';
-import { writeOutputFile } from '../write-output-file.js';
+import { checkOutputFile, writeOutputFile } from '../write-output-file.js';
 import { reportStats } from './report-stats.js';
 
 export interface PlanOptions extends BackendOptions {
@@ -18,6 +18,8 @@ export interface PlanOptions extends BackendOptions {
 }
 
 export async function runPlan(configs: string[], opts: PlanOptions, io: Io): Promise<number> {
+  // A plan that cannot be saved is found out before the registry is read.
+  if (opts.out) await checkOutputFile(opts.out, io);
   const desired = await loadConfigs(configs, io);
   const backend = await openBackend(opts, io);
   try {

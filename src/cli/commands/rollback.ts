@@ -1,9 +1,10 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Journal, parseJournal } from '../../apply/journal.js';
 import { planRollback } from '../../apply/prepare-plan.js';
 import { withImageRestore } from '../../apply/restore-image.js';
 import { RegstateError } from '../../errors.js';
+import { readRegularFile } from '../../fs/read-regular-file.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
@@ -27,13 +28,7 @@ async function findLastApplyJournal(stateDir: string): Promise<string> {
 }
 
 async function readJournal(file: string): Promise<Journal> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new RegstateError('FILE_NOT_FOUND', `${file}: cannot read the journal: ${(error as Error).message}`);
-  }
-  return parseJournal(text, file);
+  return parseJournal((await readRegularFile(file)).toString('utf8'), file);
 }
 
 export async function runRollback(journalArg: string | undefined, opts: RollbackOptions, io: Io): Promise<number> {
@@ -45,7 +40,7 @@ export async function runRollback(journalArg: string | undefined, opts: Rollback
     if (opts.format === 'text') io.stdout.write(`Rolling back ${journal.command} of ${journal.createdAt} (${file})\n\n`);
     const backend = await openRecordedTarget(journal.target, opts, io, `the journal ${file}`);
     outcome.backend = backend;
-    const execution = await withRunLock(stateDir, backend, 'rollback', opts, io, async () => {
+    const execution = await withRunLock(backend, 'rollback', opts, io, async () => {
       const { plan, live } = await planRollback(journal, backend, { force: opts.force });
       outcome.plan = plan;
       return executeAndReport(plan, live, withImageRestore(backend, journal), { command: 'rollback', format: opts.format, color, approved: opts.autoApprove === true, stateDir, configs: journal.configs }, io);

@@ -1,19 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { RegstateError, describeFsError } from '../../errors.js';
+import { readRegularFile } from '../../fs/read-regular-file.js';
 import { parseSavedPlan } from '../../plan/saved-plan.js';
 import { EXIT } from '../exit-codes.js';
 import { type Io, useColor } from '../io.js';
 import { type PlanFormat, renderPlan } from '../render-plan.js';
 
 export async function readSavedPlan(file: string, io: Io): Promise<ReturnType<typeof parseSavedPlan>> {
-  let text: string;
-  try {
-    text = await readFile(resolve(io.cwd, file), 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE';
-    throw new RegstateError(code, `${file}: cannot read the plan: ${describeFsError(error)}`);
-  }
+  const text = (await readRegularFile(resolve(io.cwd, file), file)).toString('utf8');
   return parseSavedPlan(text, file);
 }
 

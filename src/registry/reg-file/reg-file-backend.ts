@@ -1,7 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { RegstateError, describeFsError } from '../../errors.js';
+import { createHash } from 'node:crypto';
+import { realpath, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { RegstateError } from '../../errors.js';
+import { readRegularFile } from '../../fs/read-regular-file.js';
+import { resolveWriteTarget, writeFileAtomic } from '../../fs/write-file-atomic.js';
 import type { LiveKey } from '../../model/live-state.js';
 import type { BackendStats, ReadRequest, RegistryBackend, Target, TargetImage, WriteOp, WriteOutcome } from '../backend.js';
 import { physicalKeyPath } from '../physical-key.js';
@@ -36,39 +38,45 @@ function upgradeToVersion5(reg: RegFile, newline: string): void {
 /**
  * A .reg file used as an offline registry. Reads are answered from the file as if it were imported
  * into an empty registry (`[-KEY]` and `"name"=-` mean the key or value does not exist). A write
- * batch changes only the entries its ops touch and rewrites the file once, atomically (a temporary
- * file in the same directory, then a rename); a batch that changes nothing leaves the file alone.
- * A written file is always version 5.00 in UTF-16LE with a BOM, as regedit writes it.
+ * batch changes only the entries its ops touch and rewrites the file once, atomically and durably
+ * (writeFileAtomic: through a link, keeping mode and owner); a batch that changes nothing leaves the
+ * file alone. A write first checks that the file is still byte for byte what was last read
+ * (compare-and-swap) and refuses with TARGET_CHANGED otherwise. A written file is always version 5.00
+ * in UTF-16LE with a BOM, as regedit writes it.
  */
 export class RegFileBackend implements RegistryBackend {
   readonly target: Target;
   private reg: RegFile | undefined;
   private loadedBytes: Buffer | undefined;
+  // What the file was when last read or written: bytes, null (missing), undefined (not read yet).
+  private seen: Buffer | null | undefined;
   private roundTrips = 0;
 
-  private constructor(readonly file: string) {
+  private constructor(readonly file: string, private readonly create: boolean) {
     this.target = { backend: 'regfile', file };
   }
 
-  /** Opens a .reg file; a missing file is an empty registry, created by the first write that changes something. */
-  static async open(path: string): Promise<RegFileBackend> {
-    const backend = new RegFileBackend(resolve(path));
-    await backend.load();
+  /**
+   * Opens a .reg file. A missing file is FILE_NOT_FOUND, unless `create` is set: then it is an empty
+   * registry, created by the first write that changes something (its folder must exist).
+   */
+  static async open(path: string, options: { create?: boolean } = {}): Promise<RegFileBackend> {
+    const backend = new RegFileBackend(resolve(path), options.create === true);
+    if ((await backend.load()) === undefined) await resolveWriteTarget(backend.file);
     return backend;
   }
 
   /** Rereads the file when its bytes changed since the last read or write (so an edit made elsewhere is seen). */
   private async load(): Promise<RegFile | undefined> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(this.file);
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.reg = undefined;
-        this.loadedBytes = undefined;
-        return undefined;
+    const bytes = await readBytes(this.file);
+    this.seen = bytes ?? null;
+    if (bytes === undefined) {
+      if (!this.create) {
+        throw new RegstateError('FILE_NOT_FOUND', `the registry file ${this.file} does not exist (to start a new .reg file, ask for it: --create-registry)`);
       }
-      throw new RegstateError('FILE_UNREADABLE', `cannot read ${this.file}: ${describeFsError(cause)}`, { cause });
+      this.reg = undefined;
+      this.loadedBytes = undefined;
+      return undefined;
     }
     if (this.loadedBytes && this.reg && bytes.equals(this.loadedBytes)) return this.reg;
     this.reg = parseRegFile(bytes, this.file);
@@ -87,19 +95,40 @@ export class RegFileBackend implements RegistryBackend {
 
   async write(ops: WriteOp[]): Promise<WriteOutcome[]> {
     this.roundTrips++;
-    const reg = (await this.load()) ?? emptyRegFile();
+    if (this.seen === undefined) await this.load();
+    await this.checkUnchanged();
+    if (this.seen && !this.reg) {
+      this.reg = parseRegFile(this.seen, this.file);
+      this.loadedBytes = this.seen;
+    }
+    const reg = this.reg ?? emptyRegFile();
+    // The edits below change the parsed file in place: until the write succeeds, it is not what the disk has.
+    this.reg = undefined;
     const before = renderRegFile(reg);
     const newline = detectNewline(reg);
     const editor = new RegFileEditor(reg, newline);
     const outcomes = ops.map((op) => editor.apply(toPhysical(op)));
     editor.settle();
-    if (renderRegFile(reg) === before) return outcomes;
+    if (renderRegFile(reg) === before) {
+      if (this.seen) this.reg = reg;
+      return outcomes;
+    }
     if (reg.format.version !== '5.00' || reg.format.encoding !== 'utf16le' || !reg.format.bom) upgradeToVersion5(reg, newline);
     const bytes = encodeRegText(renderRegFile(reg), reg.format);
-    await writeAtomically(this.file, bytes);
+    await writeFileAtomic(this.file, bytes);
     this.reg = reg;
     this.loadedBytes = bytes;
+    this.seen = bytes;
     return outcomes;
+  }
+
+  /** Compare-and-swap: refuses when the file is no longer what this backend last read or wrote. */
+  private async checkUnchanged(): Promise<void> {
+    const now = (await readBytes(this.file)) ?? null;
+    const same = now === null || this.seen == null ? now === (this.seen ?? null) : now.equals(this.seen);
+    if (!same) {
+      throw new RegstateError('TARGET_CHANGED', `${this.file} changed since regstate read it (another program wrote it): nothing was written to it; plan again`);
+    }
   }
 
   stats(): BackendStats {
@@ -111,6 +140,8 @@ export class RegFileBackend implements RegistryBackend {
   // can, so an apply journals them and its rollback restores them while the file is still exactly
   // what the apply left; otherwise rollback goes value by value, keeping other people's edits.
   async captureImage(): Promise<TargetImage> {
+    // Taken right before a write (for the journal): a file changed since the plan read it is refused here already.
+    if (this.seen !== undefined) await this.checkUnchanged();
     const bytes = await readBytes(this.file);
     return bytes ? { data: bytes.toString('base64'), sha256: sha256Hex(bytes) } : { data: null, sha256: null };
   }
@@ -120,11 +151,14 @@ export class RegFileBackend implements RegistryBackend {
     const bytes = await readBytes(this.file);
     if ((bytes ? sha256Hex(bytes) : null) !== expectedSha256) return false;
     if (image.data === null) {
-      await rm(this.file, { force: true });
+      // Removes the file a link points to, never the link.
+      await rm(await realpath(this.file).catch(() => this.file), { force: true });
+      this.seen = null;
     } else {
       const restored = Buffer.from(image.data, 'base64');
       if (image.sha256 !== null && sha256Hex(restored) !== image.sha256) throw new RegstateError('JOURNAL', `the journaled image of ${this.file} is damaged (sha256 mismatch)`);
-      await writeAtomically(this.file, restored);
+      await writeFileAtomic(this.file, restored);
+      this.seen = restored;
     }
     this.reg = undefined;
     this.loadedBytes = undefined;
@@ -134,9 +168,9 @@ export class RegFileBackend implements RegistryBackend {
   async close(): Promise<void> {}
 }
 
-/** Opens a .reg file as a registry backend (see RegFileBackend). */
-export function openRegFile(path: string): Promise<RegFileBackend> {
-  return RegFileBackend.open(path);
+/** Opens a .reg file as a registry backend (see RegFileBackend); `create` lets a missing file be an empty registry. */
+export function openRegFile(path: string, options: { create?: boolean } = {}): Promise<RegFileBackend> {
+  return RegFileBackend.open(path, options);
 }
 
 function toPhysical(op: WriteOp): RegFileOp {
@@ -147,22 +181,12 @@ function sha256Hex(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+// A missing file is undefined; a FIFO, device or directory is refused (FILE_UNREADABLE) without blocking.
 async function readBytes(file: string): Promise<Buffer | undefined> {
   try {
-    return await readFile(file);
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new RegstateError('FILE_UNREADABLE', `cannot read ${file}: ${describeFsError(cause)}`, { cause });
-  }
-}
-
-async function writeAtomically(file: string, bytes: Buffer): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, bytes);
-    await rename(temp, file);
-  } catch (cause) {
-    await rm(temp, { force: true });
-    throw new RegstateError('WRITE_FAILED', `cannot write ${file}: ${describeFsError(cause)}`, { cause });
+    return await readRegularFile(file);
+  } catch (error) {
+    if (error instanceof RegstateError && error.code === 'FILE_NOT_FOUND') return undefined;
+    throw error;
   }
 }

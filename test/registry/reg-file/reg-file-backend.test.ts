@@ -1,4 +1,5 @@
-import { copyFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, copyFile, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,9 +168,16 @@ describe('byte-for-byte: only what a write touches changes', () => {
 });
 
 describe('file handling', () => {
-  test('a missing file is an empty registry, created by the first write that changes something', async () => {
+  test('a missing file is FILE_NOT_FOUND naming it; so is a file in a missing folder', async () => {
+    const file = join(dir, 'typo.reg');
+    await expect(openRegFile(file)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', message: expect.stringContaining(file) });
+    await expect(openRegFile(join(dir, 'no-such-dir', 'x.reg'), { create: true })).rejects.toMatchObject({ code: 'WRITE_FAILED', message: expect.stringContaining('does not exist') });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  test('with create, a missing file is an empty registry, created by the first write that changes something', async () => {
     const file = join(dir, 'new.reg');
-    const backend = await openRegFile(file);
+    const backend = await openRegFile(file, { create: true });
     expect(backend.target).toEqual({ backend: 'regfile', file });
     expect(await backend.read([{ key: AGPM }])).toEqual([{ key: AGPM, exists: false, values: [], subkeys: [] }]);
     expect(await backend.write([{ op: 'delete-value', key: AGPM, name: 'x' }, { op: 'delete-key', key: AGPM }])).toEqual([{ ok: true }, { ok: true }]);
@@ -192,6 +200,56 @@ describe('file handling', () => {
     await writeOk(file, [{ op: 'set-value', key: AGPM, name: 'EncryptSmtp', value: { type: 'REG_DWORD', data: 1 } }]);
     expect((await stat(file)).ino).not.toBe(before.ino);
     expect(await readdir(dir)).toEqual(['snap.reg']);
+  });
+
+  test('compare-and-swap: a file changed by another program since it was read is not overwritten', async () => {
+    const file = await fileWith(utf16(CANONICAL));
+    const backend = await openRegFile(file);
+    await backend.read([{ key: AGPM }]);
+    const theirs = utf16(CANONICAL.replace('dword:00000000', 'dword:00000007'));
+    await writeFile(file, theirs);
+    await expect(backend.captureImage()).rejects.toMatchObject({ code: 'TARGET_CHANGED', message: expect.stringContaining(file) });
+    await expect(backend.write([{ op: 'set-value', key: AGPM, name: 'SmtpPort', value: { type: 'REG_DWORD', data: 587 } }])).rejects.toMatchObject({ code: 'TARGET_CHANGED' });
+    expect((await readFile(file)).equals(theirs)).toBe(true);
+    // Once read again, the write goes ahead on top of their change.
+    await backend.read([{ key: AGPM }]);
+    await backend.write([{ op: 'set-value', key: AGPM, name: 'SmtpPort', value: { type: 'REG_DWORD', data: 587 } }]);
+    expect(fromUtf16(await readFile(file))).toContain('"EncryptSmtp"=dword:00000007\r\n"Archive Path"');
+  });
+
+  test('a symbolic link is written through: the link stays, its target changes and keeps mode 0600', async () => {
+    const real = await fileWith(utf16(CANONICAL), 'real.reg');
+    await chmod(real, 0o600);
+    const link = join(dir, 'link.reg');
+    await symlink(real, link);
+    await writeOk(link, [{ op: 'set-value', key: AGPM, name: 'EncryptSmtp', value: { type: 'REG_DWORD', data: 1 } }]);
+    expect(await readlink(link)).toBe(real);
+    expect(fromUtf16(await readFile(real))).toContain('"EncryptSmtp"=dword:00000001');
+    expect((await stat(real)).mode & 0o777).toBe(0o600);
+    expect((await readdir(dir)).sort()).toEqual(['link.reg', 'real.reg']);
+  });
+
+  test('a restored image keeps the mode too, and goes through the link', async () => {
+    const real = await fileWith(utf16(CANONICAL), 'real.reg');
+    await chmod(real, 0o600);
+    const link = join(dir, 'link.reg');
+    await symlink(real, link);
+    const backend = await openRegFile(link);
+    const image = await backend.captureImage();
+    await backend.write([{ op: 'set-value', key: AGPM, name: 'EncryptSmtp', value: { type: 'REG_DWORD', data: 1 } }]);
+    expect(await backend.restoreImage(image, (await backend.captureImage()).sha256)).toBe(true);
+    expect((await readFile(real)).equals(utf16(CANONICAL))).toBe(true);
+    expect(await readlink(link)).toBe(real);
+    expect((await stat(real)).mode & 0o777).toBe(0o600);
+  });
+
+  const posix = process.platform === 'win32' ? test.skip : test;
+  posix('a FIFO or a device is refused at once, not read', async () => {
+    const fifo = join(dir, 'pipe.reg');
+    execFileSync('mkfifo', [fifo]);
+    await expect(openRegFile(fifo)).rejects.toMatchObject({ code: 'FILE_UNREADABLE', message: `cannot read ${fifo}: it is a FIFO (named pipe), not a regular file` });
+    await expect(openRegFile('/dev/zero')).rejects.toMatchObject({ code: 'FILE_UNREADABLE', message: 'cannot read /dev/zero: it is a character device, not a regular file' });
+    await expect(openRegFile(dir)).rejects.toMatchObject({ code: 'FILE_UNREADABLE', message: `cannot read ${dir}: it is a directory, not a regular file` });
   });
 
   test('a file with syntax errors cannot be opened', async () => {

@@ -8,8 +8,8 @@ describeBackendContract('regfile', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'regstate-contract-'));
   const file = join(dir, 'registry.reg');
   return {
-    backend: await openRegFile(file),
-    reopen: () => openRegFile(file),
+    backend: await openRegFile(file, { create: true }),
+    reopen: () => openRegFile(file, { create: true }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 });

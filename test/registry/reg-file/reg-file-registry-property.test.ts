@@ -57,16 +57,16 @@ test('a whole random registry written to a .reg file reads back exactly, from th
         const writable = (op: WriteOp) => op.op !== 'set-value' || !/[\r\n]/.test(op.name);
         const memory = new MemoryBackend();
         expect((await memory.write(ops.filter(writable))).every((o) => o.ok)).toBe(true);
-        expect((await (await openRegFile(file)).write(ops)).map((o) => o.ok)).toEqual(ops.map(writable));
+        expect((await (await openRegFile(file, { create: true })).write(ops)).map((o) => o.ok)).toEqual(ops.map(writable));
         // A new backend parses the bytes on disk: what was written is what is read.
-        expect(await dump(await openRegFile(file))).toEqual(await dump(memory));
+        expect(await dump(await openRegFile(file, { create: true }))).toEqual(await dump(memory));
         // Writing what was read back into a fresh file gives the same registry.
         if (ops.length > 0) {
           const copy = join(dir, `c${n}.reg`);
-          const reread = await (await openRegFile(file)).read([{ key: { hive: 'HKLM', path: 'R', view: 64 }, recursive: true }, { key: { hive: 'HKCU', path: 'R', view: 64 }, recursive: true }]);
+          const reread = await (await openRegFile(file, { create: true })).read([{ key: { hive: 'HKLM', path: 'R', view: 64 }, recursive: true }, { key: { hive: 'HKCU', path: 'R', view: 64 }, recursive: true }]);
           const again: WriteOp[] = reread.filter((k) => k.exists).flatMap((k) => [{ op: 'create-key', key: k.key } as WriteOp, ...k.values.map((v): WriteOp => ({ op: 'set-value', key: k.key, name: v.name, value: v.value }))]);
-          await (await openRegFile(copy)).write(again);
-          expect(await dump(await openRegFile(copy))).toEqual(await dump(memory));
+          await (await openRegFile(copy, { create: true })).write(again);
+          expect(await dump(await openRegFile(copy, { create: true }))).toEqual(await dump(memory));
         }
       }),
       { numRuns: runs(200) },
@@ -81,13 +81,13 @@ test('a value name with a line break is refused on its own; the rest of the batc
   try {
     const file = join(dir, 'r.reg');
     const key: KeyRef = { hive: 'HKCU', path: 'R\\K', view: 64 };
-    const outcomes = await (await openRegFile(file)).write([
+    const outcomes = await (await openRegFile(file, { create: true })).write([
       { op: 'set-value', key, name: 'a\r\nb', value: { type: 'REG_SZ', data: 'x' } },
       { op: 'set-value', key, name: 'ok', value: { type: 'REG_DWORD', data: 1 } },
       { op: 'delete-value', key, name: 'a\nb' },
     ]);
     expect(outcomes).toMatchObject([{ ok: false, code: 'WRITE_FAILED' }, { ok: true }, { ok: true }]);
-    const [live] = await (await openRegFile(file)).read([{ key }]);
+    const [live] = await (await openRegFile(file, { create: true })).read([{ key }]);
     expect(live?.values.map((v) => [v.name, valueToJson(v.value)])).toEqual([['ok', { type: 'REG_DWORD', data: 1 }]]);
   } finally {
     await cleanup();

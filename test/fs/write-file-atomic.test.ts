@@ -1,0 +1,63 @@
+import { chmod, chown, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../src/fs/write-file-atomic.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'regstate-atomic-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const posix = process.platform === 'win32' ? test.skip : test;
+
+describe('writeFileAtomic', () => {
+  posix('a new file gets the mode asked for; an existing file keeps its own', async () => {
+    const file = join(dir, 'journal.json');
+    await writeFileAtomic(file, 'one', 0o600);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    await chmod(file, 0o640);
+    await writeFileAtomic(file, 'two', 0o600);
+    expect((await stat(file)).mode & 0o777).toBe(0o640);
+    expect(await readFile(file, 'utf8')).toBe('two');
+    expect(await readdir(dir)).toEqual(['journal.json']);
+  });
+
+  const asRoot = process.platform !== 'win32' && process.getuid?.() === 0 ? test : test.skip;
+  asRoot('the owner of an existing file is kept (root rewriting a user\'s file)', async () => {
+    const file = join(dir, 'snap.reg');
+    await writeFile(file, 'x');
+    await chown(file, 4321, 4321);
+    await writeFileAtomic(file, 'y');
+    expect(await stat(file)).toMatchObject({ uid: 4321, gid: 4321 });
+  });
+
+  posix('writes through a link to a file and through a linked folder; the links stay', async () => {
+    await mkdir(join(dir, 'real'));
+    await writeFile(join(dir, 'real', 'a.json'), 'old');
+    await symlink(join(dir, 'real', 'a.json'), join(dir, 'a-link.json'));
+    await symlink(join(dir, 'real'), join(dir, 'folder-link'));
+    await writeFileAtomic(join(dir, 'a-link.json'), 'via file link');
+    expect(await readlink(join(dir, 'a-link.json'))).toBe(join(dir, 'real', 'a.json'));
+    expect(await readFile(join(dir, 'real', 'a.json'), 'utf8')).toBe('via file link');
+    await writeFileAtomic(join(dir, 'folder-link', 'b.json'), 'new via folder link');
+    expect(await readFile(join(dir, 'real', 'b.json'), 'utf8')).toBe('new via folder link');
+    expect((await readdir(join(dir, 'real'))).sort()).toEqual(['a.json', 'b.json']);
+  });
+
+  test.each([
+    ['a directory', async () => dir, (f: string) => `cannot write ${f}: it is a directory, not a regular file`],
+    ['a file in a missing folder', async () => join(dir, 'missing', 'x.json'), (f: string) => `cannot write ${f}: the folder ${join(dir, 'missing')} does not exist`],
+    ['a link to nothing', async () => {
+      await symlink(join(dir, 'gone.json'), join(dir, 'dangling.json'));
+      return join(dir, 'dangling.json');
+    }, (f: string) => `cannot write ${f}: it is a symbolic link to a file that does not exist`],
+  ])('%s is refused with WRITE_FAILED naming it, and nothing is left behind', async (_name, make, message) => {
+    const file = await make();
+    const before = await readdir(dir);
+    await expect(writeFileAtomic(file, 'data')).rejects.toMatchObject({ code: 'WRITE_FAILED', message: message(file) });
+    expect(await readdir(dir)).toEqual(before);
+  });
+});
