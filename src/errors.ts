@@ -37,7 +37,10 @@ export type ErrorCode =
   | 'LOCK_TIMEOUT'
   | 'STATE_DIR'
   | 'JOURNAL'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  // input the registry cannot hold exactly
+  | 'NUL_IN_STRING'
+  | 'VALUE_TOO_LARGE';
 
 /** One problem, optionally tied to a place in an input file. */
 export interface Diagnostic {
