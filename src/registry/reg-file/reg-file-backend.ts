@@ -44,6 +44,8 @@ export class RegFileBackend implements RegistryBackend {
   readonly target: Target;
   private reg: RegFile | undefined;
   private loadedBytes: Buffer | undefined;
+  // What reads answer from: a parse of the bytes on disk, never the edited entries of a write.
+  private readView: { bytes: Buffer; reg: RegFile } | undefined;
   private roundTrips = 0;
 
   private constructor(readonly file: string) {
@@ -73,12 +75,21 @@ export class RegFileBackend implements RegistryBackend {
     if (this.loadedBytes && this.reg && bytes.equals(this.loadedBytes)) return this.reg;
     this.reg = parseRegFile(bytes, this.file);
     this.loadedBytes = bytes;
+    this.readView = { bytes, reg: this.reg };
     return this.reg;
+  }
+
+  /** The file as the bytes on disk say it is, parsed again whenever they changed (a write's read-back included). */
+  private async loadForRead(): Promise<RegFile | undefined> {
+    const bytes = await readBytes(this.file);
+    if (!bytes) return undefined;
+    if (!this.readView || !this.readView.bytes.equals(bytes)) this.readView = { bytes, reg: parseRegFile(bytes, this.file) };
+    return this.readView.reg;
   }
 
   async read(requests: ReadRequest[]): Promise<LiveKey[]> {
     this.roundTrips++;
-    const reg = await this.load();
+    const reg = await this.loadForRead();
     const tree = reg ? RegTree.fromRegFile(reg) : new RegTree();
     const out: LiveKey[] = [];
     for (const r of requests) snapshotTree(r.key, tree.find(physicalKeyPath(r.key)), out, r.recursive === true);
@@ -88,6 +99,8 @@ export class RegFileBackend implements RegistryBackend {
   async write(ops: WriteOp[]): Promise<WriteOutcome[]> {
     this.roundTrips++;
     const reg = (await this.load()) ?? emptyRegFile();
+    // the edits below change these entries, so reads must no longer answer from them
+    if (this.readView?.reg === reg) this.readView = undefined;
     const before = renderRegFile(reg);
     const newline = detectNewline(reg);
     const editor = new RegFileEditor(reg, newline);
@@ -128,6 +141,7 @@ export class RegFileBackend implements RegistryBackend {
     }
     this.reg = undefined;
     this.loadedBytes = undefined;
+    this.readView = undefined;
     return true;
   }
 
