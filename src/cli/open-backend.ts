@@ -6,6 +6,7 @@ import type { RegistryBackend, Target } from '../registry/backend.js';
 import { createPowerShellBackend } from '../registry/powershell/powershell-backend.js';
 import { openRegFile } from '../registry/reg-file/reg-file-backend.js';
 import type { Io } from './io.js';
+import { escapeControl } from '../model/display-text.js';
 
 export interface BackendOptions {
   registry?: string;
@@ -26,7 +27,7 @@ export async function openBackend(opts: BackendOptions, io: Io): Promise<Registr
   if (opts.registry) {
     const file = resolve(io.cwd, opts.registry);
     // A missing file is an empty registry (apply creates it); a mistyped path should not pass unnoticed.
-    if (!existsSync(file)) io.stderr.write(`regstate: warning: ${opts.registry} does not exist: it is treated as an empty registry\n`);
+    if (!existsSync(file)) io.stderr.write(`regstate: warning: ${escapeControl(opts.registry ?? '')} does not exist: it is treated as an empty registry\n`);
     return openRegFile(file);
   }
   return createPowerShellBackend({

@@ -13,6 +13,7 @@ import type { Io } from './io.js';
 import { describeTarget } from './open-backend.js';
 import { packageVersion } from './package-info.js';
 import { reportStats } from './commands/report-stats.js';
+import { escapeControl } from '../model/display-text.js';
 
 export interface SessionOptions {
   stateDir?: string;
@@ -47,7 +48,7 @@ export async function withRunLock<T>(stateDir: string, backend: RegistryBackend,
     target: describeTarget(backend.target),
     timeoutMs: lockTimeoutMs(opts),
     command,
-    onWait: () => io.stderr.write(`regstate: waiting for another run on ${describeTarget(backend.target)} to finish...\n`),
+    onWait: () => io.stderr.write(`regstate: waiting for another run on ${escapeControl(describeTarget(backend.target))} to finish...\n`),
   });
   try {
     return await body();

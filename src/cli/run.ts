@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { type Diagnostic, RegstateError, formatDiagnostic } from '../errors.js';
+import { escapeControl } from '../model/display-text.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 // Each command's module is loaded when it runs: `validate` does not pay for PowerShell, locks and apply.
@@ -133,11 +134,11 @@ function reportError(error: unknown, io: Io): number {
     return EXIT.ERROR;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`regstate: internal error: ${message}\n`);
+  io.stderr.write(`regstate: internal error: ${escapeControl(message)}\n`);
   if (io.env.REGSTATE_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
   return EXIT.ERROR;
 }
 
 export function formatErrorLines(diagnostics: Diagnostic[]): string {
-  return diagnostics.map((d) => (d.source ? formatDiagnostic(d) : `regstate: error: ${d.message}`)).join('\n') + '\n';
+  return diagnostics.map((d) => (d.source ? formatDiagnostic(d) : `regstate: error: ${formatDiagnostic(d)}`)).join('\n') + '\n';
 }
