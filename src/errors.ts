@@ -1,3 +1,4 @@
+import { escapeControl } from './model/display-text.js';
 import type { SourcePos } from './model/source-pos.js';
 
 /** Every error regstate reports carries one of these stable codes. */
@@ -39,7 +40,10 @@ export type ErrorCode =
   | 'JOURNAL'
   | 'INTERNAL'
   | 'FILE_EXISTS'
-  | 'TARGET_CHANGED';
+  | 'TARGET_CHANGED'
+  // input the registry cannot hold exactly
+  | 'NUL_IN_STRING'
+  | 'VALUE_TOO_LARGE';
 
 /** One problem, optionally tied to a place in an input file. */
 export interface Diagnostic {
@@ -72,8 +76,8 @@ export class RegstateError extends Error {
   }
 }
 
-/** `FILE:LINE:COLUMN: message`, or the bare message when it has no place. */
+/** `FILE:LINE:COLUMN: message`, or the bare message when it has no place; control characters escaped for a terminal. */
 export function formatDiagnostic(d: Diagnostic): string {
-  if (!d.source) return d.message;
-  return `${d.source.file}:${d.source.line}:${d.source.column}: ${d.message}`;
+  if (!d.source) return escapeControl(d.message);
+  return escapeControl(`${d.source.file}:${d.source.line}:${d.source.column}: ${d.message}`);
 }

@@ -4,6 +4,7 @@ import picocolors from 'picocolors';
 import stringWidth from 'string-width';
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
 import { scrubFsErrorText } from '../fs/describe-fs-error.js';
+import { escapeControl } from '../model/display-text.js';
 import type { SourcePos } from '../model/source-pos.js';
 
 export interface ErrorFormatOptions {
@@ -59,7 +60,8 @@ export function formatErrorLines(diagnostics: Diagnostic[], options: ErrorFormat
   const out: string[] = [];
   for (const raw of diagnostics) {
     // A message built from a caught fs error elsewhere still must not show node's errno text.
-    const d = { ...raw, message: scrubFsErrorText(raw.message) };
+    // Escaped here too: a message may echo data from a file or a saved plan (escapeControl is idempotent).
+    const d = { ...raw, message: escapeControl(scrubFsErrorText(raw.message)) };
     if (!d.source) {
       out.push(`regstate: ${c.bold(c.red('error:'))} ${d.message}`);
       continue;

@@ -1,3 +1,4 @@
+import { escapeControl } from '../model/display-text.js';
 import type { Plan } from '../plan/plan.js';
 import { renderPlanJson } from '../plan/render-json.js';
 import { codeSpan, renderPlanMarkdown } from '../plan/render-markdown.js';
@@ -16,7 +17,7 @@ export function renderPlan(plan: Plan, format: PlanFormat, color: boolean, extra
     case 'json':
       return `${renderPlanJson(plan, extra)}\n`;
     case 'markdown':
-      return renderPlanMarkdown(plan, target ? { title: `regstate plan for ${codeSpan(describeTarget(target), false)}` } : {});
+      return renderPlanMarkdown(plan, target ? { title: `regstate plan for ${codeSpan(escapeControl(describeTarget(target)), false)}` } : {});
     case 'text':
       return renderPlanText(plan, { color });
   }

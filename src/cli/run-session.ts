@@ -15,6 +15,7 @@ import type { Io } from './io.js';
 import { describeTarget } from './open-backend.js';
 import { packageVersion } from './package-info.js';
 import { reportStats } from './commands/report-stats.js';
+import { escapeControl } from '../model/display-text.js';
 
 export interface SessionOptions {
   stateDir?: string;
@@ -53,7 +54,7 @@ export async function withRunLock<T>(backend: RegistryBackend, command: string, 
     target: where.id,
     timeoutMs: lockTimeoutMs(opts),
     command,
-    onWait: () => io.stderr.write(`regstate: waiting for another run on ${describeTarget(backend.target)} to finish...\n`),
+    onWait: () => io.stderr.write(`regstate: waiting for another run on ${escapeControl(describeTarget(backend.target))} to finish...\n`),
   });
   try {
     return await body();

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { RegstateError } from '../errors.js';
 import { describeFsError, isFsError } from '../fs/describe-fs-error.js';
+import { escapeControl } from '../model/display-text.js';
 import { EXIT } from './exit-codes.js';
 import { type Io, useColor } from './io.js';
 import { formatErrorLines } from './format-error-lines.js';
@@ -158,7 +159,7 @@ function reportError(error: unknown, io: Io, colorAllowed: boolean): number {
     return EXIT.ERROR;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`regstate: internal error: ${message}\n`);
+  io.stderr.write(`regstate: internal error: ${escapeControl(message)}\n`);
   if (io.env.REGSTATE_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
   return EXIT.ERROR;
 }

@@ -1,5 +1,6 @@
 import type { Node } from 'yaml';
 import type { Diagnostic } from '../errors.js';
+import { checkValueName } from '../model/check-value.js';
 import type { DesiredKey, DesiredValue, Ensure } from '../model/desired-state.js';
 import type { View } from '../model/key-ref.js';
 import type { ValueKind } from '../model/registry-value.js';
@@ -9,8 +10,7 @@ import { parseKeyPath } from './parse-key-path.js';
 import { parseValueData } from './parse-value-data.js';
 import { type YamlSource, childNode, findNode, nodePos } from './yaml-nodes.js';
 
-/** Longest value name the registry allows, in characters. */
-export const MAX_VALUE_NAME = 16383;
+export { MAX_VALUE_NAME } from '../model/check-value.js';
 
 const isEnsure = (v: unknown): v is Ensure => v === 'present' || v === 'absent';
 const isView = (v: unknown): v is View => v === 32 || v === 64;
@@ -29,11 +29,13 @@ function collectValue(walk: Walk, plain: unknown, exact: unknown, node: Node | n
   if (!v) return undefined;
   let ok = true;
   if (typeof v.name !== 'string') ok = false;
-  else if (v.name.length > MAX_VALUE_NAME) {
-    const where = nodePos(walk.source, at(walk, node, 'name'));
-    const message = `${formatDataPath([...path, 'name'])}: value name is ${v.name.length} characters long; at most ${MAX_VALUE_NAME} are allowed`;
-    walk.diagnostics.push({ code: 'VALUE_NAME', message, source: where });
-    ok = false;
+  else {
+    const problem = checkValueName(v.name);
+    if (problem) {
+      const where = nodePos(walk.source, at(walk, node, 'name'));
+      walk.diagnostics.push({ code: problem.code, message: `${formatDataPath([...path, 'name'])}: ${problem.message}`, source: where });
+      ok = false;
+    }
   }
   const ensure = v.ensure ?? 'present';
   if (!isEnsure(ensure)) ok = false;

@@ -1,6 +1,6 @@
+import { checkValueName } from '../model/check-value.js';
 import type { DesiredKey, DesiredValue } from '../model/desired-state.js';
 import type { ValueKind } from '../model/registry-value.js';
-import { MAX_VALUE_NAME } from './collect-declarations.js';
 import { asRecord, checksDataSemantically } from './declared-value.js';
 import type { FastParsed } from './parse-config-fast.js';
 import { parseKeyPath } from './parse-key-path.js';
@@ -9,7 +9,7 @@ import { parseValueData } from './parse-value-data.js';
 function collectValue(parsed: FastParsed, exact: unknown): DesiredValue | undefined {
   const v = asRecord(exact);
   const start = v && parsed.mapStart.get(v);
-  if (!v || start === undefined || typeof v.name !== 'string' || v.name.length > MAX_VALUE_NAME) return undefined;
+  if (!v || start === undefined || typeof v.name !== 'string' || checkValueName(v.name) !== undefined) return undefined;
   const ensure = v.ensure ?? 'present';
   if (ensure !== 'present' && ensure !== 'absent') return undefined;
   const source = parsed.pos(start);

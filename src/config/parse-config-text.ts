@@ -29,7 +29,8 @@ export function toPlainNumbers(value: unknown, seen = new Map<object, unknown>()
     for (const item of value) out.push(toPlainNumbers(item, seen));
     return out;
   }
-  const out: Record<string, unknown> = {};
+  // no prototype: a `__proto__` key stays an own key (which the schema rejects) instead of setting one
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   seen.set(value, out);
   for (const [k, v] of Object.entries(value)) out[k] = toPlainNumbers(v, seen);
   return out;

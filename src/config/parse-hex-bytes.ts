@@ -1,9 +1,18 @@
+import { escapeControl, truncateEcho } from '../model/display-text.js';
+
 const HEX_DIGIT = /^[0-9A-Fa-f]$/;
 const SPACE = /^\s$/;
 
 function describeChar(ch: string): string {
   const code = ch.codePointAt(0) ?? 0;
-  return code < 0x20 || code === 0x7f ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}` : `"${ch}"`;
+  const shown = escapeControl(ch);
+  return shown !== ch || code === 0x7f ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}` : JSON.stringify(ch);
+}
+
+// positions are 1-based characters of the string as written, so "0g" says character 2
+function notHex(text: string, i: number): { ok: false; message: string } {
+  const ch = String.fromCodePoint(text.codePointAt(i) ?? 0);
+  return { ok: false, message: `${describeChar(ch)} at character ${i + 1} of ${JSON.stringify(truncateEcho(text, 20))} is not a hex digit (0-9, a-f)` };
 }
 
 /**
@@ -21,9 +30,10 @@ export function parseHexBytes(text: string): { ok: true; bytes: Uint8Array } | {
   while (i < text.length) {
     const hi = text[i] as string;
     const lo = text[i + 1];
-    if (!HEX_DIGIT.test(hi)) return { ok: false, message: `unexpected ${describeChar(hi)} at offset ${i} (expected a hex digit)` };
+    if (!HEX_DIGIT.test(hi)) return notHex(text, i);
+    if (lo !== undefined && !HEX_DIGIT.test(lo) && !SPACE.test(lo) && lo !== ',' && lo !== ':') return notHex(text, i + 1);
     if (lo === undefined || !HEX_DIGIT.test(lo)) {
-      return { ok: false, message: `byte at offset ${i} has one hex digit; write each byte as two digits (e.g. 0f)` };
+      return { ok: false, message: `the byte at character ${i + 1} has one hex digit; write each byte as two digits (e.g. 0f)` };
     }
     bytes.push(parseInt(hi + lo, 16));
     i += 2;
@@ -36,7 +46,7 @@ export function parseHexBytes(text: string): { ok: true; bytes: Uint8Array } | {
       separated = true;
       if (i >= text.length) return { ok: false, message: `separator "${text[i - 1] ?? ''}" at the end; remove it` };
     }
-    if (separated && (text[i] === ',' || text[i] === ':')) return { ok: false, message: `two separators in a row at offset ${i}` };
+    if (separated && (text[i] === ',' || text[i] === ':')) return { ok: false, message: `two separators in a row at character ${i + 1}` };
   }
   return { ok: true, bytes: Uint8Array.from(bytes) };
 }

@@ -1,4 +1,6 @@
 import type { ErrorCode } from '../errors.js';
+import { MAX_VALUE_BYTES, checkValueData, describeTooLarge } from '../model/check-value.js';
+import { truncateEcho } from '../model/display-text.js';
 import { MAX_DWORD, MAX_QWORD, type RegistryValue, type ValueKind } from '../model/registry-value.js';
 import { describeValue } from './describe-value.js';
 import { parseHexBytes } from './parse-hex-bytes.js';
@@ -17,12 +19,18 @@ const fail = (code: ErrorCode, message: string, index?: number): DataResult => (
   problems: [index === undefined ? { code, message } : { code, message, index }],
 });
 
+/** The value, or every reason it cannot be stored exactly (NUL in a string, too large). */
+function storable(value: RegistryValue): DataResult {
+  const problems = checkValueData(value);
+  return problems.length === 0 ? { ok: true, value } : { ok: false, problems };
+}
+
 const quoteHint = (data: unknown): string =>
   typeof data === 'bigint' || typeof data === 'number' || typeof data === 'boolean' ? ' (quote it to make it a string)' : '';
 
 function parseStringData(type: 'REG_SZ' | 'REG_EXPAND_SZ', data: unknown): DataResult {
   if (typeof data !== 'string') return fail('SCHEMA', `${type} data must be a string, got ${describeValue(data)}${quoteHint(data)}`);
-  return { ok: true, value: { type, data } };
+  return storable({ type, data });
 }
 
 function parseMultiString(data: unknown): DataResult {
@@ -31,12 +39,10 @@ function parseMultiString(data: unknown): DataResult {
   data.forEach((item: unknown, index) => {
     if (typeof item !== 'string') {
       problems.push({ code: 'SCHEMA', message: `REG_MULTI_SZ entries must be strings, got ${describeValue(item)}${quoteHint(item)}`, index });
-    } else if (item === '') {
-      problems.push({ code: 'SCHEMA', message: 'REG_MULTI_SZ entries must not be empty (the registry ends the list at an empty string)', index });
     }
   });
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, value: { type: 'REG_MULTI_SZ', data: [...(data as string[])] } };
+  return storable({ type: 'REG_MULTI_SZ', data: [...(data as string[])] });
 }
 
 /** An exact non-negative integer from YAML data, or a problem. Floats are accepted only when exact. */
@@ -54,15 +60,18 @@ function readInteger(type: 'REG_DWORD' | 'REG_QWORD', data: unknown, max: bigint
     n = BigInt(data);
   } else if (typeof data === 'string' && /^0[xX]/.test(data)) {
     const digits = data.slice(2);
-    if (!/^[0-9A-Fa-f]+$/.test(digits)) return fail('HEX_SYNTAX', `${type} data ${JSON.stringify(data)} is not a valid hex number`);
+    if (!/^[0-9A-Fa-f]+$/.test(digits)) return fail('HEX_SYNTAX', `${type} data ${JSON.stringify(truncateEcho(data))} is not a valid hex number`);
+    // more significant digits than the type holds is out of range, without converting millions of them
+    if (digits.replace(/^0+/, '').length > max.toString(16).length) return fail('VALUE_RANGE', `${type} data ${truncateEcho(data)} is out of range ${range}`);
     n = BigInt(`0x${digits}`);
   } else if (type === 'REG_QWORD' && typeof data === 'string' && /^[0-9]+$/.test(data)) {
+    if (data.replace(/^0+/, '').length > max.toString().length) return fail('VALUE_RANGE', `${type} data ${truncateEcho(data)} is out of range ${range}`);
     n = BigInt(data);
   } else {
     return fail('SCHEMA', `${type} data must be ${formHint}, got ${describeValue(data)}`);
   }
-  if (n < 0n) return fail('VALUE_RANGE', `${type} data must not be negative, got ${n}`);
-  if (n > max) return fail('VALUE_RANGE', `${type} data ${n} is out of range ${range}`);
+  if (n < 0n) return fail('VALUE_RANGE', `${type} data must not be negative, got ${truncateEcho(String(n))}`);
+  if (n > max) return fail('VALUE_RANGE', `${type} data ${truncateEcho(String(n))} is out of range ${range}`);
   return n;
 }
 
@@ -90,9 +99,11 @@ export function parseValueData(type: ValueKind, data: unknown): DataResult {
       if (typeof data !== 'string') {
         return fail('SCHEMA', `${type} data must be a hex string such as "01 02 ff", got ${describeValue(data)}${quoteHint(data)}`);
       }
+      // two hex digits a byte: longer text cannot fit, and is refused before any byte is parsed
+      if (data.length > 3 * MAX_VALUE_BYTES) return fail('VALUE_TOO_LARGE', `${type} ${describeTooLarge(Math.floor(data.length / 3))} or more`);
       const parsed = parseHexBytes(data);
       if (!parsed.ok) return fail('HEX_SYNTAX', `${type} data is not valid hex: ${parsed.message}`);
-      return { ok: true, value: { type, data: parsed.bytes } };
+      return storable({ type, data: parsed.bytes });
     }
   }
 }

@@ -1,3 +1,4 @@
+import { escapeControl } from '../model/display-text.js';
 import { type KeyRef, keyId } from '../model/key-ref.js';
 import type { SourcePos } from '../model/source-pos.js';
 import type { Change, KeyContents, PlanSummary } from './plan.js';
@@ -49,5 +50,5 @@ export function formatKeyContents(contents: KeyContents): string {
 
 /** `file:line`, the short form people click on in an editor or a review. */
 export function formatSourceLine(source: SourcePos): string {
-  return `${source.file}:${source.line}`;
+  return escapeControl(`${source.file}:${source.line}`);
 }

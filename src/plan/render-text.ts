@@ -1,4 +1,5 @@
 import picocolors from 'picocolors';
+import stringWidth from 'string-width';
 import { formatKeyName, formatValue, formatValueData, formatValueName, formatValueType } from './format-data.js';
 import { type KeyGroup, type ValueChange, formatKeyContents, formatNoChanges, formatPlanSummary, formatSourceLine, groupChangesByKey } from './describe-plan.js';
 import { type ChangeAction, type Plan, summarizePlan } from './plan.js';
@@ -13,6 +14,11 @@ type Colors = ReturnType<typeof picocolors.createColors>;
 // Source comments line up, except after a line so long that lining up would push them off screen.
 const MAX_ALIGNED_WIDTH = 72;
 
+// Columns line up on screen: a Hangul or CJK character takes two cells, a combining mark none.
+function padCells(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - stringWidth(text)));
+}
+
 const MARKS: Record<ChangeAction, string> = { 'create-key': '+', create: '+', update: '~', delete: '-', 'delete-key': '-' };
 
 function paint(c: Colors, action: ChangeAction | 'mixed', text: string): string {
@@ -23,10 +29,10 @@ function paint(c: Colors, action: ChangeAction | 'mixed', text: string): string 
 
 /** The type and data column of a value change; a change of kind shows both kinds. */
 function describeValueChange(change: ValueChange, typeWidth: number): string {
-  if (change.action === 'create') return `${formatValueType(change.after).padEnd(typeWidth)}  ${formatValueData(change.after)}`;
-  if (change.action === 'delete') return `${formatValueType(change.before).padEnd(typeWidth)}  ${formatValueData(change.before)}`;
+  if (change.action === 'create') return `${padCells(formatValueType(change.after), typeWidth)}  ${formatValueData(change.after)}`;
+  if (change.action === 'delete') return `${padCells(formatValueType(change.before), typeWidth)}  ${formatValueData(change.before)}`;
   if (change.before.type !== change.after.type) return `${formatValue(change.before)} → ${formatValue(change.after)}`;
-  return `${formatValueType(change.after).padEnd(typeWidth)}  ${formatValueData(change.before)} → ${formatValueData(change.after)}`;
+  return `${padCells(formatValueType(change.after), typeWidth)}  ${formatValueData(change.before)} → ${formatValueData(change.after)}`;
 }
 
 function isRetype(change: ValueChange): boolean {
@@ -40,15 +46,15 @@ function renderGroup(group: KeyGroup, c: Colors): string[] {
   if (group.keyChange?.action === 'delete-key') header += ` (${formatKeyContents(group.keyChange.contents)})`;
   if (group.keyChange) header += `  ${c.dim(`# ${formatSourceLine(group.keyChange.source)}`)}`;
 
-  const nameWidth = Math.max(0, ...group.values.map((v) => formatValueName(v.name).length));
+  const nameWidth = Math.max(0, ...group.values.map((v) => stringWidth(formatValueName(v.name))));
   const typeWidth = Math.max(0, ...group.values.filter((v) => !isRetype(v)).map((v) => formatValueType(v.after ?? v.before).length));
   const rows = group.values.map((v) => ({ change: v, name: formatValueName(v.name), detail: describeValueChange(v, typeWidth) }));
-  const bodyWidth = (r: (typeof rows)[number]) => r.name.padEnd(nameWidth).length + 2 + r.detail.length;
+  const bodyWidth = (r: (typeof rows)[number]) => Math.max(nameWidth, stringWidth(r.name)) + 2 + stringWidth(r.detail);
   const aligned = Math.max(0, ...rows.map(bodyWidth).filter((w) => w <= MAX_ALIGNED_WIDTH));
   const lines = rows.map((r) => {
     const gap = ' '.repeat(Math.max(2, aligned - bodyWidth(r) + 2));
     const action = r.change.action;
-    return `      ${paint(c, action, `${MARKS[action]} ${r.name.padEnd(nameWidth)}`)}  ${r.detail}${gap}${c.dim(`# ${formatSourceLine(r.change.source)}`)}`;
+    return `      ${paint(c, action, `${MARKS[action]} ${padCells(r.name, nameWidth)}`)}  ${r.detail}${gap}${c.dim(`# ${formatSourceLine(r.change.source)}`)}`;
   });
   return [header, ...lines];
 }

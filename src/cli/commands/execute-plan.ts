@@ -4,6 +4,7 @@ import type { ApplyResult } from '../../apply/apply-plan.js';
 import { describeChangeTarget } from '../../apply/check-change.js';
 import { executePlan } from '../../apply/execute-plan.js';
 import { RegstateError } from '../../errors.js';
+import { escapeControl } from '../../model/display-text.js';
 import type { LiveState } from '../../model/live-state.js';
 import type { Plan } from '../../plan/plan.js';
 import type { RegistryBackend } from '../../registry/backend.js';
@@ -40,7 +41,7 @@ function printResults(result: ApplyResult, command: string, color: boolean, io: 
   const c = pc.createColors(color);
   for (const r of result.results) {
     if (r.outcome === 'applied') continue;
-    io.stdout.write(`${c.red('✗')} ${r.change.action} ${describeChangeTarget(r.change)}: ${r.error?.code} ${r.error?.message}\n`);
+    io.stdout.write(`${c.red('✗')} ${escapeControl(`${r.change.action} ${describeChangeTarget(r.change)}: ${r.error?.code} ${r.error?.message}`)}\n`);
   }
   const applied = result.results.filter((r) => r.outcome === 'applied').length;
   const total = result.results.length;

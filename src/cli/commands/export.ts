@@ -7,6 +7,7 @@ import { EXIT } from '../exit-codes.js';
 import { loadConfigs } from '../load-configs.js';
 import type { Io } from '../io.js';
 import { checkOutputFile, writeOutputFile } from '../write-output-file.js';
+import { escapeControl } from '../../model/display-text.js';
 
 export interface ExportOptions {
   format: 'reg' | 'gpp';
@@ -42,6 +43,6 @@ export async function runExport(configs: string[], opts: ExportOptions, io: Io):
   }
   await writeOutputFile(opts.out, output, io, { overwrite: opts.force === true });
   const next = opts.format === 'reg' ? `Import it with: reg import ${opts.out}` : 'Put it in a GPO as Machine\\Preferences\\Registry\\Registry.xml (or User\\... for HKCU)';
-  io.stdout.write(`Wrote ${opts.out}. ${next}\n`);
+  io.stdout.write(`${escapeControl(`Wrote ${opts.out}. ${next}`)}\n`);
   return EXIT.OK;
 }

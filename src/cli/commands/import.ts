@@ -7,6 +7,7 @@ import { parseRegFile } from '../../registry/reg-file/parse-reg-file.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { checkOutputFile, writeOutputFile } from '../write-output-file.js';
+import { escapeControl } from '../../model/display-text.js';
 
 export interface ImportOptions {
   key?: string[];
@@ -37,6 +38,6 @@ export async function runImport(file: string, opts: ImportOptions, io: Io): Prom
   }
   await writeOutputFile(opts.out, yaml, io, { overwrite: opts.force === true });
   const values = imported.keys.reduce((n, k) => n + k.values.length, 0);
-  io.stdout.write(`Wrote ${opts.out} (${imported.keys.length} key${imported.keys.length === 1 ? '' : 's'}, ${values} value${values === 1 ? '' : 's'}). Check it with: regstate plan ${opts.out}\n`);
+  io.stdout.write(`Wrote ${escapeControl(opts.out)} (${imported.keys.length} key${imported.keys.length === 1 ? '' : 's'}, ${values} value${values === 1 ? '' : 's'}). Check it with: regstate plan ${escapeControl(opts.out)}\n`);
   return EXIT.OK;
 }

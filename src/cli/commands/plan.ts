@@ -8,6 +8,7 @@ import { type BackendOptions, openBackend } from '../open-backend.js';
 import { type PlanFormat, renderPlan } from '../render-plan.js';
 import { checkOutputFile, writeOutputFile } from '../write-output-file.js';
 import { reportStats } from './report-stats.js';
+import { escapeControl } from '../../model/display-text.js';
 
 export interface PlanOptions extends BackendOptions {
   format: PlanFormat;
@@ -28,7 +29,7 @@ export async function runPlan(configs: string[], opts: PlanOptions, io: Io): Pro
     const meta = { createdAt: new Date().toISOString(), target: backend.target, configs: desired.files.map(({ path, sha256 }) => ({ path, sha256 })) };
     if (opts.out) await writeOutputFile(opts.out, `${renderSavedPlan(plan, meta)}\n`, io);
     io.stdout.write(renderPlan(plan, opts.format, useColor(io, opts.color), { target: backend.target, stats: backend.stats() }, backend.target));
-    if (opts.out && opts.format === 'text') io.stdout.write(`\nSaved the plan to ${opts.out}. Review it, then run: regstate apply ${opts.out}\n`);
+    if (opts.out && opts.format === 'text') io.stdout.write(`\nSaved the plan to ${escapeControl(opts.out)}. Review it, then run: regstate apply ${escapeControl(opts.out)}\n`);
     reportStats(backend, opts, io);
     return opts.detailedExitcode && plan.changes.length > 0 ? EXIT.CHANGES : EXIT.OK;
   } finally {

@@ -9,6 +9,7 @@ import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
 import { executeAndReport } from './execute-plan.js';
+import { escapeControl } from '../../model/display-text.js';
 
 export interface RollbackOptions extends BackendOptions, SessionOptions {
   format: 'text' | 'json';
@@ -37,7 +38,7 @@ export async function runRollback(journalArg: string | undefined, opts: Rollback
     const file = journalArg ? resolve(io.cwd, journalArg) : await findLastApplyJournal(stateDir);
     const journal = await readJournal(file);
     outcome.configs = journal.configs;
-    if (opts.format === 'text') io.stdout.write(`Rolling back ${journal.command} of ${journal.createdAt} (${file})\n\n`);
+    if (opts.format === 'text') io.stdout.write(`${escapeControl(`Rolling back ${journal.command} of ${journal.createdAt} (${file})`)}\n\n`);
     const backend = await openRecordedTarget(journal.target, opts, io, `the journal ${file}`);
     outcome.backend = backend;
     const execution = await withRunLock(backend, 'rollback', opts, io, async () => {

@@ -2,6 +2,7 @@ import { RegstateError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { loadConfigs } from '../load-configs.js';
 import type { Io } from '../io.js';
+import { escapeControl } from '../../model/display-text.js';
 
 export async function runValidate(configs: string[], opts: { format: 'text' | 'json' }, io: Io): Promise<number> {
   try {
@@ -10,7 +11,7 @@ export async function runValidate(configs: string[], opts: { format: 'text' | 'j
     if (opts.format === 'json') {
       io.stdout.write(`${JSON.stringify({ valid: true, files: desired.files, keys: desired.keys.length, values, errors: [] }, null, 2)}\n`);
     } else {
-      io.stdout.write(`${configs.join(', ')}: valid (${desired.keys.length} key${desired.keys.length === 1 ? '' : 's'}, ${values} value${values === 1 ? '' : 's'})\n`);
+      io.stdout.write(`${escapeControl(configs.join(', '))}: valid (${desired.keys.length} key${desired.keys.length === 1 ? '' : 's'}, ${values} value${values === 1 ? '' : 's'})\n`);
     }
     return EXIT.OK;
   } catch (error) {

@@ -1,4 +1,5 @@
 import { type Diagnostic, RegstateError } from '../../errors.js';
+import { MAX_VALUE_BYTES } from '../../model/check-value.js';
 import { parseHive } from '../../model/hive.js';
 import { decodeRegBytes } from './decode-reg-bytes.js';
 import { type LogicalLine, parseRegValue, scanRegString } from './parse-reg-value.js';
@@ -27,25 +28,54 @@ function splitLines(text: string): PhysicalLine[] {
 }
 
 function singleLine(p: PhysicalLine, file: string): LogicalLine {
-  return { text: p.text, file, lines: p.text.split('').map(() => p.line), columns: p.text.split('').map((_, i) => i + 1) };
+  return { text: p.text, file, segments: [{ offset: 0, line: p.line, column: 1 }] };
 }
 
-/** Appends a continuation line (leading blanks dropped) to a logical line whose last line ended with `\`. */
-function appendContinuation(l: LogicalLine, p: PhysicalLine): void {
-  const body = l.text.replace(/\s*\\\s*$/, '');
-  l.text = body;
-  l.lines.length = body.length;
-  l.columns.length = body.length;
-  const lead = p.text.length - p.text.trimStart().length;
-  for (let i = lead; i < p.text.length; i++) {
-    l.text += p.text[i];
-    l.lines.push(p.line);
-    l.columns.push(i + 1);
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a || c === 0x0b || c === 0x0c;
+
+/** Where a line's continuation `\` (with the blanks around it) starts, or -1 when it does not end with one. */
+function continuationStart(text: string): number {
+  let i = text.length - 1;
+  while (i >= 0 && isSpace(text.charCodeAt(i))) i--;
+  if (text[i] !== '\\') return -1;
+  i--;
+  while (i >= 0 && isSpace(text.charCodeAt(i))) i--;
+  return i + 1;
+}
+
+/** A hex value entry longer than this many characters cannot hold MAX_VALUE_BYTES (regedit writes 3 a byte, plus line breaks). */
+const MAX_ENTRY_TEXT = 4 * MAX_VALUE_BYTES;
+
+/**
+ * Joins an entry's continuation lines (each without its `\` and the leading blanks of the next) into
+ * one logical line, in time linear in their length. Returns the index of the last line used, or
+ * undefined (with every line of the entry consumed) when the entry is too long to hold a value.
+ */
+function joinContinuations(logical: LogicalLine, lines: PhysicalLine[], n: number): { last: number; raw: string; tooLong: boolean } {
+  const parts: string[] = [];
+  const rawParts: string[] = [(lines[n] as PhysicalLine).raw];
+  let body = logical.text;
+  let length = 0;
+  let tooLong = false;
+  let cut = continuationStart(body);
+  while (cut >= 0 && n + 1 < lines.length) {
+    body = body.slice(0, cut);
+    if (!tooLong) parts.push(body);
+    length += body.length;
+    const next = lines[++n] as PhysicalLine;
+    rawParts.push(next.raw);
+    let lead = 0;
+    while (lead < next.text.length && isSpace(next.text.charCodeAt(lead))) lead++;
+    body = next.text.slice(lead);
+    if (!tooLong) logical.segments.push({ offset: length, line: next.line, column: lead + 1 });
+    if (length + body.length > MAX_ENTRY_TEXT) tooLong = true;
+    cut = continuationStart(body);
   }
-}
-
-function endsWithContinuation(text: string): boolean {
-  return /\\\s*$/.test(text);
+  if (!tooLong) {
+    parts.push(body);
+    logical.text = parts.join('');
+  }
+  return { last: n, raw: rawParts.join(''), tooLong };
 }
 
 /** Text given as a string is taken as already decoded; its format is recorded as UTF-16LE with a BOM. */
@@ -107,11 +137,13 @@ export function parseRegFile(input: string | Uint8Array, file: string): RegFile 
       report({ code: 'REG_SYNTAX', message: 'expected = after the value name', source: { file, line: p.line, column: eq + 1 } });
       continue;
     }
-    if (/^\s*hex/i.test(logical.text.slice(eq + 1))) {
-      while (endsWithContinuation(logical.text) && n + 1 < lines.length) {
-        const next = lines[++n] as PhysicalLine;
-        appendContinuation(logical, next);
-        raw += next.raw;
+    if (/^\s*hex/i.test(logical.text.slice(eq + 1, eq + 64))) {
+      const joined = joinContinuations(logical, lines, n);
+      n = joined.last;
+      raw = joined.raw;
+      if (joined.tooLong) {
+        report({ code: 'VALUE_TOO_LARGE', message: `the value is more than ${MAX_ENTRY_TEXT} characters long: more than the ${MAX_VALUE_BYTES} bytes (64 MiB) a value may hold`, source: { file, line: p.line, column: eq + 2 } });
+        continue;
       }
     }
     const value = parseRegValue(logical, eq + 1, version, report);

@@ -1,12 +1,21 @@
-import type { Diagnostic } from '../../errors.js';
+import type { Diagnostic, ErrorCode } from '../../errors.js';
+import { MAX_VALUE_BYTES, describeTooLarge } from '../../model/check-value.js';
+import { truncateEcho } from '../../model/display-text.js';
 import type { RegistryValue } from '../../model/registry-value.js';
 import { decodeAnsi } from './decode-reg-bytes.js';
 
-/** One logical line (continuation lines joined) with the file line and column of every character. */
+/** Where one physical line's text starts in a logical line: its offset there, its file line, and its column. */
+export interface LineSegment {
+  offset: number;
+  line: number;
+  column: number;
+}
+
+/** One logical line (continuation lines joined), with where each physical line's part of it came from. */
 export interface LogicalLine {
   text: string;
-  lines: number[];
-  columns: number[];
+  /** In order of offset; the first starts at offset 0. */
+  segments: LineSegment[];
   file: string;
 }
 
@@ -14,13 +23,21 @@ type Report = (d: Diagnostic) => void;
 
 function at(l: LogicalLine, index: number): { file: string; line: number; column: number } {
   const i = Math.min(index, l.text.length - 1);
-  if (i < 0) return { file: l.file, line: l.lines[0] ?? 1, column: 1 };
+  if (i < 0) return { file: l.file, line: l.segments[0]?.line ?? 1, column: l.segments[0]?.column ?? 1 };
+  let lo = 0;
+  let hi = l.segments.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((l.segments[mid] as LineSegment).offset <= i) lo = mid;
+    else hi = mid - 1;
+  }
+  const seg = l.segments[lo] ?? { offset: 0, line: 1, column: 1 };
   const past = index > i ? 1 : 0;
-  return { file: l.file, line: l.lines[i] ?? 1, column: (l.columns[i] ?? 1) + past };
+  return { file: l.file, line: seg.line, column: seg.column + (i - seg.offset) + past };
 }
 
-function fail(report: Report, l: LogicalLine, index: number, message: string): undefined {
-  report({ code: 'REG_SYNTAX', message, source: at(l, index) });
+function fail(report: Report, l: LogicalLine, index: number, message: string, code: ErrorCode = 'REG_SYNTAX'): undefined {
+  report({ code, message, source: at(l, index) });
   return undefined;
 }
 
@@ -29,23 +46,31 @@ function fail(report: Report, l: LogicalLine, index: number, message: string): u
  * `\r` are accepted too because wine's regedit writes line breaks that way.
  */
 export function scanRegString(l: LogicalLine, start: number, report: Report): { text: string; end: number } | undefined {
-  let out = '';
-  for (let i = start + 1; i < l.text.length; i++) {
-    const c = l.text[i];
-    if (c === '"') return { text: out, end: i + 1 };
-    if (c !== '\\') {
-      out += c;
-      continue;
+  const text = l.text;
+  // whole runs between escapes are copied at once: linear however long the string
+  const parts: string[] = [];
+  let from = start + 1;
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    const slash = text.indexOf('\\', from);
+    if (quote < 0 && (slash < 0 || slash === text.length - 1)) break;
+    if (quote >= 0 && (slash < 0 || quote < slash)) {
+      parts.push(text.slice(from, quote));
+      return { text: parts.join(''), end: quote + 1 };
     }
-    const next = l.text[i + 1];
-    if (next === '\\' || next === '"') out += next;
-    else if (next === 'n') out += '\n';
-    else if (next === 'r') out += '\r';
-    else if (next === undefined) break;
-    else return fail(report, l, i, `unknown escape \\${next} in a string (use \\\\ for a backslash)`);
-    i++;
+    parts.push(text.slice(from, slash));
+    const next = text[slash + 1];
+    if (next === '\\' || next === '"') parts.push(next);
+    else if (next === 'n') parts.push('\n');
+    else if (next === 'r') parts.push('\r');
+    else return fail(report, l, slash, `unknown escape \\${escapeShown(next ?? '')} in a string (use \\\\ for a backslash)`);
+    from = slash + 2;
   }
   return fail(report, l, start, 'unterminated string: missing closing "');
+}
+
+function escapeShown(ch: string): string {
+  return JSON.stringify(ch).slice(1, -1);
 }
 
 function skipSpaces(text: string, i: number): number {
@@ -97,22 +122,40 @@ export function valueFromHex(kind: number, bytes: Uint8Array, version: '5.00' | 
   }
 }
 
+const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+const hexDigit = (c: number): number => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1);
+
+/** `xx,xx,...` from `start` to the end of the line, in one pass into one buffer. */
 function parseHexBytes(l: LogicalLine, start: number, report: Report): Uint8Array | undefined {
-  const body = l.text.slice(start);
-  if (body.trim() === '') return new Uint8Array(0);
-  const bytes: number[] = [];
-  let ok = true;
-  let offset = start;
-  for (const token of body.split(',')) {
-    const lead = token.length - token.trimStart().length;
-    const t = token.trim();
-    if (!/^[0-9a-fA-F]{1,2}$/.test(t)) {
-      fail(report, l, offset + lead, t === '' ? 'expected a hex byte' : `bad hex byte "${t.slice(0, 10)}"`);
-      ok = false;
-    } else bytes.push(parseInt(t, 16));
-    offset += token.length + 1;
+  const text = l.text;
+  let i = start;
+  while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+  if (i === text.length) return new Uint8Array(0);
+  let count = 1;
+  for (let j = text.indexOf(',', start); j >= 0; j = text.indexOf(',', j + 1)) count++;
+  if (count > MAX_VALUE_BYTES) return fail(report, l, start, `hex ${describeTooLarge(count)}`, 'VALUE_TOO_LARGE');
+  const bytes = new Uint8Array(count);
+  let n = 0;
+  i = start;
+  for (;;) {
+    while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+    const first = i;
+    let byte = 0;
+    let digits = 0;
+    for (let d = hexDigit(text.charCodeAt(i)); d >= 0 && digits < 2; d = hexDigit(text.charCodeAt(++i))) {
+      byte = byte * 16 + d;
+      digits++;
+    }
+    while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+    if (digits === 0 || (i < text.length && text[i] !== ',')) {
+      const end = text.indexOf(',', first);
+      const token = text.slice(first, end < 0 ? text.length : end).trim();
+      return fail(report, l, first, token === '' ? 'expected a hex byte' : `bad hex byte "${escapeShown(truncateEcho(token, 10))}"`);
+    }
+    bytes[n++] = byte;
+    if (i >= text.length) return bytes;
+    i++;
   }
-  return ok ? new Uint8Array(bytes) : undefined;
 }
 
 /**
@@ -125,13 +168,15 @@ export function parseRegValue(l: LogicalLine, start: number, version: '5.00' | '
   const rest = text.slice(i);
   const trailing = (end: number): boolean => {
     const j = skipSpaces(text, end);
-    if (j < text.length) return fail(report, l, j, `unexpected text after the value: "${text.slice(j, j + 20)}"`) ?? false;
+    if (j < text.length) return fail(report, l, j, `unexpected text after the value: "${escapeShown(text.slice(j, j + 20))}"`) ?? false;
     return true;
   };
   if (rest.startsWith('-')) return trailing(i + 1) ? null : undefined;
   if (rest.startsWith('"')) {
     const s = scanRegString(l, i, report);
     if (!s || !trailing(s.end)) return undefined;
+    const size = 2 * s.text.length + 2;
+    if (size > MAX_VALUE_BYTES) return fail(report, l, i, `REG_SZ ${describeTooLarge(size)}`, 'VALUE_TOO_LARGE');
     return { type: 'REG_SZ', data: s.text };
   }
   const dword = /^dword:/i.exec(rest);

@@ -116,8 +116,9 @@ export class RegFileBackend implements RegistryBackend {
     if (reg.format.version !== '5.00' || reg.format.encoding !== 'utf16le' || !reg.format.bom) upgradeToVersion5(reg, newline);
     const bytes = encodeRegText(renderRegFile(reg), reg.format);
     await writeFileAtomic(this.file, bytes);
-    this.reg = reg;
-    this.loadedBytes = bytes;
+    // The next read parses the bytes on disk again: a read-back answers from the file, never from these edited entries.
+    this.reg = undefined;
+    this.loadedBytes = undefined;
     this.seen = bytes;
     return outcomes;
   }

@@ -15,6 +15,7 @@ import { parseRegFile } from '../../../src/registry/reg-file/parse-reg-file.js';
 import { agpmSnapshot } from '../../cli/cli-harness.js';
 import { absent, absentKey, at, binary, desiredState, dword, expandSz, key, multiSz, none, present, presentKey, qword, sz } from '../../builders.js';
 import { shape } from './reg-text.js';
+import { checkValueData } from '../../../src/model/check-value.js';
 
 /** The .reg bytes a file would hold, parsed and imported again. */
 function reimport(keys: DesiredKey[]) {
@@ -149,7 +150,8 @@ test('the import of an export, written as YAML, loads back to the same desired s
   const dir = await mkdtemp(join(tmpdir(), 'regstate-roundtrip-'));
   try {
     await fc.assert(
-      fc.asyncProperty(keyList, async (keys) => {
+      // a config refuses what the registry cannot keep exactly (a NUL in string data), so those are left out here
+      fc.asyncProperty(keyList.filter((keys) => keys.every((k) => k.values.every((v) => !v.value || checkValueData(v.value).length === 0))), async (keys) => {
         const back = reimport(keys);
         const { yaml, warnings } = renderDesiredStateYaml(back.keys);
         expect(warnings).toEqual([]);

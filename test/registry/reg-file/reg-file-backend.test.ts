@@ -369,3 +369,17 @@ describe('the file as a registry', () => {
     expect([...byName.values()].some((v) => v.type === 'REG_MULTI_SZ')).toBe(true);
   });
 });
+
+describe('read-back after a write', () => {
+  test('reads the bytes on disk, not the entries in memory: a MULTI_SZ entry with a NUL reads back as two entries', async () => {
+    const file = join(dir, 'target.reg');
+    const backend = await openRegFile(file);
+    const k = key('HKLM', 'SOFTWARE\\T');
+    await backend.write([
+      { op: 'create-key', key: k },
+      { op: 'set-value', key: k, name: 'm', value: { type: 'REG_MULTI_SZ', data: ['a\0b'] } },
+    ]);
+    const [read] = await backend.read([{ key: k }]);
+    expect(read?.values?.find((v) => v.name === 'm')?.value).toEqual({ type: 'REG_MULTI_SZ', data: ['a', 'b'] });
+  });
+});
