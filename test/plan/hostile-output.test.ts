@@ -42,6 +42,15 @@ describe('escape sequences in a plan never reach the terminal raw', () => {
     try {
       const saved = renderSavedPlan(hostilePlan(), { createdAt: 'now', target: { backend: 'regfile', file: `/t${ESC}.reg` }, configs: [] });
       await writeFile(join(dir, 'plan.json'), saved);
+      // Key paths with control characters are refused when the plan is read; the refusal is printed escaped.
+      const refused = await runInProcess(['show', 'plan.json'], dir);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toContain('E\\u001b]0;owned');
+      expect(refused.stderr).not.toMatch(UNSAFE);
+      // Names and data may hold them: shown escaped.
+      const plan = hostilePlan();
+      plan.changes = plan.changes.map((c, i) => ({ ...c, key: key(i < 2 ? 'HKLM\\SOFTWARE\\E' : 'HKLM\\SOFTWARE\\F') }));
+      await writeFile(join(dir, 'plan.json'), renderSavedPlan(plan, { createdAt: 'now', target: { backend: 'regfile', file: `/t${ESC}.reg` }, configs: [] }));
       for (const format of ['text', 'markdown']) {
         const shown = await runInProcess(['show', 'plan.json', '--format', format], dir);
         expect(shown).toMatchObject({ exitCode: 0, stderr: '' });

@@ -50,6 +50,8 @@ export class RegFileBackend implements RegistryBackend {
   private loadedBytes: Buffer | undefined;
   // What the file was when last read or written: bytes, null (missing), undefined (not read yet).
   private seen: Buffer | null | undefined;
+  // What reads answer from: a parse of the bytes on disk, never the entries a write has edited.
+  private readView: { bytes: Buffer; reg: RegFile } | undefined;
   private roundTrips = 0;
 
   private constructor(readonly file: string, private readonly create: boolean) {
@@ -68,6 +70,17 @@ export class RegFileBackend implements RegistryBackend {
 
   /** Rereads the file when its bytes changed since the last read or write (so an edit made elsewhere is seen). */
   private async load(): Promise<RegFile | undefined> {
+    const bytes = await this.readCurrentBytes();
+    if (bytes === undefined) return undefined;
+    if (this.loadedBytes && this.reg && bytes.equals(this.loadedBytes)) return this.reg;
+    this.reg = parseRegFile(bytes, this.file);
+    this.loadedBytes = bytes;
+    this.readView = { bytes, reg: this.reg };
+    return this.reg;
+  }
+
+  /** The file's bytes now (undefined: missing, allowed with `create`), remembered for the compare-and-swap. */
+  private async readCurrentBytes(): Promise<Buffer | undefined> {
     const bytes = await readBytes(this.file);
     this.seen = bytes ?? null;
     if (bytes === undefined) {
@@ -76,17 +89,27 @@ export class RegFileBackend implements RegistryBackend {
       }
       this.reg = undefined;
       this.loadedBytes = undefined;
-      return undefined;
+      this.readView = undefined;
     }
-    if (this.loadedBytes && this.reg && bytes.equals(this.loadedBytes)) return this.reg;
-    this.reg = parseRegFile(bytes, this.file);
-    this.loadedBytes = bytes;
-    return this.reg;
+    return bytes;
+  }
+
+  /** The file as the bytes on disk say it is, parsed again whenever they changed (a write's read-back included). */
+  private async loadForRead(): Promise<RegFile | undefined> {
+    const bytes = await this.readCurrentBytes();
+    if (bytes === undefined) return undefined;
+    if (!this.readView || !this.readView.bytes.equals(bytes)) this.readView = { bytes, reg: parseRegFile(bytes, this.file) };
+    // A later write may start from this parse (it then stops being the read view).
+    if (!this.reg || !this.loadedBytes?.equals(bytes)) {
+      this.reg = this.readView.reg;
+      this.loadedBytes = bytes;
+    }
+    return this.readView.reg;
   }
 
   async read(requests: ReadRequest[]): Promise<LiveKey[]> {
     this.roundTrips++;
-    const reg = await this.load();
+    const reg = await this.loadForRead();
     const tree = reg ? RegTree.fromRegFile(reg) : new RegTree();
     const out: LiveKey[] = [];
     for (const r of requests) snapshotTree(r.key, tree.find(physicalKeyPath(r.key)), out, r.recursive === true);
@@ -102,8 +125,10 @@ export class RegFileBackend implements RegistryBackend {
       this.loadedBytes = this.seen;
     }
     const reg = this.reg ?? emptyRegFile();
-    // The edits below change the parsed file in place: until the write succeeds, it is not what the disk has.
+    // The edits below change the parsed file in place: until the write succeeds, it is not what the disk has,
+    // and reads never answer from it again.
     this.reg = undefined;
+    if (this.readView?.reg === reg) this.readView = undefined;
     const before = renderRegFile(reg);
     const newline = detectNewline(reg);
     const editor = new RegFileEditor(reg, newline);
@@ -116,9 +141,9 @@ export class RegFileBackend implements RegistryBackend {
     if (reg.format.version !== '5.00' || reg.format.encoding !== 'utf16le' || !reg.format.bom) upgradeToVersion5(reg, newline);
     const bytes = encodeRegText(renderRegFile(reg), reg.format);
     await writeFileAtomic(this.file, bytes);
-    // The next read parses the bytes on disk again: a read-back answers from the file, never from these edited entries.
-    this.reg = undefined;
-    this.loadedBytes = undefined;
+    // Later writes go on from these entries (they keep deleted keys' places); reads parse the bytes on disk.
+    this.reg = reg;
+    this.loadedBytes = bytes;
     this.seen = bytes;
     return outcomes;
   }
@@ -163,6 +188,7 @@ export class RegFileBackend implements RegistryBackend {
     }
     this.reg = undefined;
     this.loadedBytes = undefined;
+    this.readView = undefined;
     return true;
   }
 

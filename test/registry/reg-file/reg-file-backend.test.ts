@@ -373,7 +373,7 @@ describe('the file as a registry', () => {
 describe('read-back after a write', () => {
   test('reads the bytes on disk, not the entries in memory: a MULTI_SZ entry with a NUL reads back as two entries', async () => {
     const file = join(dir, 'target.reg');
-    const backend = await openRegFile(file);
+    const backend = await openRegFile(file, { create: true });
     const k = key('HKLM', 'SOFTWARE\\T');
     await backend.write([
       { op: 'create-key', key: k },
