@@ -225,11 +225,11 @@ function Read-RsKeys($L, $Request) {
                         elseif ($kind -eq $kQWord -and $data -is [long]) {
                             $values.Add(@{ name = $name; type = 'REG_QWORD'; data = [BitConverter]::ToUInt64([BitConverter]::GetBytes([long]$data), 0).ToString($script:RsInvariant) })
                         }
-                        elseif ($kind -eq $kBinary -and $data -is [byte[]]) { $values.Add(@{ name = $name; type = 'REG_BINARY'; data = [BitConverter]::ToString($data).Replace('-', '').ToLowerInvariant() }) }
-                        elseif ($kind -eq $kNone -and $data -is [byte[]]) { $values.Add(@{ name = $name; type = 'REG_NONE'; data = [BitConverter]::ToString($data).Replace('-', '').ToLowerInvariant() }) }
+                        elseif ($kind -eq $kBinary -and $data -is [byte[]]) { $values.Add(@{ name = $name; type = 'REG_BINARY'; data = $(if ($script:RsIsCore) { [Convert]::ToHexString($data).ToLowerInvariant() } else { [BitConverter]::ToString($data).Replace('-', '').ToLowerInvariant() }) }) }
+                        elseif ($kind -eq $kNone -and $data -is [byte[]]) { $values.Add(@{ name = $name; type = 'REG_NONE'; data = $(if ($script:RsIsCore) { [Convert]::ToHexString($data).ToLowerInvariant() } else { [BitConverter]::ToString($data).Replace('-', '').ToLowerInvariant() }) }) }
                         elseif ($kind -eq [Microsoft.Win32.RegistryValueKind]::Unknown -and $data -is [byte[]]) {
                             # Kind Unknown with bytes is REG_DWORD_BIG_ENDIAN, the only such kind .NET reads as bytes.
-                            $values.Add(@{ name = $name; type = 'REG_OTHER'; kind = 5; data = [BitConverter]::ToString($data).Replace('-', '').ToLowerInvariant() })
+                            $values.Add(@{ name = $name; type = 'REG_OTHER'; kind = 5; data = $(if ($script:RsIsCore) { [Convert]::ToHexString($data).ToLowerInvariant() } else { [BitConverter]::ToString($data).Replace('-', '').ToLowerInvariant() }) })
                         }
                         else {
                             $what = 'its kind is one .NET cannot read (REG_LINK, a resource list, or a kind number .NET does not name)'
@@ -317,7 +317,8 @@ function Write-RsOps($L, $Request) {
                         $kind = [Microsoft.Win32.RegistryValueKind]::QWord
                     } elseif ($type -ceq 'REG_BINARY' -or $type -ceq 'REG_NONE') {
                         $hex = [string]$data
-                        if ($hex.Length % 2 -ne 0 -or -not $script:RsHexPattern.IsMatch($hex)) { throw (New-RsError 'WRITE_FAILED' 'binary data is not an even-length hex string') }
+                        # Convert.FromHexString checks the characters itself; 5.1's parser is checked first.
+                        if ($hex.Length % 2 -ne 0 -or (-not $script:RsIsCore -and -not $script:RsHexPattern.IsMatch($hex))) { throw (New-RsError 'WRITE_FAILED' 'binary data is not an even-length hex string') }
                         if ($script:RsIsCore) { $net = [Convert]::FromHexString($hex) }
                         else { $net = [System.Runtime.Remoting.Metadata.W3cXsd2001.SoapHexBinary]::Parse($hex).Value }
                         $kind = [Microsoft.Win32.RegistryValueKind]::Binary

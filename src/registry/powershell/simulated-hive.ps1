@@ -362,6 +362,7 @@ function ConvertFrom-RsSimFaults($F) {
 }
 
 function Write-RsSimFile($Store) {
+    $isCore = $script:RsIsCore
     $keys = [System.Collections.Generic.List[object]]::new()
     $stack = [System.Collections.Stack]::new()
     foreach ($h in @('HKCC', 'HKU', 'HKCR', 'HKCU', 'HKLM')) { $stack.Push(@($h, $Store.Roots[$h])) }
@@ -381,9 +382,9 @@ function Write-RsSimFile($Store) {
                 elseif ($t -eq 2) { $out.kind = 'ExpandString' }
                 elseif ($t -eq 7) { $out.kind = 'MultiString' }
                 elseif ($t -eq 11) { $out.kind = 'QWord'; $out.data = ([long]$e.Data).ToString($script:RsInvariant) }
-                elseif ($t -eq 3) { $out.kind = 'Binary'; $out.data = [BitConverter]::ToString($e.Data).Replace('-', '').ToLowerInvariant() }
-                elseif ($t -eq 0) { $out.kind = 'None'; $out.data = [BitConverter]::ToString($e.Data).Replace('-', '').ToLowerInvariant() }
-                elseif ($null -ne $e.Data) { $out.data = [BitConverter]::ToString($e.Data).Replace('-', '').ToLowerInvariant() }
+                elseif ($t -eq 3) { $out.kind = 'Binary'; $out.data = $(if ($isCore) { [Convert]::ToHexString($e.Data).ToLowerInvariant() } else { [BitConverter]::ToString($e.Data).Replace('-', '').ToLowerInvariant() }) }
+                elseif ($t -eq 0) { $out.kind = 'None'; $out.data = $(if ($isCore) { [Convert]::ToHexString($e.Data).ToLowerInvariant() } else { [BitConverter]::ToString($e.Data).Replace('-', '').ToLowerInvariant() }) }
+                elseif ($null -ne $e.Data) { $out.data = $(if ($isCore) { [Convert]::ToHexString($e.Data).ToLowerInvariant() } else { [BitConverter]::ToString($e.Data).Replace('-', '').ToLowerInvariant() }) }
                 if ($e.ReadOnly) { $out.readOnly = $true }
                 $values.Add($out)
             }
