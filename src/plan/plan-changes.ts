@@ -1,3 +1,4 @@
+import { RegstateError } from '../errors.js';
 import type { DesiredKey, DesiredState } from '../model/desired-state.js';
 import { type KeyRef, formatKey, keyId } from '../model/key-ref.js';
 import type { LiveState } from '../model/live-state.js';
@@ -60,6 +61,9 @@ function planPresentKey(declared: DesiredKey, live: LiveState, changes: Change[]
   if (!exists) changes.push({ action: 'create-key', key, before: null, after: null, source: declared.source });
   else if (declared.values.length === 0) unchanged++;
   for (const v of declared.values) {
+    // A value that exists but cannot be read can be neither compared nor restored: refuse to plan it.
+    const unreadable = exists ? live.unreadable(key, v.name) : undefined;
+    if (unreadable) throw new RegstateError('UNSUPPORTED_KIND', `${formatKey(key)}\\${v.name} is declared but cannot be read (${unreadable.message}); regstate cannot compare or restore it`);
     const current = exists ? live.value(key, v.name)?.value : undefined;
     if (v.ensure === 'absent') {
       if (current) changes.push({ action: 'delete', key, name: v.name, before: current, after: null, source: v.source });
@@ -83,7 +87,7 @@ function countContents(root: KeyRef, live: LiveState): KeyContents {
     const found = live.get(key);
     if (!found) throw new Error(`key not read (the read of a key to delete must be recursive): ${formatKey(key)}`);
     if (!found.exists) continue;
-    contents.values += found.values.length;
+    contents.values += found.values.length + (found.unreadable?.length ?? 0);
     for (const name of found.subkeys) {
       contents.subkeys++;
       pending.push({ ...key, path: key.path === '' ? name : `${key.path}\\${name}` });

@@ -17,6 +17,8 @@ export interface AgentAnswer {
   ok: boolean;
   results: unknown;
   errors: AgentError[];
+  /** Time spent inside the agent, when it says: values handled, hive load and work in milliseconds. */
+  stats?: { values?: number; loadMs?: number; workMs?: number };
 }
 
 // One pass over the characters: a regex over a line of many megabytes overflows V8's stack.
@@ -62,5 +64,6 @@ export function parseAnswerLine(stdout: string): AgentAnswer {
   }
   const a = answer as Partial<AgentAnswer> | null;
   if (typeof a !== 'object' || a === null || typeof a.ok !== 'boolean' || !Array.isArray(a.errors)) protocolError('the answer is not { ok, results, errors }', stdout);
-  return { ok: a.ok, results: a.results ?? null, errors: a.errors };
+  const stats = typeof a.stats === 'object' && a.stats !== null ? { stats: a.stats } : {};
+  return { ok: a.ok, results: a.results ?? null, errors: a.errors, ...stats };
 }
