@@ -156,6 +156,7 @@ export class PowerShellSession {
   private readonly options: PowerShellSessionOptions;
   private readonly timeoutMs: number;
   private readonly reader = new DelimitedReader();
+  private queue: Promise<unknown> = Promise.resolve();
   private child?: ChildProcess;
   private exit?: Exit;
   private exited?: Promise<Exit>;
@@ -184,7 +185,10 @@ export class PowerShellSession {
   async request(body: Record<string, unknown>): Promise<AgentAnswer> {
     await this.ensureStarted();
     this.roundTrips++;
-    return this.invoke(requestLines(body));
+    // One call at a time on the one process: a second caller waits for the first answer.
+    const turn = this.queue.then(() => this.invoke(requestLines(body)));
+    this.queue = turn.catch(() => undefined);
+    return turn;
   }
 
   private ensureStarted(): Promise<void> {

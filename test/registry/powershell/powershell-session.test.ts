@@ -151,6 +151,17 @@ describe('PowerShell session faults (fake PowerShell programs)', () => {
     }
   });
 
+  test('requests made at the same time are answered one after the other, each with its own answer', async () => {
+    const session = fakeSession('ok');
+    try {
+      const keys = (n: number) => Array.from({ length: n }, () => probe.keys[0]);
+      const answers = await Promise.all([1, 2, 3].map((n) => session.request({ ...probe, keys: keys(n) })));
+      expect(answers.map((a) => (a.results as unknown[]).length)).toEqual([1, 2, 3]);
+    } finally {
+      await session.close();
+    }
+  });
+
   test('a missing executable is POWERSHELL_NOT_FOUND', async () => {
     const session = new PowerShellSession({ executable: join(fixturesDir, 'no-such-powershell') });
     await expect(session.request(probe)).rejects.toMatchObject({ code: 'POWERSHELL_NOT_FOUND' });
