@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { generateBenchData } from './bench-data.js';
 import { measureCli, median, repoRoot } from './bench-measure.js';
 import { createPowerShellBackend } from '../dist/registry/powershell/powershell-backend.js';
+import { decodeReadAnswer, encodeReadRequest, encodeWriteRequest } from '../dist/registry/powershell/agent-protocol.js';
+import { PowerShellSession } from '../dist/registry/powershell/powershell-session.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000,10000,100000').split(',').map(Number);
 const PWSH_MAX = 10_000;
@@ -49,6 +51,25 @@ async function runBaseline(/** @type {any} */ data, /** @type {number} */ count)
   return Math.round(Number(process.hrtime.bigint() - started) / 1e6);
 }
 
+/** Time inside pwsh per value (the agent's own Stopwatch), simulated layer: a cold and a warm read, then a write of every value. */
+async function runInPwsh(/** @type {string} */ dir, /** @type {any} */ data) {
+  const hive = join(dir, `inpwsh-${Date.now()}.json`);
+  await copyFile(data.hive, hive);
+  const session = new PowerShellSession({ executable: pwsh, timeoutMs: 600_000 });
+  try {
+    const requests = [{ key: /** @type {any} */ ({ hive: 'HKLM', path: 'SOFTWARE\\RegstateBench', view: 64 }), recursive: true }];
+    const perValue = (/** @type {any} */ a) => ({ values: a.stats.values, loadMs: Math.round(a.stats.loadMs), usPerValue: Math.round((a.stats.workMs * 1000) / Math.max(1, a.stats.values)) });
+    const cold = await session.request(encodeReadRequest(requests, hive));
+    const warm = await session.request(encodeReadRequest(requests, hive));
+    const ops = decodeReadAnswer(requests, warm).flatMap((live) => live.values.map((v) => ({ op: 'set-value', key: live.key, name: v.name, value: v.value })));
+    const write = await session.request(encodeWriteRequest(/** @type {any} */ (ops), hive));
+    return { readCold: perValue(cold), read: perValue(warm), write: perValue(write) };
+  } finally {
+    await session.close();
+    await rm(hive, { force: true });
+  }
+}
+
 function machine() {
   const version = (/** @type {string} */ cmd, /** @type {string[]} */ args) => {
     try {
@@ -85,6 +106,7 @@ async function main() {
       const row = { values: count, drift: data.drift };
       if (SIZES.includes(count)) row.regfile = await runBackend(dir, data, 'regfile');
       if (count <= PWSH_MAX) row.powershell = await runBackend(dir, data, 'powershell');
+      if (count === PWSH_MAX) results.inPwsh = await runInPwsh(dir, data);
       if (BASELINE_SIZES.includes(count)) {
         const ms = await runBaseline(data, count);
         results.baseline.push({ values: count, perValueMs: ms, regstatePlanMs: row.powershell.plan.ms, speedup: ratio(ms, row.powershell.plan.ms) });
@@ -116,6 +138,9 @@ function renderTable(r) {
     '|---:|---:|---:|---:|',
     ...r.baseline.map((/** @type {any} */ b) => `| ${b.values} | ${b.perValueMs} ms | ${b.regstatePlanMs} ms | ${b.speedup}x |`),
     '',
+    ...(r.inPwsh
+      ? [`inside pwsh, simulated layer, ${r.inPwsh.read.values} values: read ${r.inPwsh.read.usPerValue} us/value (first read ${r.inPwsh.readCold.usPerValue}), write ${r.inPwsh.write.usPerValue} us/value; hive load ${r.inPwsh.read.loadMs} ms`, '']
+      : []),
     `validate cold start (median of ${r.coldStart?.runs}): ${r.coldStart?.medianMs} ms`,
     `.reg plan growth: 10k/1k = ${r.growth.regfilePlan10kOver1k}, 100k/10k = ${r.growth.regfilePlan100kOver10k} (linear is 10)`,
     '',

@@ -7,6 +7,18 @@ export interface LiveValue {
   value: RegistryValue;
 }
 
+/**
+ * A value that exists but that the backend cannot hand out as a RegistryValue (on Windows a kind
+ * .NET cannot read, such as REG_LINK or REG_RESOURCE_LIST). It is reported, never compared, and
+ * never written unless a plan says so; nothing can restore it, so rollback must refuse to.
+ */
+export interface UnreadableValue {
+  name: string;
+  /** Why it cannot be read, e.g. UNSUPPORTED_KIND. */
+  code: string;
+  message: string;
+}
+
 /** What a backend found at one key. A missing key has exists false and no values. */
 export interface LiveKey {
   key: KeyRef;
@@ -14,6 +26,8 @@ export interface LiveKey {
   values: LiveValue[];
   /** Names of the direct subkeys (present when the key exists). */
   subkeys: string[];
+  /** Values present but unreadable (absent or empty when every value could be read). */
+  unreadable?: UnreadableValue[];
 }
 
 /** Live keys by identity, with case-insensitive value lookup. */
@@ -47,6 +61,12 @@ export class LiveState {
 
   value(key: KeyRef, name: string): LiveValue | undefined {
     return this.valueIndex.get(keyId(key))?.get(foldName(name));
+  }
+
+  /** The value of that name when it exists but could not be read. */
+  unreadable(key: KeyRef, name: string): UnreadableValue | undefined {
+    const folded = foldName(name);
+    return this.keys.get(keyId(key))?.unreadable?.find((u) => foldName(u.name) === folded);
   }
 
   all(): LiveKey[] {

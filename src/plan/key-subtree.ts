@@ -1,3 +1,4 @@
+import { RegstateError } from '../errors.js';
 import { foldName } from '../model/fold-name.js';
 import { type KeyRef, formatKey } from '../model/key-ref.js';
 import type { LiveState, LiveValue } from '../model/live-state.js';
@@ -23,6 +24,11 @@ export function collectSubtree(root: KeyRef, live: LiveState): SubtreeKey[] | un
     const found = live.get(key);
     if (!found) throw new Error(`key not read (the read of a key to delete must be recursive): ${formatKey(key)}`);
     if (!found.exists) continue;
+    // A value regstate cannot read cannot be journaled either: deleting it could never be undone.
+    if (found.unreadable?.length) {
+      const names = found.unreadable.map((u) => (u.name === '' ? '(Default)' : u.name)).join(', ');
+      throw new RegstateError('UNSUPPORTED_KIND', `${formatKey(key)} holds values regstate cannot read (${names}): deleting it would lose them beyond any rollback; delete them by hand first`);
+    }
     subtree.push({ path: rel, values: found.values.map((v) => ({ name: v.name, value: v.value })) });
     for (const name of found.subkeys) pending.push(rel === '' ? name : `${rel}\\${name}`);
   }

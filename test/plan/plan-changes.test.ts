@@ -173,3 +173,22 @@ describe('purity', () => {
     expect(foreign).toEqual([]);
   });
 });
+
+describe('planChanges: values that exist but cannot be read', () => {
+  const withLink = (): LiveKey => ({ ...liveKey(K, { V: dword(1) }), unreadable: [{ name: 'Link', code: 'UNSUPPORTED_KIND', message: 'REG_LINK' }] });
+
+  test('an undeclared unreadable value is left alone', () => {
+    expect(planChanges(desiredState(presentKey(K, [present('V', dword(1))])), liveState(withLink())).changes).toEqual([]);
+  });
+
+  test.each([
+    ['present', present('link', dword(2))],
+    ['absent', absent('LINK')],
+  ])('a declared (%s) unreadable value is refused, never planned as absent', (_label, declared) => {
+    expect(() => planChanges(desiredState(presentKey(K, [declared])), liveState(withLink()))).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_KIND' }));
+  });
+
+  test('deleting a key that holds an unreadable value is refused: no journal could restore it', () => {
+    expect(() => planChanges(desiredState(absentKey(K)), liveState(withLink()))).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_KIND', message: expect.stringContaining('Link') }));
+  });
+});

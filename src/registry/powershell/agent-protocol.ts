@@ -1,6 +1,6 @@
 import { type ErrorCode, type Diagnostic, RegstateError } from '../../errors.js';
 import { type KeyRef, describeKey } from '../../model/key-ref.js';
-import type { LiveKey, LiveValue } from '../../model/live-state.js';
+import type { LiveKey, LiveValue, UnreadableValue } from '../../model/live-state.js';
 import type { RegistryValue } from '../../model/registry-value.js';
 import { valueFromJson, valueToJson } from '../../model/value-json.js';
 import type { ReadRequest, WriteOp, WriteOutcome } from '../backend.js';
@@ -99,7 +99,21 @@ function decodeValue(json: unknown): LiveValue {
   }
 }
 
-/** Turns a read answer into LiveKeys; keys or values the agent could not read fail the read, each named. */
+function decodeUnreadable(list: unknown): UnreadableValue[] {
+  // Agents before the per-value slot put these in errors; an absent field is an empty list.
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) protocol('unreadable is not a list');
+  return (list as unknown[]).map((item) => {
+    const u = (item ?? {}) as { name?: unknown; code?: unknown; message?: unknown };
+    if (typeof u.name !== 'string') protocol('an unreadable value without a name');
+    return { name: u.name as string, code: agentCode(u.code), message: String(u.message) };
+  });
+}
+
+/**
+ * Turns a read answer into LiveKeys. Keys the agent could not read fail the read, each named;
+ * values it could not read are reported on their key (LiveKey.unreadable).
+ */
 export function decodeReadAnswer(requests: ReadRequest[], answer: AgentAnswer): LiveKey[] {
   throwIfFailed(answer);
   if (!Array.isArray(answer.results)) protocol('read results are not a list');
@@ -110,14 +124,16 @@ export function decodeReadAnswer(requests: ReadRequest[], answer: AgentAnswer): 
   });
   if (problems.length > 0) throw RegstateError.fromDiagnostics(problems);
   return (answer.results as unknown[]).map((item) => {
-    const r = (item ?? {}) as { request?: unknown; sub?: unknown; exists?: unknown; values?: unknown; subkeys?: unknown };
+    const r = (item ?? {}) as { request?: unknown; sub?: unknown; exists?: unknown; values?: unknown; subkeys?: unknown; unreadable?: unknown };
     if (typeof r.exists !== 'boolean' || !Array.isArray(r.values) || !Array.isArray(r.subkeys)) protocol('a read result is not { exists, values, subkeys }');
     if (!(r.subkeys as unknown[]).every((s) => typeof s === 'string')) protocol('subkey names are not strings');
+    const unreadable = decodeUnreadable(r.unreadable);
     return {
       key: subKey(requestKey(requests, r.request), r.sub),
       exists: r.exists as boolean,
       values: (r.values as unknown[]).map(decodeValue),
       subkeys: [...(r.subkeys as string[])],
+      ...(unreadable.length > 0 ? { unreadable } : {}),
     };
   });
 }

@@ -17,9 +17,23 @@ export interface AgentAnswer {
   ok: boolean;
   results: unknown;
   errors: AgentError[];
+  /** Time spent inside the agent, when it says: values handled, hive load and work in milliseconds. */
+  stats?: { values?: number; loadMs?: number; workMs?: number };
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// One pass over the characters: a regex over a line of many megabytes overflows V8's stack.
+function isBase64(text: string): boolean {
+  if (text.length % 4 !== 0) return false;
+  let end = text.length;
+  if (text.endsWith('==')) end -= 2;
+  else if (text.endsWith('=')) end -= 1;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const ok = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+    if (!ok) return false;
+  }
+  return true;
+}
 
 /** A short, printable excerpt of what came back, for error messages. */
 export function excerpt(text: string, max = 200): string {
@@ -41,7 +55,7 @@ export function parseAnswerLine(stdout: string): AgentAnswer {
   if (lines.length !== 1) protocolError(lines.length === 0 ? 'no answer line from the agent' : `${lines.length} answer lines from the agent`, stdout);
   const line = lines[0] ?? '';
   const payload = line.slice(line.indexOf(ANSWER_MARKER) + ANSWER_MARKER.length).trimEnd();
-  if (payload === '' || !BASE64.test(payload)) protocolError('the answer line is not base64', stdout);
+  if (payload === '' || !isBase64(payload)) protocolError('the answer line is not base64', stdout);
   let answer: unknown;
   try {
     answer = JSON.parse(Buffer.from(payload, 'base64').toString('utf8'));
@@ -50,5 +64,6 @@ export function parseAnswerLine(stdout: string): AgentAnswer {
   }
   const a = answer as Partial<AgentAnswer> | null;
   if (typeof a !== 'object' || a === null || typeof a.ok !== 'boolean' || !Array.isArray(a.errors)) protocolError('the answer is not { ok, results, errors }', stdout);
-  return { ok: a.ok, results: a.results ?? null, errors: a.errors };
+  const stats = typeof a.stats === 'object' && a.stats !== null ? { stats: a.stats } : {};
+  return { ok: a.ok, results: a.results ?? null, errors: a.errors, ...stats };
 }

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PowerShell } from 'node-powershell';
@@ -16,6 +17,11 @@ export interface PowerShellSessionOptions {
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 const AGENT_PROTOCOL = 1;
+/** No line sent to PowerShell is longer than this (bytes, end of line included). */
+export const MAX_LINE_BYTES = 1024 * 1024;
+const CHUNK_PREFIX = "Add-RegstateRequestChunk -Base64 '";
+// A multiple of 4, so each chunk is whole base64 groups and the agent decodes their concatenation once.
+const CHUNK_CHARS = Math.floor((MAX_LINE_BYTES - CHUNK_PREFIX.length - 3) / 4) * 4;
 
 /** The agent's script files, loaded in this order: beside this module (src/), or in src/ when running from dist/. */
 export const AGENT_SCRIPTS = ['agent.ps1', 'simulated-hive.ps1'] as const;
@@ -30,6 +36,75 @@ export function agentScriptPath(name: (typeof AGENT_SCRIPTS)[number]): string {
 
 function toBase64(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64');
+}
+
+/**
+ * The lines that carry one request: the base64 is cut into chunks of whole base64 groups, each on
+ * its own line under 1 MiB (Windows PowerShell 5.1 reads a long line slowly and its JSON reader
+ * refuses about 2 MB), and the last line runs the request on all of them.
+ */
+export function requestLines(body: Record<string, unknown>): string[] {
+  const encoded = toBase64(JSON.stringify(body));
+  const lines: string[] = [];
+  let at = 0;
+  while (encoded.length - at > CHUNK_CHARS) {
+    lines.push(`${CHUNK_PREFIX}${encoded.slice(at, at + CHUNK_CHARS)}'`);
+    at += CHUNK_CHARS;
+  }
+  lines.push(`Invoke-RegstateRequest -RequestBase64 '${encoded.slice(at)}'`);
+  return lines;
+}
+
+/**
+ * Reads one call's stdout between its two delimiter lines. Chunks are kept in a list and joined
+ * once: joining on every chunk (as node-powershell does) is quadratic, minutes for 20 MB.
+ */
+class DelimitedReader {
+  private chunks: Buffer[] = [];
+  private length = 0;
+  private seen = 0;
+  private tail = Buffer.alloc(0);
+  private resolve?: (output: string) => void;
+  private delimiter?: Buffer;
+
+  expect(delimiter: string): Promise<string> {
+    this.chunks = [];
+    this.length = 0;
+    this.seen = 0;
+    this.tail = Buffer.alloc(0);
+    this.delimiter = Buffer.from(`${delimiter}\n`);
+    return new Promise<string>((resolve) => {
+      this.resolve = resolve;
+    });
+  }
+
+  push(chunk: Buffer): void {
+    const delimiter = this.delimiter;
+    if (!delimiter || !this.resolve) return;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    // Only the new bytes (and the few before them a delimiter may straddle) are searched.
+    const window = Buffer.concat([this.tail, chunk]);
+    let from = 0;
+    for (;;) {
+      const at = window.indexOf(delimiter, from);
+      if (at < 0) break;
+      this.seen++;
+      from = at + delimiter.length;
+      if (this.seen === 2) {
+        const all = Buffer.concat(this.chunks, this.length).toString('utf8');
+        const first = all.indexOf(delimiter.toString());
+        const second = all.indexOf(delimiter.toString(), first + delimiter.length);
+        const resolve = this.resolve;
+        this.resolve = undefined;
+        this.delimiter = undefined;
+        this.chunks = [];
+        resolve(all.slice(first + delimiter.length, second).replace(/^\r?\n/, ''));
+        return;
+      }
+    }
+    this.tail = window.subarray(Math.max(from, window.length - delimiter.length + 1));
+  }
 }
 
 // node-powershell lets NODE_POWERSHELL or its `pwsh` flag override the executable; regstate chose one already.
@@ -81,7 +156,7 @@ interface Exit {
 }
 
 /**
- * The one place regstate runs PowerShell: a node-powershell session with the agent loaded once,
+ * The one place regstate runs PowerShell: one process (`-Command -`) with the agent loaded once,
  * started on the first request. Each request is one line carrying base64 JSON; each answer is the
  * one `REGSTATE:` line. A timeout kills the process (POWERSHELL_TIMEOUT), an exit mid-call is
  * POWERSHELL_CRASHED, an unreadable answer POWERSHELL_PROTOCOL; after any of them the session is spent.
@@ -89,7 +164,8 @@ interface Exit {
 export class PowerShellSession {
   private readonly options: PowerShellSessionOptions;
   private readonly timeoutMs: number;
-  private shell?: AgentShell;
+  private readonly reader = new DelimitedReader();
+  private queue: Promise<unknown> = Promise.resolve();
   private child?: ChildProcess;
   private exit?: Exit;
   private exited?: Promise<Exit>;
@@ -118,7 +194,10 @@ export class PowerShellSession {
   async request(body: Record<string, unknown>): Promise<AgentAnswer> {
     await this.ensureStarted();
     this.roundTrips++;
-    return this.invoke(`Invoke-RegstateRequest -RequestBase64 '${toBase64(JSON.stringify(body))}'`);
+    // One call at a time on the one process: a second caller waits for the first answer.
+    const turn = this.queue.then(() => this.invoke(requestLines(body)));
+    this.queue = turn.catch(() => undefined);
+    return turn;
   }
 
   private ensureStarted(): Promise<void> {
@@ -131,6 +210,9 @@ export class PowerShellSession {
   private async start(): Promise<void> {
     const platform = this.options.platform ?? process.platform;
     const agent = AGENT_SCRIPTS.map((name) => readFileSync(agentScriptPath(name), 'utf8')).join('\n');
+    // node-powershell starts the process (-NoLogo -NoExit -Command - and the options below). Its
+    // invoke() is not used: it re-scans the whole output on every chunk (minutes for a 20 MB answer),
+    // so this session writes stdin and reads stdout itself, linearly, through the public streams.
     const shell = new AgentShell({
       executable: this.options.executable,
       executableOptions: { '-NoProfile': true, '-NonInteractive': true, ...(platform === 'win32' ? { '-ExecutionPolicy': 'Bypass' } : {}) },
@@ -140,15 +222,17 @@ export class PowerShellSession {
       },
       throwOnInvocationError: false,
     });
-    // node-powershell keeps its child and exit promise private; regstate needs the pid to kill it,
-    // and its exit promise rejects on a crash, which must not become an unhandled rejection.
-    const child = shell['process'] as ChildProcess;
-    (shell['exitPromise'] as Promise<void>).catch(() => undefined);
+    // The child process and its exit promise are private in node-powershell 5.0.1 (pinned exactly in
+    // package.json for this reason): regstate needs the pid and exit status to kill and report it, and
+    // the exit promise rejects on a crash, which must not become an unhandled rejection.
+    const child = (shell as unknown as { process: ChildProcess })['process'];
+    (shell as unknown as { exitPromise: Promise<void> })['exitPromise'].catch(() => undefined);
     shell.streams.stdin.on('error', () => undefined);
+    // node-powershell sets a utf-8 encoding on the output streams: chunks arrive as strings.
+    shell.streams.stdout.on('data', (chunk: string | Buffer) => this.reader.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk));
     shell.streams.stderr.on('data', (chunk: string | Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-2000);
     });
-    this.shell = shell;
     this.child = child;
     this.processes++;
     this.exited = new Promise<Exit>((resolve) => {
@@ -163,7 +247,7 @@ export class PowerShellSession {
     // In `-Command -` mode PowerShell runs stdin line by line (a multi-line definition would wait for a
     // blank line), so the agent goes as one line: its own text, base64, turned into a script block.
     const load = `. ([ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${toBase64(agent)}')))); Invoke-RegstateRequest -RequestBase64 '${toBase64(JSON.stringify({ op: 'hello' }))}'`;
-    const hello = await this.invoke(load);
+    const hello = await this.invoke([load]);
     const results = hello.results as { agent?: unknown; protocol?: unknown } | null;
     if (!hello.ok || results?.agent !== 'regstate' || results.protocol !== AGENT_PROTOCOL) {
       await this.fail(new RegstateError('POWERSHELL_PROTOCOL', `the regstate agent did not start in ${this.options.executable}: ${excerpt(JSON.stringify(hello))}`));
@@ -178,7 +262,7 @@ export class PowerShellSession {
 
   private describeExit(exit: Exit): string {
     const how = exit.error ? `could not run (${exit.error.message})` : exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    // node-powershell's own call delimiters (16 letters and digits on a line) are not worth showing.
+    // The call delimiters (16 letters and digits on a line) are not worth showing.
     const stderr = this.stderrTail
       .split(/\r?\n/)
       .filter((line) => !/^[0-9A-Za-z]{16}$/.test(line.trim()))
@@ -187,19 +271,21 @@ export class PowerShellSession {
     return `PowerShell (${this.options.executable}) ${how} before it answered${stderr ? `; stderr: ${excerpt(stderr, 500)}` : ''}`;
   }
 
-  private async invoke(line: string): Promise<AgentAnswer> {
-    const shell = this.shell;
+  /** Sends the lines of one call between delimiter lines and returns the answer printed between them. */
+  private async invoke(lines: string[]): Promise<AgentAnswer> {
+    const child = this.child;
     const exited = this.exited;
-    if (!shell || !exited) throw new RegstateError('INTERNAL', 'the PowerShell session is not started');
+    if (!child || !exited) throw new RegstateError('INTERNAL', 'the PowerShell session is not started');
+    const id = randomBytes(8).toString('hex');
+    const output = this.reader.expect(id);
+    const delimit = `[Console]::Error.WriteLine("${id}")\n[Console]::Out.WriteLine("${id}")\n`;
+    child.stdin?.write(`${delimit}${lines.join('\n')}\n${delimit}`);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<{ kind: 'timeout' }>((resolve) => {
       timer = setTimeout(() => resolve({ kind: 'timeout' }), this.timeoutMs);
     });
     const outcome = await Promise.race([
-      shell.invoke(line).then(
-        (result) => ({ kind: 'result' as const, result }),
-        (error: unknown) => ({ kind: 'error' as const, error }),
-      ),
+      output.then((stdout) => ({ kind: 'result' as const, stdout })),
       exited.then((exit) => ({ kind: 'exit' as const, exit })),
       timedOut,
     ]).finally(() => clearTimeout(timer));
@@ -211,16 +297,22 @@ export class PowerShellSession {
     if (this.exit || outcome.kind !== 'result') {
       const exit = this.exit ?? (await exited);
       const code = exit.error && (exit.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'POWERSHELL_NOT_FOUND' : 'POWERSHELL_CRASHED';
-      return this.fail(new RegstateError(code, this.describeExit(exit), { cause: outcome.kind === 'error' ? outcome.error : undefined }));
+      return this.fail(new RegstateError(code, this.describeExit(exit)));
     }
-    const stdout = outcome.result.stdout?.toString('utf8') ?? '';
     try {
-      return parseAnswerLine(stdout);
+      return parseAnswerLine(outcome.stdout);
     } catch (error) {
-      const stderr = outcome.result.stderr?.toString('utf8').trim() ?? '';
+      const stderr = this.callStderr(id);
       const message = error instanceof Error ? error.message : String(error);
       return this.fail(new RegstateError('POWERSHELL_PROTOCOL', `${message}${stderr ? `; stderr: ${excerpt(stderr, 500)}` : ''}`, { cause: error }));
     }
+  }
+
+  // What the process wrote on stderr during the call, as far as the kept tail reaches.
+  private callStderr(id: string): string {
+    const tail = this.stderrTail;
+    const at = tail.indexOf(id);
+    return (at < 0 ? tail : tail.slice(at + id.length)).split(id)[0]?.trim() ?? '';
   }
 
   private async kill(): Promise<void> {

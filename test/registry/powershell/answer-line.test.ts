@@ -27,6 +27,19 @@ describe('parseAnswerLine', () => {
     expect(() => parseAnswerLine(stdout)).toThrow(expect.objectContaining({ code: 'POWERSHELL_PROTOCOL' }));
   });
 
+  test('an answer line of tens of megabytes is checked without overflowing the stack', () => {
+    const big = { ok: true, results: ['ab'.repeat(6_000_000)], errors: [] };
+    expect(parseAnswerLine(`noise\n${line(big)}\n`)).toEqual(big);
+  });
+
+  test.each([
+    ['= inside the payload', 'REGSTATE:ab=c'],
+    ['three pad characters', 'REGSTATE:a==='],
+    ['a space', 'REGSTATE:ab c'],
+  ])('rejects base64 with %s', (_label, stdout) => {
+    expect(() => parseAnswerLine(stdout)).toThrow(expect.objectContaining({ code: 'POWERSHELL_PROTOCOL' }));
+  });
+
   test('the error quotes what came back, truncated', () => {
     expect(() => parseAnswerLine(`Get-Thing : failed ${'x'.repeat(1000)}`)).toThrow(/Get-Thing : failed x+\.\.\. \(1019 characters\)/);
   });

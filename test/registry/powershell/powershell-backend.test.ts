@@ -115,24 +115,46 @@ describeWithPwsh('PowerShell backend over a simulated hive (real pwsh)', (pwsh) 
     await expect(backend.read([{ key: key('SOFTWARE\\Secret') }])).rejects.toMatchObject({ code: 'ACCESS_DENIED', message: expect.stringContaining('HKLM\\SOFTWARE\\Secret') });
   });
 
-  test('kinds .NET cannot name read as REG_OTHER with their number; unreadable ones fail with UNSUPPORTED_KIND', async () => {
+  test('kinds .NET cannot read are reported per value, as .NET shows them; the rest of the read goes on', async () => {
     await writeHive({
       format: 'regstate-simulated-hive',
       version: 1,
       keys: [
-        { path: 'HKLM\\SOFTWARE\\Odd', values: [{ name: 'link', kind: 6, data: '5c0052006500' }, { name: 'none', kind: 'None', data: '' }] },
-        { path: 'HKLM\\SOFTWARE\\Odd\\Opaque', values: [{ name: 'resources', kind: 8, data: null }] },
+        {
+          path: 'HKLM\\SOFTWARE\\Odd',
+          values: [
+            { name: 'link', kind: 6, data: '5c0052006500' },
+            { name: 'none', kind: 'None', data: '' },
+            { name: 'big', kind: 5, data: '00000001' },
+          ],
+        },
+        { path: 'HKLM\\SOFTWARE\\Odd\\Opaque', values: [{ name: 'resources', kind: 8, data: null }, { name: 'ok', kind: 'DWord', data: 7 }] },
       ],
     });
-    const [odd] = await backend.read([{ key: key('SOFTWARE\\Odd') }]);
+    const [odd, opaque] = await backend.read([{ key: key('SOFTWARE\\Odd'), recursive: true }]);
+    // REG_NONE is kind None with bytes; REG_DWORD_BIG_ENDIAN is the one unnamed kind .NET reads as bytes.
     expect(odd?.values).toEqual([
-      { name: 'link', value: { type: 'REG_OTHER', kind: 6, data: new Uint8Array([0x5c, 0, 0x52, 0, 0x65, 0]) } },
       { name: 'none', value: { type: 'REG_NONE', data: new Uint8Array() } },
+      { name: 'big', value: { type: 'REG_OTHER', kind: 5, data: new Uint8Array([0, 0, 0, 1]) } },
     ]);
-    await expect(backend.read([{ key: key('SOFTWARE\\Odd'), recursive: true }])).rejects.toMatchObject({
-      code: 'UNSUPPORTED_KIND',
-      message: expect.stringContaining('HKLM\\SOFTWARE\\Odd\\Opaque, value "resources"'),
-    });
+    // REG_LINK and resource lists: .NET says Unknown and hands out no data, so neither layer can either.
+    expect(odd?.unreadable).toEqual([{ name: 'link', code: 'UNSUPPORTED_KIND', message: expect.stringContaining('REG_LINK') }]);
+    expect(opaque?.values).toEqual([{ name: 'ok', value: { type: 'REG_DWORD', data: 7 } }]);
+    expect(opaque?.unreadable).toEqual([{ name: 'resources', code: 'UNSUPPORTED_KIND', message: expect.any(String) }]);
+  });
+
+  test('an unreadable value survives a write batch untouched, and the hive file keeps its bytes', async () => {
+    await writeHive({ format: 'regstate-simulated-hive', version: 1, keys: [{ path: 'HKLM\\SOFTWARE\\Odd', values: [{ name: 'link', kind: 6, data: '5c00' }] }] });
+    expect(await backend.write([{ op: 'set-value', key: key('SOFTWARE\\Odd'), name: 'x', value: { type: 'REG_DWORD', data: 1 } }])).toEqual([{ ok: true }]);
+    const stored = JSON.parse(await readFile(hive, 'utf8')) as { keys: { path: string; values: unknown[] }[] };
+    expect(stored.keys.find((k) => k.path === 'HKLM\\SOFTWARE\\Odd')?.values).toContainEqual({ name: 'link', kind: 6, data: '5c00' });
+    const [odd] = await backend.read([{ key: key('SOFTWARE\\Odd') }]);
+    expect(odd?.unreadable?.map((u) => u.name)).toEqual(['link']);
+  });
+
+  test('a kind number that .NET names must be written by name in a hive file', async () => {
+    await writeHive({ format: 'regstate-simulated-hive', version: 1, keys: [{ path: 'HKLM\\SOFTWARE\\Odd', values: [{ name: 'v', kind: 1, data: '00' }] }] });
+    await expect(backend.read([{ key: key('SOFTWARE\\Odd') }])).rejects.toMatchObject({ code: 'FILE_UNREADABLE' });
   });
 
   test('REG_OTHER cannot be written: UNSUPPORTED_KIND, and the key is not created', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPowerShellBackend } from '../../../src/registry/powershell/powershell-backend.js';
 import { asKeyName, hostileStrings } from './hostile-strings.js';
-import { PowerShellSession } from '../../../src/registry/powershell/powershell-session.js';
+import { MAX_LINE_BYTES, PowerShellSession, requestLines } from '../../../src/registry/powershell/powershell-session.js';
 import { describeWithPwsh, fixturesDir, tempDir } from './pwsh-helper.js';
 
 const fake = join(fixturesDir, 'fake-pwsh.mjs');
@@ -119,14 +119,46 @@ describe('PowerShell session faults (fake PowerShell programs)', () => {
         [
           '^\\[Console\\]::(Out|Error)\\.WriteLine\\("[0-9A-Za-z]{16}"\\)$',
           `^Invoke-RegstateRequest -RequestBase64 ${B64}$`,
+          `^Add-RegstateRequestChunk -Base64 ${B64}$`,
           `^\\. \\(\\[ScriptBlock\\]::Create\\(\\[Text\\.Encoding\\]::UTF8\\.GetString\\(\\[Convert\\]::FromBase64String\\(${B64}\\)\\)\\)\\); Invoke-RegstateRequest -RequestBase64 ${B64}$`,
         ].join('|'),
       );
-      expect(lines).toHaveLength(3 * 5);
       expect(lines.filter((l) => !grammar.test(l))).toEqual([]);
+      expect(lines.filter((l) => l.startsWith('Invoke-Regstate') || l.startsWith('. ('))).toHaveLength(3);
     } finally {
       await backend.close();
       await cleanup();
+    }
+  });
+
+  test('a request of many megabytes goes as lines of at most 1 MiB, joined into one request in one call', async () => {
+    const { dir, cleanup } = await tempDir();
+    const log = join(dir, 'stdin.log');
+    const keys = Array.from({ length: 40_000 }, (_, i) => ({ hive: 'HKLM', path: Buffer.from(`SOFTWARE\\Key${i}`).toString('base64'), view: 64, recursive: false }));
+    const session = new PowerShellSession({ executable: fake, env: { ...process.env, FAKE_PWSH_STDIN_LOG: log } });
+    try {
+      const body = { op: 'read', simulatedHive: null, keys, padding: 'x'.repeat(3_000_000) };
+      expect(requestLines(body).length).toBeGreaterThan(4);
+      const answer = await session.request(body);
+      expect((answer.results as unknown[]).length).toBe(40_000);
+      expect(session.stats()).toEqual({ processes: 1, roundTrips: 1 });
+      const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string);
+      expect(lines.filter((l) => l.startsWith('Add-RegstateRequestChunk')).length).toBeGreaterThan(4);
+      expect(Math.max(...lines.map((l) => Buffer.byteLength(l) + 1))).toBeLessThanOrEqual(MAX_LINE_BYTES);
+    } finally {
+      await session.close();
+      await cleanup();
+    }
+  });
+
+  test('requests made at the same time are answered one after the other, each with its own answer', async () => {
+    const session = fakeSession('ok');
+    try {
+      const keys = (n: number) => Array.from({ length: n }, () => probe.keys[0]);
+      const answers = await Promise.all([1, 2, 3].map((n) => session.request({ ...probe, keys: keys(n) })));
+      expect(answers.map((a) => (a.results as unknown[]).length)).toEqual([1, 2, 3]);
+    } finally {
+      await session.close();
     }
   });
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -55,6 +55,8 @@ describe('no PowerShell process outlives Node', () => {
     transpile(join(src, 'registry/powershell/powershell-session.ts'), join(dir, 'powershell-session.js'), toErrors);
     transpile(join(src, 'registry/powershell/answer-line.ts'), join(dir, 'answer-line.js'), toErrors);
     transpile(join(src, 'errors.ts'), join(dir, 'errors.js'));
+    mkdirSync(join(dir, 'model'));
+    transpile(join(src, 'model/display-text.ts'), join(dir, 'model/display-text.js'));
     for (const script of ['agent.ps1', 'simulated-hive.ps1']) copyFileSync(join(src, 'registry/powershell', script), join(dir, script));
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
     writeFileSync(join(dir, 'harness.js'), HARNESS);
