@@ -1,7 +1,7 @@
 import { LineCounter, type YAMLError, parseDocument, visit } from 'yaml';
 import type { Diagnostic } from '../errors.js';
 import { findDuplicateKeys } from './find-duplicate-keys.js';
-import { type YamlSource, offsetPos } from './yaml-nodes.js';
+import { type YamlSource, documentSource, offsetPos } from './yaml-nodes.js';
 
 /** Alias expansions allowed while loading one file: far above any real config, far below an alias bomb. */
 export const MAX_ALIAS_COUNT = 1000;
@@ -44,9 +44,9 @@ function describeYamlError(error: YAMLError): string {
 /** Parses one file's text as a single YAML document, keeping node ranges for error positions. */
 export function parseConfigText(file: string, text: string): ParsedConfig {
   const lineCounter = new LineCounter();
-  // duplicate keys are found by findDuplicateKeys, in linear time
-  const doc = parseDocument(text, { lineCounter, intAsBigInt: true, prettyErrors: false, uniqueKeys: false });
-  const source: YamlSource = { file, doc, lineCounter };
+  // duplicate keys are found by findDuplicateKeys, in linear time; `<<` merges mappings as in YAML 1.1
+  const doc = parseDocument(text, { lineCounter, intAsBigInt: true, prettyErrors: false, uniqueKeys: false, merge: true });
+  const source: YamlSource = documentSource(file, doc, lineCounter);
   const problems: Diagnostic[] = [...doc.errors, ...doc.warnings].map((e) => ({
     code: 'YAML_SYNTAX',
     message: describeYamlError(e),
