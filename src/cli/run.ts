@@ -4,6 +4,7 @@ import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 // Each command's module is loaded when it runs: `validate` does not pay for PowerShell, locks and apply.
 import { packageVersion } from './package-info.js';
+import { reportTimings, startTimings } from './phase-timings.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -33,6 +34,7 @@ function addRunOptions(cmd: Command): Command {
 
 /** The whole CLI as a function: parses argv, runs one command, returns the exit code. Never throws. */
 export async function run(argv: string[], io: Io): Promise<number> {
+  startTimings();
   let code: number = EXIT.OK;
   const program = new Command('regstate')
     .description('Keep Windows registry values at a declared state: validate, plan, apply.')
@@ -120,6 +122,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return code;
   } catch (error) {
     return reportError(error, io);
+  } finally {
+    reportTimings(io);
   }
 }
 

@@ -16,6 +16,7 @@ import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openBackend, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
 import { executePlan } from './execute-plan.js';
+import { markBackendPhases, markPhase } from '../phase-timings.js';
 
 export interface ApplyOptions extends BackendOptions, SessionOptions {
   format: 'text' | 'json';
@@ -69,7 +70,10 @@ async function checkSavedPlan(saved: { plan: Plan }, file: string, backend: Regi
 async function planDesired(desired: DesiredState, backend: RegistryBackend): Promise<{ plan: Plan; live: LiveState }> {
   const present = desired.keys.filter((k) => k.ensure === 'present').map((k) => k.key);
   const live = new LiveState(await backend.read([...readRequestsFor(desired), ...ancestorRequests(present)]));
-  return { plan: planChanges(desired, live), live };
+  markPhase('plan');
+  const plan = planChanges(desired, live);
+  markPhase('other');
+  return { plan, live };
 }
 
 export async function runApply(inputs: string[], opts: ApplyOptions, io: Io): Promise<number> {
@@ -77,9 +81,12 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Io): Pr
   return runRecorded('apply', opts, io, async (outcome, stateDir) => {
     const maxChanges = parseMaxChanges(opts.maxChanges);
     const saved = await readIfSavedPlan(inputs, io);
+    markPhase('load config');
     const desired = saved ? undefined : await loadDesiredState(inputs, { cwd: io.cwd });
+    markPhase('read registry');
     outcome.configs = saved ? saved.meta.configs : (desired?.files ?? []).map(({ path, sha256 }) => ({ path, sha256 }));
     const backend = saved ? await openRecordedTarget(saved.meta.target, opts, io, `the plan ${saved?.file}`) : await openBackend(opts, io);
+    markBackendPhases(backend);
     outcome.backend = backend;
     const execution = await withRunLock(stateDir, backend, 'apply', opts, io, async () => {
       const { plan, live } = saved ? await checkSavedPlan(saved, saved.file, backend) : await planDesired(desired as DesiredState, backend);

@@ -11,6 +11,7 @@ import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { renderPlan } from '../render-plan.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
+import { markPhase } from '../phase-timings.js';
 
 export interface ExecuteOptions {
   command: 'apply' | 'rollback';
@@ -63,7 +64,9 @@ function printResults(result: ApplyResult, command: string, color: boolean, io: 
  * the run lock and has checked preconditions; nothing is written before the journal is on disk.
  */
 export async function executePlan(plan: Plan, live: LiveState, backend: RegistryBackend, opts: ExecuteOptions, io: Io): Promise<Execution> {
+  markPhase('render');
   if (opts.format === 'text') io.stdout.write(renderPlan(plan, 'text', opts.color));
+  markPhase('other');
   if (plan.changes.length === 0) return { plan, exitCode: EXIT.OK };
   if (opts.maxChanges !== undefined && plan.changes.length > opts.maxChanges) {
     throw new RegstateError('MAX_CHANGES', `the plan has ${plan.changes.length} changes, more than --max-changes ${opts.maxChanges}: refusing to apply (nothing was written)`);

@@ -6,6 +6,7 @@ import { renderSavedPlan } from '../../plan/saved-plan.js';
 import { EXIT } from '../exit-codes.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openBackend } from '../open-backend.js';
+import { markBackendPhases, markPhase } from '../phase-timings.js';
 import { type PlanFormat, renderPlan } from '../render-plan.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
 import { reportStats } from './report-stats.js';
@@ -19,11 +20,15 @@ export interface PlanOptions extends BackendOptions {
 }
 
 export async function runPlan(configs: string[], opts: PlanOptions, io: Io): Promise<number> {
+  markPhase('load config');
   const desired = await loadDesiredState(configs, { cwd: io.cwd });
-  const backend = await openBackend(opts, io);
+  markPhase('read registry');
+  const backend = markBackendPhases(await openBackend(opts, io));
   try {
     const live = new LiveState(await backend.read(readRequestsFor(desired)));
+    markPhase('plan');
     const plan = planChanges(desired, live);
+    markPhase('render');
     const meta = { createdAt: new Date().toISOString(), target: backend.target, configs: desired.files.map(({ path, sha256 }) => ({ path, sha256 })) };
     if (opts.out) await writeFileAtomic(resolve(io.cwd, opts.out), `${renderSavedPlan(plan, meta)}\n`);
     io.stdout.write(renderPlan(plan, opts.format, useColor(io, opts.color), { target: backend.target, stats: backend.stats() }, backend.target));

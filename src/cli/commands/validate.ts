@@ -2,9 +2,11 @@ import { loadDesiredState } from '../../config/load-desired-state.js';
 import { RegstateError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
+import { markPhase } from '../phase-timings.js';
 
 export async function runValidate(configs: string[], opts: { format: 'text' | 'json' }, io: Io): Promise<number> {
   try {
+    markPhase('load config');
     const desired = await loadDesiredState(configs, { cwd: io.cwd });
     const values = desired.keys.reduce((n, k) => n + k.values.length, 0);
     if (opts.format === 'json') {
