@@ -3,15 +3,20 @@ import { FAST_CORE_SCHEMA } from './fast-yaml-schema.js';
 import { MAX_ALIAS_COUNT } from './parse-config-text.js';
 import type { FoundNode, SourceNode, YamlSource } from './yaml-nodes.js';
 
-/** A node as the js-yaml listener saw it: where it starts and, for a collection, its children. */
+/** A collection as the js-yaml listener saw it: where it starts and its children. */
 interface FastNode {
   start: number;
   /** A mapping's keys as written, in order (a merge key `<<` included), with where each key starts. */
   keys?: string[];
   keyStarts?: number[];
   /** A mapping's values (aligned with keys) or a sequence's items. */
-  items?: FastNode[];
+  items: Kid[];
 }
+
+/** A collection, or a scalar as just where it starts: most nodes are scalars, and this keeps them small. */
+type Kid = FastNode | number;
+
+const asNode = (kid: Kid): FastNode => (typeof kid === 'number' ? { start: kid, items: [] } : kid);
 
 /** A file loaded by js-yaml: the document (integers as bigint, as on the reference path) and its nodes. */
 export interface FastParsed {
@@ -21,7 +26,7 @@ export interface FastParsed {
 
 interface Frame {
   open: number;
-  kids: { result: unknown; node: FastNode; lead: string }[];
+  kids: { result: unknown; node: Kid; lead: string }[];
   aliased: boolean;
 }
 
@@ -67,20 +72,20 @@ function lineIndex(text: string): number[] {
 }
 
 /** A YamlSource over the nodes the listener recorded, with lines counted as the yaml library counts them. */
-function fastSource(file: string, text: string, root: FastNode): YamlSource {
+function fastSource(file: string, text: string, root: Kid): YamlSource {
   let starts: number[] | undefined;
   return {
     file,
-    root,
+    root: asNode(root),
     child(parent: SourceNode | null, segment: string): FoundNode | undefined {
       const p = parent as FastNode | null;
-      if (!p?.items) return undefined;
+      if (!p || p.items.length === 0) return undefined;
       if (!p.keys) {
         const item = /^\d+$/.test(segment) ? p.items[Number(segment)] : undefined;
-        return item ? { node: item } : undefined;
+        return item === undefined ? undefined : { node: asNode(item) };
       }
       const i = p.keys.indexOf(segment);
-      return i < 0 ? undefined : { node: p.items[i] as FastNode, keyNode: { start: p.keyStarts?.[i] ?? 0 } };
+      return i < 0 ? undefined : { node: asNode(p.items[i] as Kid), keyNode: asNode(p.keyStarts?.[i] ?? 0) };
     },
     startOf: (found) => (found.node as FastNode | null)?.start ?? 0,
     linePos(offset) {
@@ -108,8 +113,8 @@ function fastSource(file: string, text: string, root: FastNode): YamlSource {
 export function parseConfigFast(file: string, text: string): FastParsed | undefined {
   if (UNUSUAL_TEXT.test(text)) return undefined;
   const stack: Frame[] = [{ open: 0, kids: [], aliased: false }];
-  const anchors = new Map<string, FastNode>();
-  const aliasUses = new Map<FastNode, number>();
+  const anchors = new Map<string, Kid>();
+  const aliasUses = new Map<Kid, number>();
   let unusual = false;
   const listener = (event: 'open' | 'close', state: yaml.State): void => {
     if (unusual) return;
@@ -127,12 +132,12 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
       unusual = true;
       return;
     }
-    let node: FastNode;
+    let node: Kid;
     if (lead === '*') {
       const target = anchors.get(text.slice(start + 1, nameEnd(text, start + 1)));
-      const uses = (aliasUses.get(target as FastNode) ?? 0) + 1;
+      const uses = target === undefined ? 0 : (aliasUses.get(target) ?? 0) + 1;
       // the reference path refuses an anchor used more than MAX_ALIAS_COUNT times
-      if (!target || uses > MAX_ALIAS_COUNT) {
+      if (target === undefined || uses > MAX_ALIAS_COUNT) {
         unusual = true;
         return;
       }
@@ -160,7 +165,7 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
     } else if (typeof result === 'object' && result !== null) {
       const keys: string[] = [];
       const keyStarts: number[] = [];
-      const items: FastNode[] = [];
+      const items: Kid[] = [];
       let merges = false;
       for (let i = 0; i + 1 < frame.kids.length; i += 2) {
         const k = frame.kids[i] as Frame['kids'][number];
@@ -168,7 +173,7 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
         if (typeof k.result !== 'string' || k.result === '' || k.result === '__proto__' || k.lead === '*' || k.lead === '[' || k.lead === '{') unusual = true;
         if (k.result === '<<' && k.lead !== '"' && k.lead !== "'") merges = true;
         keys.push(k.result as string);
-        keyStarts.push(k.node.start);
+        keyStarts.push(typeof k.node === 'number' ? k.node : k.node.start);
         items.push((frame.kids[i + 1] as Frame['kids'][number]).node);
       }
       if (frame.kids.length % 2 !== 0 || (!merges && keys.length !== Object.keys(result).length)) unusual = true;
@@ -177,7 +182,7 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
       // an empty value (`data:` with nothing after it) is placed at its key on the reference path
       unusual = true;
       return;
-    } else node = { start };
+    } else node = start;
     if (anchor !== null) {
       // an alias inside an anchored node multiplies on expansion: the reference path counts that its own way
       if (frame.aliased) unusual = true;
@@ -193,6 +198,6 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
     return undefined;
   }
   const root = stack[0]?.kids[stack[0].kids.length - 1]?.node;
-  if (unusual || exact === undefined || exact === null || !root) return undefined;
+  if (unusual || exact === undefined || exact === null || root === undefined) return undefined;
   return { exact, source: fastSource(file, text, root) };
 }

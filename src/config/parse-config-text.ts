@@ -17,22 +17,39 @@ export type ParsedConfig =
     }
   | { ok: false; diagnostics: Diagnostic[] };
 
-/** Copies loaded YAML with every bigint turned into a number; shared and circular (aliased) parts stay shared. */
+/**
+ * Loaded YAML with every bigint turned into a number: parts without a bigint are the same objects
+ * (nothing downstream mutates either document), parts with one are copied; aliased parts stay shared.
+ */
 export function toPlainNumbers(value: unknown, seen = new Map<object, unknown>()): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (typeof value !== 'object' || value === null) return value;
   const done = seen.get(value);
   if (done !== undefined) return done;
+  // a circular part refers to itself through the copy, if one is made
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     seen.set(value, out);
-    for (const item of value) out.push(toPlainNumbers(item, seen));
-    return out;
+    let changed = false;
+    for (const item of value) {
+      const plain = toPlainNumbers(item, seen);
+      changed ||= plain !== item;
+      out.push(plain);
+    }
+    if (changed) return out;
+  } else {
+    const out: Record<string, unknown> = {};
+    seen.set(value, out);
+    let changed = false;
+    for (const [k, v] of Object.entries(value)) {
+      const plain = toPlainNumbers(v, seen);
+      changed ||= plain !== v;
+      out[k] = plain;
+    }
+    if (changed) return out;
   }
-  const out: Record<string, unknown> = {};
-  seen.set(value, out);
-  for (const [k, v] of Object.entries(value)) out[k] = toPlainNumbers(v, seen);
-  return out;
+  seen.set(value, value);
+  return value;
 }
 
 function describeYamlError(error: YAMLError): string {
