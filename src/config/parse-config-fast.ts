@@ -193,7 +193,10 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
   };
   let exact: unknown;
   try {
-    exact = yaml.load(text, { filename: file, schema: FAST_CORE_SCHEMA, listener });
+    // js-yaml refuses more than 10,000 merged keys per document by default; allow as many as the text
+    // has characters (work stays linear in its size), and a file beyond that takes the reference path
+    const options = { filename: file, schema: FAST_CORE_SCHEMA, listener, maxTotalMergeKeys: Math.max(10_000, text.length) };
+    exact = yaml.load(text, options as yaml.LoadOptions);
   } catch {
     return undefined;
   }
