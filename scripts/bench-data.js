@@ -74,12 +74,32 @@ function simValue(name, v) {
   }
 }
 
+/** The YAML styles the config is written in: the same desired state each time. */
+export const YAML_STYLES = ['block', 'flow-mappings', 'flow-sequences', 'anchors-merge-comments'];
+
 /**
- * Writes `config.yaml`, `registry.reg` and `hive.json` for `count` values into `dir`.
- * @param {string} dir @param {number} count
+ * One value's YAML lines (indented for a key's `values:` list) in `style`. With anchors, the first
+ * three values of a key are anchored and the last three merge the type from the one seven before.
+ * @param {string} style @param {number} k @param {number} j @param {string} name @param {RegistryValue} v
+ */
+function yamlValue(style, k, j, name, v) {
+  const data = yamlData(v);
+  if (style === 'flow-mappings' || style === 'flow-sequences') return [`      - { name: ${name}, type: ${v.type}, data: ${data} }`];
+  if (style === 'anchors-merge-comments') {
+    if (j >= 7) return [`      - <<: *v${k}_${j - 7}  # the type of value ${j - 7}`, `        name: ${name}`, `        data: ${data}`];
+    const anchor = j < 3 ? ` &v${k}_${j}` : '';
+    return [`      -${anchor}`, `        name: ${name}  # value ${j}`, `        type: ${v.type}`, `        data: ${data}`];
+  }
+  return [`      - name: ${name}`, `        type: ${v.type}`, `        data: ${data}`];
+}
+
+/**
+ * Writes `config.yaml`, `registry.reg` and `hive.json` for `count` values into `dir`, the config in
+ * one of YAML_STYLES (block by default).
+ * @param {string} dir @param {number} count @param {string} [style]
  * @returns {Promise<{config: string, reg: string, hive: string, drift: number}>}
  */
-export async function generateBenchData(dir, count) {
+export async function generateBenchData(dir, count, style = 'block') {
   const yaml = ['version: 1', `description: benchmark, ${count} values`, 'keys:'];
   /** @type {string[]} */
   const reg = [renderHeader()];
@@ -89,7 +109,11 @@ export async function generateBenchData(dir, count) {
   const keyCount = Math.ceil(count / VALUES_PER_KEY);
   for (let k = 0; k < keyCount; k++) {
     const path = `SOFTWARE\\RegstateBench\\Group${Math.floor(k / 100)}\\Key${k}`;
-    yaml.push(`  - path: HKLM\\${path}`, '    values:');
+    if (style === 'anchors-merge-comments') yaml.push(`  # key ${k}`);
+    yaml.push(`  - path: HKLM\\${path}`);
+    if (style !== 'flow-sequences') yaml.push('    values:');
+    /** @type {string[]} */
+    const valueLines = [];
     /** @type {{name: string, value: RegistryValue | null}[]} */
     const live = [];
     for (let j = 0; j < VALUES_PER_KEY && k * VALUES_PER_KEY + j < count; j++) {
@@ -97,7 +121,7 @@ export async function generateBenchData(dir, count) {
       const type = KINDS[i % KINDS.length] ?? 'REG_SZ';
       const name = `Value${j}`;
       const want = valueOf(i, type, 0);
-      yaml.push(`      - name: ${name}`, `        type: ${type}`, `        data: ${yamlData(want)}`);
+      valueLines.push(...yamlValue(style, k, j, name, want));
       // About 10% drift, in four flavours: changed data, retyped, missing, and (below) extras to delete.
       const d = i % 40;
       if (d === 7) live.push({ name, value: valueOf(i, type, 1) });
@@ -110,9 +134,13 @@ export async function generateBenchData(dir, count) {
     // One extra value in every fortieth key, declared absent in the config.
     if (k % 40 === 37) {
       live.push({ name: 'Stale', value: { type: 'REG_SZ', data: 'to delete' } });
-      yaml.push('      - name: Stale', '        ensure: absent');
+      valueLines.push(style === 'block' ? '      - name: Stale' : '      - { name: Stale, ensure: absent }');
+      if (style === 'block') valueLines.push('        ensure: absent');
       drift++;
     }
+    // a flow sequence of flow mappings: the key's values on one line
+    if (style === 'flow-sequences') yaml.push(`    values: [${valueLines.map((l) => l.replace(/^ {6}- /, '')).join(', ')}]`);
+    else yaml.push(...valueLines);
     reg.push(renderKeySection('HKLM', path, live));
     hiveKeys.push({ path: `HKLM\\${path}`, values: live.map((v) => simValue(v.name, /** @type {RegistryValue} */ (v.value))) });
   }
@@ -125,7 +153,7 @@ export async function generateBenchData(dir, count) {
     hiveKeys.push({ path: `HKLM\\${path}`, values: live.map((v) => simValue(v.name, v.value)) });
     drift++;
   }
-  const files = { config: `${dir}/config-${count}.yaml`, reg: `${dir}/registry-${count}.reg`, hive: `${dir}/hive-${count}.json` };
+  const files = { config: `${dir}/config-${count}-${style}.yaml`, reg: `${dir}/registry-${count}.reg`, hive: `${dir}/hive-${count}.json` };
   await writeFile(files.config, `${yaml.join('\n')}\n`);
   await writeFile(files.reg, encodeRegText(reg.join(''), { encoding: 'utf16le', bom: true }));
   await writeFile(files.hive, JSON.stringify({ format: 'regstate-simulated-hive', version: 1, keys: hiveKeys }));

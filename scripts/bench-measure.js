@@ -9,10 +9,12 @@ const bin = fileURLToPath(new URL('../bin/regstate.js', import.meta.url));
 /**
  * @typedef {object} Measured
  * @property {number} ms wall time of the whole process, node start-up included
+ * @property {number} cpuMs user + system CPU time of the process (less disturbed than wall time on a busy machine)
  * @property {number} maxRssMb peak resident memory (GNU time %M: the largest process of the tree it waited for)
  * @property {number} exitCode
  * @property {number | undefined} processes PowerShell processes (from --verbose)
  * @property {number | undefined} roundTrips round trips to the backend (from --verbose)
+ * @property {Record<string, number> | undefined} phases milliseconds per phase (REGSTATE_TIMINGS=1)
  * @property {string} stderr
  */
 
@@ -22,23 +24,26 @@ const bin = fileURLToPath(new URL('../bin/regstate.js', import.meta.url));
  */
 export function measureCli(args, options = {}) {
   const started = process.hrtime.bigint();
-  const child = spawnSync('/usr/bin/time', ['-f', 'BENCH-RSS-KB %M', process.execPath, bin, ...args], {
+  const child = spawnSync('/usr/bin/time', ['-f', 'BENCH-RSS-KB %M %U %S', process.execPath, bin, ...args], {
     cwd: options.cwd ?? repoRoot,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', REGSTATE_TIMINGS: '1' },
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const stderr = child.stderr ?? '';
-  const rss = /BENCH-RSS-KB (\d+)/.exec(stderr);
+  const rss = /BENCH-RSS-KB (\d+) ([\d.]+) ([\d.]+)/.exec(stderr);
+  const timings = /^\{"regstate-timings-ms":.*\}$/m.exec(stderr);
   const stats = /(\d+) PowerShell process(?:es)?, (\d+) round trips?/.exec(stderr);
   return {
     ms,
     maxRssMb: rss ? Number(rss[1]) / 1024 : NaN,
+    cpuMs: rss ? (Number(rss[2]) + Number(rss[3])) * 1000 : NaN,
     exitCode: child.status ?? -1,
     processes: stats ? Number(stats[1]) : undefined,
     roundTrips: stats ? Number(stats[2]) : undefined,
-    stderr: stderr.replace(/BENCH-RSS-KB \d+\n?/, ''),
+    phases: timings ? JSON.parse(timings[0])['regstate-timings-ms'] : undefined,
+    stderr: stderr.replace(/BENCH-RSS-KB [\d. ]+\n?/, ''),
   };
 }
 
@@ -47,4 +52,19 @@ export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? /** @type {number} */ (s[mid]) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+/** Each phase's share of the process's wall time, in whole percent, `start` included. @param {Measured} m */
+export function phaseShares(m) {
+  if (!m.phases) return undefined;
+  return Object.fromEntries(Object.entries(m.phases).map(([phase, ms]) => [phase, Math.round((ms / m.ms) * 100)]));
+}
+
+/** `load config 61%, read registry 12%, ...`, largest first. @param {Record<string, number> | undefined} shares */
+export function formatShares(shares) {
+  if (!shares) return '-';
+  return Object.entries(shares)
+    .sort((a, b) => b[1] - a[1])
+    .map(([phase, pct]) => `${phase} ${pct}%`)
+    .join(', ');
 }

@@ -6,13 +6,16 @@ import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { generateBenchData } from './bench-data.js';
-import { measureCli, median, repoRoot } from './bench-measure.js';
+import { YAML_STYLES, generateBenchData } from './bench-data.js';
+import { formatShares, measureCli, median, phaseShares, repoRoot } from './bench-measure.js';
 import { createPowerShellBackend } from '../dist/registry/powershell/powershell-backend.js';
 import { decodeReadAnswer, encodeReadRequest, encodeWriteRequest } from '../dist/registry/powershell/agent-protocol.js';
 import { PowerShellSession } from '../dist/registry/powershell/powershell-session.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000,10000,100000').split(',').map(Number);
+// BENCH_PARTS=styles,regfile runs only those parts: cold, sizes (regfile and PowerShell), regfile, styles
+const PARTS = (process.env.BENCH_PARTS ?? 'cold,sizes,styles').split(',');
+const STYLE_SIZES = [10_000, 100_000].filter((n) => SIZES.includes(n));
 const PWSH_MAX = 10_000;
 const BASELINE_SIZES = [20, 100];
 const pwsh = join(repoRoot, '.tools', 'pwsh');
@@ -24,7 +27,27 @@ function check(m, what, expected = [0, 2]) {
 }
 
 /** @param {ReturnType<typeof measureCli>} m */
-const pick = (m) => ({ ms: Math.round(m.ms), maxRssMb: Math.round(m.maxRssMb), processes: m.processes, roundTrips: m.roundTrips });
+const pick = (m) => ({ ms: Math.round(m.ms), cpuMs: Math.round(m.cpuMs), maxRssMb: Math.round(m.maxRssMb), processes: m.processes, roundTrips: m.roundTrips, phases: phaseShares(m) });
+
+/** The median run of three (by wall time): one run on a shared machine says little. @param {() => ReturnType<typeof measureCli>} once */
+function medianOf3(once) {
+  const runs = [once(), once(), once()].sort((a, b) => a.ms - b.ms);
+  return /** @type {ReturnType<typeof measureCli>} */ (runs[1]);
+}
+
+/** .reg plan of the same desired state written in every YAML style, median of 3, with memory per value. */
+async function runStyles(/** @type {string} */ dir) {
+  const rows = [];
+  for (const count of STYLE_SIZES) {
+    for (const style of YAML_STYLES) {
+      const data = await generateBenchData(dir, count, style);
+      const m = medianOf3(() => check(measureCli(['plan', data.config, '--registry', data.reg, '--detailed-exitcode']), `plan (${style})`, [2]));
+      rows.push({ values: count, style, ...pick(m), kbPerValue: Math.round((m.maxRssMb * 1024) / count * 10) / 10 });
+      process.stderr.write(`styles: ${JSON.stringify(rows[rows.length - 1])}\n`);
+    }
+  }
+  return rows;
+}
 
 /** Plan and apply of one size on one backend, each on a fresh copy of the registry. */
 async function runBackend(/** @type {string} */ dir, /** @type {any} */ data, /** @type {'regfile' | 'powershell'} */ backend) {
@@ -90,32 +113,40 @@ function machine() {
 
 const ratio = (/** @type {number | undefined} */ a, /** @type {number | undefined} */ b) => (a && b ? Math.round((a / b) * 100) / 100 : undefined);
 
+/** Plan and apply per size on the .reg file and (up to PWSH_MAX, unless only `regfile`) PowerShell, the per-value baseline and growth. */
+async function runSizes(/** @type {string} */ dir, /** @type {any} */ results) {
+  const withPwsh = PARTS.includes('sizes');
+  for (const count of [...new Set([...(withPwsh ? BASELINE_SIZES : []), ...SIZES])].sort((a, b) => a - b)) {
+    const data = await generateBenchData(dir, count);
+    /** @type {any} */
+    const row = { values: count, drift: data.drift };
+    if (SIZES.includes(count)) row.regfile = await runBackend(dir, data, 'regfile');
+    if (withPwsh && count <= PWSH_MAX) row.powershell = await runBackend(dir, data, 'powershell');
+    if (withPwsh && count === PWSH_MAX) results.inPwsh = await runInPwsh(dir, data);
+    if (withPwsh && BASELINE_SIZES.includes(count)) {
+      const ms = await runBaseline(data, count);
+      results.baseline.push({ values: count, perValueMs: ms, regstatePlanMs: row.powershell.plan.ms, speedup: ratio(ms, row.powershell.plan.ms) });
+    }
+    results.sizes.push(row);
+    process.stderr.write(`${count} values: ${JSON.stringify(row)}\n`);
+  }
+  const planMs = (/** @type {number} */ n) => results.sizes.find((/** @type {any} */ r) => r.values === n)?.regfile?.plan.ms;
+  results.growth = { regfilePlan10kOver1k: ratio(planMs(10_000), planMs(1000)), regfilePlan100kOver10k: ratio(planMs(100_000), planMs(10_000)) };
+}
+
 async function main() {
   const dir = await mkdtemp(join(os.tmpdir(), 'regstate-bench-'));
   /** @type {any} */
-  const results = { machine: machine(), startedAt: new Date().toISOString(), sizes: [], baseline: [], coldStart: undefined, growth: {} };
+  const results = { machine: machine(), startedAt: new Date().toISOString(), sizes: [], baseline: [], coldStart: undefined, growth: {}, styles: [] };
   try {
-    const cold = [];
-    for (let i = 0; i < 11; i++) cold.push(measureCli(['validate', 'configs/agpm-email-security.yaml']).ms);
-    results.coldStart = { medianMs: Math.round(median(cold)), runs: cold.length };
-    process.stderr.write(`validate cold start: ${results.coldStart.medianMs} ms\n`);
-
-    for (const count of [...new Set([...BASELINE_SIZES, ...SIZES])].sort((a, b) => a - b)) {
-      const data = await generateBenchData(dir, count);
-      /** @type {any} */
-      const row = { values: count, drift: data.drift };
-      if (SIZES.includes(count)) row.regfile = await runBackend(dir, data, 'regfile');
-      if (count <= PWSH_MAX) row.powershell = await runBackend(dir, data, 'powershell');
-      if (count === PWSH_MAX) results.inPwsh = await runInPwsh(dir, data);
-      if (BASELINE_SIZES.includes(count)) {
-        const ms = await runBaseline(data, count);
-        results.baseline.push({ values: count, perValueMs: ms, regstatePlanMs: row.powershell.plan.ms, speedup: ratio(ms, row.powershell.plan.ms) });
-      }
-      results.sizes.push(row);
-      process.stderr.write(`${count} values: ${JSON.stringify(row)}\n`);
+    if (PARTS.includes('cold')) {
+      const cold = [];
+      for (let i = 0; i < 11; i++) cold.push(measureCli(['validate', 'configs/agpm-email-security.yaml']).ms);
+      results.coldStart = { medianMs: Math.round(median(cold)), runs: cold.length };
+      process.stderr.write(`validate cold start: ${results.coldStart.medianMs} ms\n`);
     }
-    const planMs = (/** @type {number} */ n) => results.sizes.find((/** @type {any} */ r) => r.values === n)?.regfile?.plan.ms;
-    results.growth = { regfilePlan10kOver1k: ratio(planMs(10_000), planMs(1000)), regfilePlan100kOver10k: ratio(planMs(100_000), planMs(10_000)) };
+    if (PARTS.includes('sizes') || PARTS.includes('regfile')) await runSizes(dir, results);
+    if (PARTS.includes('styles')) results.styles = await runStyles(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -126,7 +157,7 @@ async function main() {
 
 /** @param {any} r */
 function renderTable(r) {
-  const cell = (/** @type {any} */ m) => (m ? `${m.ms} ms, ${m.maxRssMb} MB${m.processes === undefined || m.processes === 0 ? '' : `, ${m.processes} proc/${m.roundTrips} rt`}` : '-');
+  const cell = (/** @type {any} */ m) => (m ? `${m.ms} ms (cpu ${m.cpuMs}), ${m.maxRssMb} MB${m.processes === undefined || m.processes === 0 ? '' : `, ${m.processes} proc/${m.roundTrips} rt`}` : '-');
   const lines = [
     `Machine: ${r.machine.cpu} x${r.machine.cpus}, ${r.machine.memoryGb} GB, ${r.machine.os}, node ${r.machine.node}, pwsh ${r.machine.pwsh}`,
     '',
@@ -141,11 +172,36 @@ function renderTable(r) {
     ...(r.inPwsh
       ? [`inside pwsh, simulated layer, ${r.inPwsh.read.values} values: read ${r.inPwsh.read.usPerValue} us/value (first read ${r.inPwsh.readCold.usPerValue}), write ${r.inPwsh.write.usPerValue} us/value; hive load ${r.inPwsh.read.loadMs} ms`, '']
       : []),
+    ...renderStyles(r.styles),
+    ...renderPhases(r.sizes),
     `validate cold start (median of ${r.coldStart?.runs}): ${r.coldStart?.medianMs} ms`,
     `.reg plan growth: 10k/1k = ${r.growth.regfilePlan10kOver1k}, 100k/10k = ${r.growth.regfilePlan100kOver10k} (linear is 10)`,
     '',
   ];
   return lines.join('\n');
+}
+
+/** The .reg plan per YAML style. @param {any[]} styles */
+function renderStyles(styles) {
+  if (styles.length === 0) return [];
+  return [
+    '| values | YAML style | .reg plan (median of 3) | memory per value | share of time per phase |',
+    '|---:|---|---|---:|---|',
+    ...styles.map((s) => `| ${s.values} | ${s.style} | ${s.ms} ms (cpu ${s.cpuMs} ms), ${s.maxRssMb} MB | ${s.kbPerValue} KB | ${formatShares(s.phases)} |`),
+    '',
+  ];
+}
+
+/** Share of time per phase of each .reg plan and apply. @param {any[]} sizes */
+function renderPhases(sizes) {
+  const rows = sizes.filter((s) => s.regfile);
+  if (rows.length === 0) return [];
+  return [
+    '| values | .reg plan: share per phase | .reg apply: share per phase | apply memory per value |',
+    '|---:|---|---|---:|',
+    ...rows.map((s) => `| ${s.values} | ${formatShares(s.regfile.plan.phases)} | ${formatShares(s.regfile.apply.phases)} | ${Math.round((s.regfile.apply.maxRssMb * 1024) / s.values * 10) / 10} KB |`),
+    '',
+  ];
 }
 
 await main();

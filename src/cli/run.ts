@@ -8,6 +8,7 @@ import { formatErrorLines } from './format-error-lines.js';
 import { normalizeArgv } from './normalize-argv.js';
 // Each command's module is loaded when it runs: `validate` does not pay for PowerShell, locks and apply.
 import { packageVersion } from './package-info.js';
+import { reportTimings, startTimings } from './phase-timings.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -38,6 +39,7 @@ function addRunOptions(cmd: Command): Command {
 
 /** The whole CLI as a function: parses argv, runs one command, returns the exit code. Never throws. */
 export async function run(argv: string[], io: Io): Promise<number> {
+  startTimings();
   let code: number = EXIT.OK;
   const program = new Command('regstate')
     .description('Keep Windows registry values at a declared state: validate, plan, apply.')
@@ -141,6 +143,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return code;
   } catch (error) {
     return reportError(error, io, !argv.includes('--no-color') && !argv.includes('-no-color'));
+  } finally {
+    reportTimings(io);
   }
 }
 

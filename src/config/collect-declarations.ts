@@ -1,4 +1,3 @@
-import type { Node } from 'yaml';
 import type { Diagnostic } from '../errors.js';
 import { checkValueName } from '../model/check-value.js';
 import type { DesiredKey, DesiredValue, Ensure } from '../model/desired-state.js';
@@ -8,7 +7,7 @@ import { formatDataPath } from './data-path.js';
 import { asRecord, checksDataSemantically } from './declared-value.js';
 import { parseKeyPath } from './parse-key-path.js';
 import { parseValueData } from './parse-value-data.js';
-import { type YamlSource, childNode, findNode, nodePos } from './yaml-nodes.js';
+import { type SourceNode, type YamlSource, childNode, findNode, nodePos } from './yaml-nodes.js';
 
 export { MAX_VALUE_NAME } from '../model/check-value.js';
 
@@ -20,11 +19,11 @@ interface Walk {
   diagnostics: Diagnostic[];
 }
 
-function at(walk: Walk, parent: Node | null, segment: string) {
+function at(walk: Walk, parent: SourceNode | null, segment: string) {
   return childNode(walk.source, parent, segment) ?? { node: parent };
 }
 
-function collectValue(walk: Walk, plain: unknown, exact: unknown, node: Node | null, path: string[]): DesiredValue | undefined {
+function collectValue(walk: Walk, plain: unknown, exact: unknown, node: SourceNode | null, path: string[]): DesiredValue | undefined {
   const v = asRecord(plain);
   if (!v) return undefined;
   let ok = true;
@@ -59,7 +58,7 @@ function collectValue(walk: Walk, plain: unknown, exact: unknown, node: Node | n
   return value === undefined ? { name: v.name as string, ensure, source } : { name: v.name as string, ensure, value, source };
 }
 
-function collectKey(walk: Walk, plain: unknown, exact: unknown, node: Node | null, path: string[]): DesiredKey | undefined {
+function collectKey(walk: Walk, plain: unknown, exact: unknown, node: SourceNode | null, path: string[]): DesiredKey | undefined {
   const k = asRecord(plain);
   if (!k) return undefined;
   const pathAt = at(walk, node, 'path');

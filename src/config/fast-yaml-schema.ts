@@ -34,8 +34,14 @@ const float = new yaml.Type('tag:yaml.org,2002:float', {
   },
 });
 
+// `<<` unquoted is a merge key, as the reference path loads it (js-yaml's own type also takes an empty key)
+const merge = new yaml.Type('tag:yaml.org,2002:merge', {
+  kind: 'scalar',
+  resolve: (data: unknown) => data === '<<',
+});
+
 /**
  * js-yaml's failsafe schema with the YAML 1.2 core scalars exactly as the `yaml` library resolves
- * them: no timestamps, merge keys, binary or `_` digit separators, and every integer a bigint.
+ * them: merge keys, no timestamps, binary or `_` digit separators, and every integer a bigint.
  */
-export const FAST_CORE_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({ implicit: [nullType, bool, bigInt, float] });
+export const FAST_CORE_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({ implicit: [merge, nullType, bool, bigInt, float] });

@@ -25,13 +25,31 @@ function sortDiagnostics(diagnostics: Diagnostic[], files: readonly string[]): D
     .map((x) => x.d);
 }
 
+/**
+ * One file through the validation step: loaded by js-yaml when it is valid and of a usual style,
+ * else by the `yaml` library, which reports every problem; both feed collectDeclarations.
+ */
+function loadOneFile(path: string, text: string, parser: LoadOptions['parser']): { diagnostics: Diagnostic[]; keys?: DesiredKey[]; description?: unknown } {
+  const fast = parser === 'reference' ? undefined : loadFileFast(path, text);
+  if (fast) {
+    const collected = collectDeclarations(fast.source, fast.plain, fast.exact);
+    if (collected.diagnostics.length === 0) return { diagnostics: [], keys: collected.keys, description: asRecord(fast.plain)?.description };
+  }
+  const parsed = parseConfigText(path, text);
+  if (!parsed.ok) return { diagnostics: parsed.diagnostics };
+  const diagnostics = validateSchema(parsed.source, parsed.plain);
+  const collected = collectDeclarations(parsed.source, parsed.plain, parsed.exact);
+  append(diagnostics, collected.diagnostics);
+  return { diagnostics, keys: collected.keys, description: asRecord(parsed.plain)?.description };
+}
+
 /** Options of loadDesiredState. */
 export interface LoadOptions {
   /** Directory that relative paths are read from (default: the process's). */
   cwd?: string;
   /**
-   * @internal 'fast' (default) loads plain, valid files with js-yaml and everything else with the
-   * `yaml` library; 'reference' loads every file with the `yaml` library. Results are the same.
+   * @internal 'fast' (default) loads valid files of the usual styles with js-yaml and everything else
+   * with the `yaml` library; 'reference' loads every file with the `yaml` library. Results are the same.
    */
   parser?: 'fast' | 'reference';
 }
@@ -53,23 +71,11 @@ export async function loadDesiredState(paths: readonly string[], options: LoadOp
       diagnostics.push(read.diagnostic);
       return;
     }
-    const fast = options.parser === 'reference' ? undefined : loadFileFast(path, read.text);
-    if (fast) {
-      append(declared, fast.keys);
-      const { description } = fast;
-      files.push(description === undefined ? { path, sha256: read.sha256 } : { path, sha256: read.sha256, description });
-      return;
-    }
-    const parsed = parseConfigText(path, read.text);
-    if (!parsed.ok) {
-      append(diagnostics, parsed.diagnostics);
-      return;
-    }
-    append(diagnostics, validateSchema(parsed.source, parsed.plain));
-    const collected = collectDeclarations(parsed.source, parsed.plain, parsed.exact);
-    append(diagnostics, collected.diagnostics);
-    append(declared, collected.keys);
-    const description = asRecord(parsed.plain)?.description;
+    const one = loadOneFile(path, read.text, options.parser);
+    append(diagnostics, one.diagnostics);
+    if (!one.keys) return;
+    append(declared, one.keys);
+    const { description } = one;
     files.push(typeof description === 'string' ? { path, sha256: read.sha256, description } : { path, sha256: read.sha256 });
   });
   const merged = mergeDeclarations(declared);

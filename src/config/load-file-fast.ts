@@ -1,21 +1,25 @@
-import type { DesiredKey } from '../model/desired-state.js';
-import { collectFast } from './collect-fast.js';
-import { asRecord } from './declared-value.js';
 import { parseConfigFast } from './parse-config-fast.js';
 import { toPlainNumbers } from './parse-config-text.js';
 import { getSchemaValidator } from './schema-file.js';
+import type { YamlSource } from './yaml-nodes.js';
+
+/** A loaded file ready for the validation step: its nodes with positions, and the document two ways. */
+export interface LoadedConfig {
+  source: YamlSource;
+  /** Integers as bigint, so none above 2^53 was rounded. */
+  exact: unknown;
+  /** Integers as numbers, for the schema validator. */
+  plain: unknown;
+}
 
 /**
- * One file's declarations and description through js-yaml, when the file is fully valid and plain;
- * undefined otherwise, and the caller loads it on the reference path (which reports every problem).
+ * One file loaded through js-yaml when it is schema-valid and of a style the fast parser places
+ * exactly; undefined otherwise, and the caller loads it on the reference path, which reports every problem.
  */
-export function loadFileFast(file: string, text: string): { keys: DesiredKey[]; description?: string } | undefined {
+export function loadFileFast(file: string, text: string): LoadedConfig | undefined {
   const parsed = parseConfigFast(file, text);
   if (!parsed) return undefined;
   const plain = toPlainNumbers(parsed.exact);
   if (!getSchemaValidator()(plain)) return undefined;
-  const keys = collectFast(parsed);
-  if (!keys) return undefined;
-  const description = asRecord(plain)?.description;
-  return typeof description === 'string' ? { keys, description } : { keys };
+  return { source: parsed.source, exact: parsed.exact, plain };
 }

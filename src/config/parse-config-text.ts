@@ -1,7 +1,7 @@
 import { LineCounter, type YAMLError, parseDocument, visit } from 'yaml';
 import type { Diagnostic } from '../errors.js';
 import { findDuplicateKeys } from './find-duplicate-keys.js';
-import { type YamlSource, offsetPos } from './yaml-nodes.js';
+import { type YamlSource, documentSource, offsetPos } from './yaml-nodes.js';
 
 /** Alias expansions allowed while loading one file: far above any real config, far below an alias bomb. */
 export const MAX_ALIAS_COUNT = 1000;
@@ -17,23 +17,40 @@ export type ParsedConfig =
     }
   | { ok: false; diagnostics: Diagnostic[] };
 
-/** Copies loaded YAML with every bigint turned into a number; shared and circular (aliased) parts stay shared. */
+/**
+ * Loaded YAML with every bigint turned into a number: parts without a bigint are the same objects
+ * (nothing downstream mutates either document), parts with one are copied; aliased parts stay shared.
+ */
 export function toPlainNumbers(value: unknown, seen = new Map<object, unknown>()): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (typeof value !== 'object' || value === null) return value;
   const done = seen.get(value);
   if (done !== undefined) return done;
+  // a circular part refers to itself through the copy, if one is made
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     seen.set(value, out);
-    for (const item of value) out.push(toPlainNumbers(item, seen));
-    return out;
+    let changed = false;
+    for (const item of value) {
+      const plain = toPlainNumbers(item, seen);
+      changed ||= plain !== item;
+      out.push(plain);
+    }
+    if (changed) return out;
+  } else {
+    // no prototype: a `__proto__` key stays an own key (which the schema rejects) instead of setting one
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    seen.set(value, out);
+    let changed = false;
+    for (const [k, v] of Object.entries(value)) {
+      const plain = toPlainNumbers(v, seen);
+      changed ||= plain !== v;
+      out[k] = plain;
+    }
+    if (changed) return out;
   }
-  // no prototype: a `__proto__` key stays an own key (which the schema rejects) instead of setting one
-  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  seen.set(value, out);
-  for (const [k, v] of Object.entries(value)) out[k] = toPlainNumbers(v, seen);
-  return out;
+  seen.set(value, value);
+  return value;
 }
 
 function describeYamlError(error: YAMLError): string {
@@ -45,9 +62,9 @@ function describeYamlError(error: YAMLError): string {
 /** Parses one file's text as a single YAML document, keeping node ranges for error positions. */
 export function parseConfigText(file: string, text: string): ParsedConfig {
   const lineCounter = new LineCounter();
-  // duplicate keys are found by findDuplicateKeys, in linear time
-  const doc = parseDocument(text, { lineCounter, intAsBigInt: true, prettyErrors: false, uniqueKeys: false });
-  const source: YamlSource = { file, doc, lineCounter };
+  // duplicate keys are found by findDuplicateKeys, in linear time; `<<` merges mappings as in YAML 1.1
+  const doc = parseDocument(text, { lineCounter, intAsBigInt: true, prettyErrors: false, uniqueKeys: false, merge: true });
+  const source: YamlSource = documentSource(file, doc, lineCounter);
   const problems: Diagnostic[] = [...doc.errors, ...doc.warnings].map((e) => ({
     code: 'YAML_SYNTAX',
     message: describeYamlError(e),

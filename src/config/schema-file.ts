@@ -1,6 +1,17 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { Ajv2020, Options, ValidateFunction } from 'ajv/dist/2020.js';
+
+// ajv is loaded only to compile: a build writes the compiled validator beside this module (see below)
+const require = createRequire(import.meta.url);
+
+/** The validator's ajv options; verbose keeps parentSchema on errors, which the messages use to suggest property names. */
+export const VALIDATOR_OPTIONS: Options = { allErrors: true, strict: true, verbose: true };
+
+/** File name of the validator compiled at build time, beside the compiled schema-file module. */
+export const PREBUILT_VALIDATOR = 'schema-validator.cjs';
 
 /**
  * Absolute path of the desired-state JSON Schema, `<package root>/configs/regstate.schema.json`.
@@ -38,14 +49,33 @@ export function inlineLocalRefs(schema: Record<string, unknown>): Record<string,
   return inline(schema, 0) as Record<string, unknown>;
 }
 
+/** The sha256 of the schema file's text, which a prebuilt validator records to prove it was built from it. */
+export function schemaSha256(text: string = readFileSync(SCHEMA_PATH, 'utf8')): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A compiler for the schema, with ajv's source code kept when `withSource` (for a standalone module). */
+export function compileSchema(withSource = false): { ajv: Ajv2020; validate: ValidateFunction } {
+  const { Ajv2020: Ajv } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const ajv = new Ajv({ ...VALIDATOR_OPTIONS, ...(withSource ? { code: { source: true } } : {}) });
+  return { ajv, validate: ajv.compile(inlineLocalRefs(loadSchema())) };
+}
+
+/** The validator compiled at build time, when there is one built from the schema as it is now. */
+function loadPrebuilt(): ValidateFunction | undefined {
+  let module: { default?: ValidateFunction; schemaSha256?: string };
+  try {
+    module = require(`./${PREBUILT_VALIDATOR}`) as typeof module;
+  } catch {
+    return undefined;
+  }
+  return module.default && module.schemaSha256 === schemaSha256() ? module.default : undefined;
+}
+
 let validator: ValidateFunction | undefined;
 
-/** The compiled validator, built once per process: compiling costs far more than validating. */
+/** The validator, built once per process: the one compiled at build time, else compiled now (it costs far more than validating). */
 export function getSchemaValidator(): ValidateFunction {
-  if (!validator) {
-    // verbose keeps parentSchema on errors, which the messages use to suggest property names
-    const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
-    validator = ajv.compile(inlineLocalRefs(loadSchema()));
-  }
+  validator ??= loadPrebuilt() ?? compileSchema().validate;
   return validator;
 }

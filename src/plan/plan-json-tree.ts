@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { formatDataPath } from '../config/data-path.js';
-import { findNode, nodePos } from '../config/yaml-nodes.js';
+import { documentSource, findNode, nodePos } from '../config/yaml-nodes.js';
 import type { Diagnostic, ErrorCode } from '../errors.js';
 import type { SourcePos } from '../model/source-pos.js';
 
@@ -65,7 +65,7 @@ export function parseJsonTree(text: string, file: string): { ok: true; value: un
 export function locateProblems(text: string, file: string, problems: PlanProblem[]): Diagnostic[] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
-  const source = { file, doc, lineCounter };
+  const source = documentSource(file, doc, lineCounter);
   return problems.map(({ code, path, message }) => {
     const label = path.length > 0 ? `${formatDataPath(path)}: ` : '';
     // A path the text does not hold (a missing field) is placed at the deepest part it does hold.

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 
-// Pieces of a random VALID desired-state file, written in the many ways YAML allows.
+// Pieces of a random VALID desired-state file, written in the many ways YAML allows: block and flow
+// mappings and sequences, anchors, merge keys, comments.
 
 const PLAIN_CHARS = 'abcXYZ019_.-é日本ß';
 const ANY_CHARS = `${PLAIN_CHARS} \t'"#:,[]{}&*!|>%@\`\\`;
@@ -58,7 +59,19 @@ export const validConfigText: fc.Arbitrary<string> = fc
         tail: fc.array(plainWord.filter((w) => w !== '' && !w.endsWith(' ')), { minLength: 0, maxLength: 3 }),
         view: fc.constantFrom(undefined, 'view: 32', 'view: 64'),
         absent: fc.boolean(),
-        values: fc.array(fc.record({ name: fc.oneof(fc.constant(''), plainWord), body: valueBody, comment }), { maxLength: 5 }),
+        values: fc.array(
+          fc.record({
+            name: fc.oneof(fc.constant(''), plainWord),
+            body: valueBody,
+            comment,
+            flow: fc.boolean(),
+            anchor: fc.boolean(),
+            merge: fc.option(fc.nat(), { nil: undefined }),
+          }),
+          { maxLength: 5 },
+        ),
+        flowList: fc.boolean(),
+        keyComment: comment,
       }),
       { minLength: 1, maxLength: 4 },
     ),
@@ -81,21 +94,44 @@ export const validConfigText: fc.Arbitrary<string> = fc
         const lines = ['version: 1'];
         if (file.description !== undefined) lines.push(`description: ${file.description}`);
         lines.push('keys:');
+        const anchors: string[] = [];
         file.keys.forEach((k, i) => {
           const [path, ...names] = scalars[i] as string[];
-          lines.push(`${ind}- path: ${path}`);
+          lines.push(`${ind}- path: ${path}${k.keyComment ? `  ${k.keyComment}` : ''}`);
           if (k.view) lines.push(`${ind}  ${k.view}`);
           if (k.absent) {
             lines.push(`${ind}  ensure: absent`);
             return;
           }
           if (k.values.length === 0) return;
-          lines.push(`${ind}  values:`);
-          k.values.forEach((v, j) => {
-            if (v.comment) lines.push(`${ind}${ind}${v.comment}`);
-            const body = v.body.map((l) => `${ind}${ind}  ${l}`);
-            lines.push(`${ind}${ind}- name: ${names[j] as string}${v.comment ? `  ${v.comment}` : ''}`, ...body);
+          // each value as a block or flow mapping, some anchored, some merging an earlier anchored value
+          const rendered = k.values.map((v, j) => {
+            const name = names[j] as string;
+            const from = v.merge === undefined || anchors.length === 0 ? undefined : anchors[v.merge % anchors.length];
+            const flowable = v.body.every((l) => !l.startsWith(' ') && l !== 'data:');
+            const anchor = from === undefined && v.anchor ? `a${i}_${j}` : undefined;
+            if (anchor) anchors.push(anchor);
+            const body = from === undefined ? v.body : [];
+            const pairs = [...(from === undefined ? [] : [`<<: *${from}`]), `name: ${name}`, ...body];
+            return { v, anchor, flow: v.flow && flowable, pairs };
           });
+          if (k.flowList && rendered.every((r) => r.flow)) {
+            const items = rendered.map((r) => `${r.anchor ? `&${r.anchor} ` : ''}{ ${r.pairs.join(', ')} }`);
+            lines.push(`${ind}  values: [${items.join(', ')}]`);
+            return;
+          }
+          lines.push(`${ind}  values:`);
+          for (const { v, anchor, flow, pairs } of rendered) {
+            if (v.comment) lines.push(`${ind}${ind}${v.comment}`);
+            const tail = v.comment ? `  ${v.comment}` : '';
+            if (flow) {
+              lines.push(`${ind}${ind}- ${anchor ? `&${anchor} ` : ''}{${pairs.join(', ')}}${tail}`);
+              continue;
+            }
+            if (anchor) lines.push(`${ind}${ind}- &${anchor}${tail}`);
+            const [first, ...rest] = pairs.map((l) => `${ind}${ind}  ${l}`);
+            lines.push(anchor ? (first as string) : `${ind}${ind}- ${(first as string).trimStart()}${tail}`, ...rest);
+          }
         });
         if (file.trailing) lines.push(file.trailing);
         return lines.join(file.eol) + file.eol;

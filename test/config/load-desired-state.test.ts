@@ -37,6 +37,17 @@ describe('loadDesiredState', () => {
     ]);
   });
 
+  test.each(['fast', 'reference'] as const)('merge keys (<<) copy an anchored value, the keys beside them win (%s path)', async (parser) => {
+    const text = withValues('      - &dw {name: a, type: REG_DWORD, data: 1}\n      - <<: *dw\n        name: b\n      - {<<: *dw, data: 2, name: c}\n');
+    const state = await loadDesiredState(await writeConfigs({ 'm.yaml': text }), { parser });
+    const values = state.keys[0]?.values.map((v) => [v.name, v.value, `${v.source.line}:${v.source.column}`]);
+    expect(values).toStrictEqual([
+      ['a', { type: 'REG_DWORD', data: 1 }, '5:13'],
+      ['b', { type: 'REG_DWORD', data: 1 }, '6:9'],
+      ['c', { type: 'REG_DWORD', data: 2 }, '8:9'],
+    ]);
+  });
+
   test('files carry the sha256 of their bytes', async () => {
     const paths = await writeConfigs({ 'a.yaml': 'version: 1\nkeys: []\n' });
     const state = await loadDesiredState(paths);

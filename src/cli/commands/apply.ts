@@ -9,6 +9,7 @@ import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openBackend, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
 import { executeAndReport } from './execute-plan.js';
+import { markBackendPhases, markPhase } from '../phase-timings.js';
 
 export interface ApplyOptions extends BackendOptions, SessionOptions {
   format: 'text' | 'json';
@@ -44,9 +45,12 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Io): Pr
   return runRecorded('apply', opts, io, async (outcome, stateDir) => {
     const maxChanges = parseMaxChanges(opts.maxChanges);
     const saved = await readIfSavedPlan(inputs, io);
+    markPhase('load config');
     const desired = saved ? undefined : await loadDesiredState(inputs, { cwd: io.cwd });
+    markPhase('read registry');
     outcome.configs = saved ? saved.meta.configs : (desired?.files ?? []).map(({ path, sha256 }) => ({ path, sha256 }));
     const backend = saved ? await openRecordedTarget(saved.meta.target, opts, io, `the plan ${saved?.file}`) : await openBackend(opts, io);
+    markBackendPhases(backend);
     outcome.backend = backend;
     const execution = await withRunLock(backend, 'apply', opts, io, async () => {
       const { plan, live } = saved ? await recheckSavedPlan(saved.plan, backend, saved.file) : await planDesiredState(desired as DesiredState, backend);

@@ -11,6 +11,7 @@ import type { RegistryBackend } from '../../registry/backend.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { renderPlan } from '../render-plan.js';
+import { markPhase } from '../phase-timings.js';
 
 export interface RunPlanOptions {
   command: 'apply' | 'rollback';
@@ -55,7 +56,9 @@ function printResults(result: ApplyResult, command: string, color: boolean, io: 
 
 /** Prints the plan, has apply/ execute it (guards, approval, journal, write, verify), prints the outcome. */
 export async function executeAndReport(plan: Plan, live: LiveState, backend: RegistryBackend, opts: RunPlanOptions, io: Io): Promise<PrintedExecution> {
+  markPhase('render');
   if (opts.format === 'text') io.stdout.write(renderPlan(plan, 'text', opts.color));
+  markPhase('other');
   const execution = await executePlan(plan, live, backend, {
     command: opts.command,
     journalDir: join(opts.stateDir, 'journals'),

@@ -5,6 +5,7 @@ import { EXIT } from '../exit-codes.js';
 import { loadConfigs } from '../load-configs.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openBackend } from '../open-backend.js';
+import { markBackendPhases, markPhase } from '../phase-timings.js';
 import { type PlanFormat, renderPlan } from '../render-plan.js';
 import { checkOutputFile, writeOutputFile } from '../write-output-file.js';
 import { reportStats } from './report-stats.js';
@@ -21,11 +22,15 @@ export interface PlanOptions extends BackendOptions {
 export async function runPlan(configs: string[], opts: PlanOptions, io: Io): Promise<number> {
   // A plan that cannot be saved is found out before the registry is read.
   if (opts.out) await checkOutputFile(opts.out, io);
+  markPhase('load config');
   const desired = await loadConfigs(configs, io);
-  const backend = await openBackend(opts, io);
+  markPhase('read registry');
+  const backend = markBackendPhases(await openBackend(opts, io));
   try {
     const live = new LiveState(await backend.read(readRequestsFor(desired)));
+    markPhase('plan');
     const plan = planChanges(desired, live);
+    markPhase('render');
     const meta = { createdAt: new Date().toISOString(), target: backend.target, configs: desired.files.map(({ path, sha256 }) => ({ path, sha256 })) };
     if (opts.out) await writeOutputFile(opts.out, `${renderSavedPlan(plan, meta)}\n`, io);
     io.stdout.write(renderPlan(plan, opts.format, useColor(io, opts.color), { target: backend.target, stats: backend.stats() }, backend.target));

@@ -3,9 +3,11 @@ import { EXIT } from '../exit-codes.js';
 import { loadConfigs } from '../load-configs.js';
 import type { Io } from '../io.js';
 import { escapeControl } from '../../model/display-text.js';
+import { markPhase } from '../phase-timings.js';
 
 export async function runValidate(configs: string[], opts: { format: 'text' | 'json' }, io: Io): Promise<number> {
   try {
+    markPhase('load config');
     const desired = await loadConfigs(configs, io);
     const values = desired.keys.reduce((n, k) => n + k.values.length, 0);
     if (opts.format === 'json') {

@@ -213,22 +213,29 @@ export class RegFileEditor {
   private deleteKey(key: PhysicalKey): void {
     const parent = parentOf(key);
     const parentExisted = parent !== undefined && parent.path !== '' && this.exists(parent);
-    let first = -1;
-    const kept: RegSection[] = [];
-    this.reg.sections.forEach((s) => {
-      if (!isWithin(s, key)) return void kept.push(s);
-      if (first < 0) first = kept.length;
-      if (s.synthetic) return;
+    // the sections at or below the key, from the index: scanning every section per deleted key is quadratic
+    const { within, kills } = this.indexed();
+    const inside = [...(within.get(keyIndexId(key.hive, foldedPath(key))) ?? []), ...kills.filter((i) => isWithin(this.reg.sections[i] as RegSection, key))];
+    inside.sort((a, b) => a - b);
+    let dropsSynthetic = false;
+    for (const i of inside) {
+      const s = this.reg.sections[i] as RegSection;
+      if (s.synthetic) {
+        dropsSynthetic = true;
+        continue;
+      }
       s.removed = true;
       for (const e of s.entries) {
         if (e.type !== 'value' || e.removed) continue;
         e.original ??= { value: e.value, raw: e.raw };
         e.removed = true;
       }
-      kept.push(s);
-    });
-    this.reg.sections = kept;
-    this.index = undefined;
+    }
+    const first = inside[0] ?? -1;
+    if (dropsSynthetic) {
+      this.reg.sections = this.reg.sections.filter((s) => !(s.synthetic && isWithin(s, key)));
+      this.index = undefined;
+    }
     if (parent && parentExisted && !this.exists(parent)) {
       this.reg.sections.splice(first, 0, { ...this.newSection(parent), synthetic: true });
       this.index = undefined;
