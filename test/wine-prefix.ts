@@ -45,8 +45,8 @@ export class WinePrefix {
   /** Copies the template and starts its wineserver and services (about 10 s); give beforeAll a long timeout. */
   static async create(): Promise<WinePrefix> {
     if (!existsSync(join(WINE_PREFIX_TEMPLATE, '.regstate-ready'))) throw new Error(`no wine prefix template in ${WINE_PREFIX_TEMPLATE}: ${PROVISION_HINT}`);
-    const parent = await mkdtemp(join(tmpdir(), 'regstate-wine-'));
-    const wine = new WinePrefix(join(parent, 'prefix'), await mkdtemp(join(tmpdir(), 'regstate-wine-work-')));
+    const parent = await mkdtemp(join(tmpdir(), 'regstate-wineprefix-'));
+    const wine = new WinePrefix(join(parent, 'prefix'), await mkdtemp(join(tmpdir(), 'regstate-wineprefix-work-')));
     await execa('cp', ['-al', WINE_PREFIX_TEMPLATE, wine.prefix], { timeout: WINE_CALL_MS });
     for (const file of OWN_FILES) {
       const from = join(WINE_PREFIX_TEMPLATE, file);
