@@ -28,7 +28,9 @@ describeWine('hostile strings cross the PowerShell boundary as data (Windows pws
     canaryDir = join(dir, 'canaries');
     await mkdir(canaryDir);
     // A Unix path is a path on wine's Z: drive, so a payload that ran would create the canary here.
-    corpus = hostileStrings((n) => join(canaryDir, `canary-${n}`));
+    // Payloads over 20,000 characters are left to the pwsh suite: through wine's pipes a request of
+    // several megabytes takes minutes (size and chunking are tested in powershell-batching.test.ts).
+    corpus = hostileStrings((n) => join(canaryDir, `canary-${n}`)).filter((s) => s.length <= 20_000);
     host = await startWindowsHost();
     // Keys named with CR or LF cannot be written in a .reg file: they go where the oracle does not look.
     backend = withExportOracle(await openLiveBackend(host), host.wine, [under('Keys'), under('Names'), under('Data')]);
