@@ -90,7 +90,8 @@ describeWine('the CLI drives the Windows registry through a Windows PowerShell (
     const executable = windowsPwsh();
     wine = await WinePrefix.create();
     ({ dir } = await tempWorkspace());
-    cli = (args) => runCli([...args, '--powershell', executable, '--state-dir', join(dir, 'state')], { env: wine.env() });
+    const state = (args: string[]) => (args[0] === 'plan' ? [] : ['--state-dir', join(dir, 'state')]);
+    cli = (args) => runCli([...args, '--powershell', executable, ...state(args)], { env: wine.env() });
     // What the server holds before: a value to update, one to delete, a tree to delete, the 32-bit twin.
     await wine.reg('add', REG_KEY, '/v', 'DwordMax', '/t', 'REG_DWORD', '/d', '5', '/f');
     await wine.reg('add', REG_KEY, '/v', 'Stale', '/t', 'REG_SZ', '/d', 'old', '/f');
@@ -139,7 +140,7 @@ describeWine('the CLI drives the Windows registry through a Windows PowerShell (
   });
 
   test('the same command with a Linux pwsh: that PowerShell has no registry (NO_REGISTRY), exit 1', async () => {
-    const result = await runCli(['plan', join(dir, 'config.yaml'), '--powershell', pwsh, '--state-dir', join(dir, 'state')]);
+    const result = await runCli(['plan', join(dir, 'config.yaml'), '--powershell', pwsh]);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/PowerShell runs on Unix, which has no Windows registry/);
   });
