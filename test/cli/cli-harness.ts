@@ -49,9 +49,16 @@ export async function readJson<T = Record<string, any>>(file: string): Promise<T
   return JSON.parse(await readFile(file, 'utf8')) as T;
 }
 
-/** Waits (polling, no deadline of its own: jest's test timeout bounds it) until `check` is true. */
-export async function waitFor(check: () => Promise<boolean> | boolean): Promise<void> {
-  while (!(await check())) await sleep(50);
+/**
+ * Waits (polling) until `check` is true, for at most `deadlineMs`. A deadline of its own: when jest's
+ * test timeout fires first, a loop without one would go on polling and keep jest from exiting.
+ */
+export async function waitFor(check: () => Promise<boolean> | boolean, deadlineMs = 30_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`waitFor: still not true after ${deadlineMs} ms`);
+    await sleep(50);
+  }
 }
 
 export async function listJournals(stateDir: string): Promise<string[]> {

@@ -17,6 +17,9 @@ const BASE = 'Software\\RegstateTest\\Contract';
 const hkcu = (path: string, view: 32 | 64 = 64): KeyRef => ({ hive: 'HKCU', path: `${BASE}${path === '' ? '' : `\\${path}`}`, view });
 const hklm = (path: string, view: 32 | 64): KeyRef => ({ hive: 'HKLM', path: `SOFTWARE\\RegstateTest${path === '' ? '' : `\\${path}`}`, view });
 
+/** Every key the contract writes under: a live registry is emptied there before each test. */
+export const CONTRACT_ROOTS: KeyRef[] = [hkcu(''), hklm('', 64), hklm('', 32)];
+
 const bytes = (...b: number[]): Uint8Array => new Uint8Array(b);
 
 /** Values as comparable JSON, in name order (case-insensitive), so a failure shows a readable diff. */

@@ -30,7 +30,7 @@ date-like strings into DateTime).
        | { "type": "REG_BINARY"|"REG_NONE", "data": "lowercase hex" }
 
 ANSWER (JSON): { "ok": bool, "results": ..., "errors": [ { "code", "message", ... } ] }
-  hello: results { "agent": "regstate", "protocol": 1, "psVersion", "psEdition" }
+  hello: results { "agent": "regstate", "protocol": 1, "psVersion", "psEdition", "os": "Win32NT"|"Unix"|... }
   read:  results [ { "request": index into keys, "sub": [subkey names below the requested key],
                      "exists": bool, "values": [ { "name", "type", "data", "kind"? } ], "subkeys": [names],
                      "unreadable": [ { "name", "code", "message" } ] } ]
@@ -389,7 +389,8 @@ function Write-RsOps($L, $Request) {
 function Invoke-RsRequest($Request) {
     switch -CaseSensitive ([string]$Request.op) {
         'hello' {
-            $hello = @{ agent = 'regstate'; protocol = 1; psVersion = $PSVersionTable.PSVersion.ToString(); psEdition = 'Desktop' }
+            # os (Win32NT, Unix): whether this PowerShell has a Windows registry, wherever node runs.
+            $hello = @{ agent = 'regstate'; protocol = 1; psVersion = $PSVersionTable.PSVersion.ToString(); psEdition = 'Desktop'; os = [string][Environment]::OSVersion.Platform }
             if ($PSVersionTable.ContainsKey('PSEdition')) { $hello.psEdition = [string]$PSVersionTable.PSEdition }
             return @{ ok = $true; results = $hello; errors = @() }
         }

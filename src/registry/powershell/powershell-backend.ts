@@ -36,8 +36,18 @@ class PowerShellBackend implements RegistryBackend {
     this.target = { backend: 'powershell', host: hostname(), ...(simulatedHive === undefined ? {} : { simulatedHive }) };
   }
 
+  // The live registry is wherever PowerShell runs: node may be on Linux driving a Windows PowerShell.
+  private async requireRegistry(): Promise<void> {
+    if (this.simulatedHive !== undefined) return;
+    const { os } = await this.session.hello();
+    if (os !== 'Win32NT') {
+      throw new RegstateError('NO_REGISTRY', `PowerShell runs on ${os || 'an unknown system'}, which has no Windows registry: use --simulated-hive FILE, --registry FILE.reg, or --powershell naming a Windows PowerShell`);
+    }
+  }
+
   async read(requests: ReadRequest[]): Promise<LiveKey[]> {
     if (requests.length === 0) return [];
+    await this.requireRegistry();
     const bad = requests.find((r) => hasLoneSurrogate(r.key.path));
     if (bad) throw new RegstateError('KEY_PATH', `${describeKey(bad.key)}: an unpaired UTF-16 surrogate cannot be sent to PowerShell`);
     const answer = await this.session.request(encodeReadRequest(requests, this.simulatedHive));
@@ -46,6 +56,7 @@ class PowerShellBackend implements RegistryBackend {
 
   async write(ops: WriteOp[]): Promise<WriteOutcome[]> {
     if (ops.length === 0) return [];
+    await this.requireRegistry();
     // Ops whose text UTF-8 cannot carry fail alone; the rest still go in one batch.
     const refused = ops.map((op) => (unsendableText(op) === undefined ? undefined : `${describeOp(op)}: an unpaired UTF-16 surrogate cannot be sent to PowerShell`));
     const sent = ops.filter((_, i) => refused[i] === undefined);
@@ -73,13 +84,11 @@ class PowerShellBackend implements RegistryBackend {
  * A registry backend that reads and writes through one PowerShell process running agent.ps1:
  * the Windows registry, or a simulated hive file when `simulatedHive` is given. The process starts
  * on the first read or write; every read() and write() is one round trip however large.
- * Throws NO_REGISTRY off Windows without a simulated hive, POWERSHELL_NOT_FOUND without PowerShell.
+ * Without a simulated hive, the first read or write throws NO_REGISTRY unless PowerShell runs on Windows
+ * (the agent's hello says; node itself may run anywhere). Throws POWERSHELL_NOT_FOUND without PowerShell.
  */
 export async function createPowerShellBackend(options: PowerShellBackendOptions = {}): Promise<RegistryBackend> {
   const platform = options.platform ?? process.platform;
-  if (platform !== 'win32' && options.simulatedHive === undefined) {
-    throw new RegstateError('NO_REGISTRY', 'this machine has no Windows registry: use --simulated-hive FILE or --registry FILE.reg');
-  }
   const simulatedHive = options.simulatedHive === undefined ? undefined : path.resolve(options.simulatedHive);
   if (options.session) return new PowerShellBackend(options.session, simulatedHive, false);
   const executable = findPowerShell({ explicit: options.executable, env: options.env, platform });

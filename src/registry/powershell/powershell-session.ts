@@ -16,6 +16,11 @@ export interface PowerShellSessionOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** The agent's hello: `os` is .NET's platform name where PowerShell runs (Win32NT has a registry). */
+export interface AgentHello {
+  os: string;
+}
 const AGENT_PROTOCOL = 1;
 /** No line sent to PowerShell is longer than this (bytes, end of line included). */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -173,6 +178,7 @@ export class PowerShellSession {
   private starting?: Promise<void>;
   private failure?: RegstateError;
   private closed = false;
+  private helloResults?: AgentHello;
   private processes = 0;
   private roundTrips = 0;
 
@@ -188,6 +194,12 @@ export class PowerShellSession {
 
   stats(): { processes: number; roundTrips: number } {
     return { processes: this.processes, roundTrips: this.roundTrips };
+  }
+
+  /** What the agent's hello said about where it runs (starts the process if needed). */
+  async hello(): Promise<AgentHello> {
+    await this.ensureStarted();
+    return this.helloResults ?? { os: '' };
   }
 
   /** Sends one request to the agent and returns its answer: one round trip. */
@@ -248,10 +260,11 @@ export class PowerShellSession {
     // blank line), so the agent goes as one line: its own text, base64, turned into a script block.
     const load = `. ([ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${toBase64(agent)}')))); Invoke-RegstateRequest -RequestBase64 '${toBase64(JSON.stringify({ op: 'hello' }))}'`;
     const hello = await this.invoke([load]);
-    const results = hello.results as { agent?: unknown; protocol?: unknown } | null;
+    const results = hello.results as { agent?: unknown; protocol?: unknown; os?: unknown } | null;
     if (!hello.ok || results?.agent !== 'regstate' || results.protocol !== AGENT_PROTOCOL) {
       await this.fail(new RegstateError('POWERSHELL_PROTOCOL', `the regstate agent did not start in ${this.options.executable}: ${excerpt(JSON.stringify(hello))}`));
     }
+    this.helloResults = { os: typeof results?.os === 'string' ? results.os : '' };
   }
 
   private async fail(error: RegstateError): Promise<never> {

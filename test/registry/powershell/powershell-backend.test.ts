@@ -2,16 +2,14 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyRef } from '../../../src/model/key-ref.js';
-import type { RegistryBackend } from '../../../src/registry/backend.js';
+import type { RegistryBackend, WriteOp } from '../../../src/registry/backend.js';
+import { decodeWriteAnswer, encodeWriteRequest } from '../../../src/registry/powershell/agent-protocol.js';
 import { createPowerShellBackend } from '../../../src/registry/powershell/powershell-backend.js';
 import { PowerShellSession } from '../../../src/registry/powershell/powershell-session.js';
 import { describeWithPwsh, tempDir } from './pwsh-helper.js';
 
 const key = (path: string, view: 32 | 64 = 64, hive: KeyRef['hive'] = 'HKLM'): KeyRef => ({ hive, path, view });
 
-test('off Windows without a simulated hive there is no registry, and nothing is spawned', async () => {
-  await expect(createPowerShellBackend({ platform: 'linux', executable: '/nonexistent/pwsh' })).rejects.toMatchObject({ code: 'NO_REGISTRY' });
-});
 
 describeWithPwsh('PowerShell backend over a simulated hive (real pwsh)', (pwsh) => {
   let session: PowerShellSession;
@@ -205,18 +203,23 @@ describeWithPwsh('PowerShell backend over a simulated hive (real pwsh)', (pwsh) 
     }
   });
 
-  test('without a simulated hive the agent takes the Windows layer; off Windows .NET refuses it: NO_REGISTRY, per op on write', async () => {
-    const windowsLayer = await createPowerShellBackend({ executable: pwsh(), platform: 'win32' });
+  test('without a simulated hive, a PowerShell whose hello says Unix has no registry: NO_REGISTRY before any read or write is sent', async () => {
+    // node's own platform does not matter: the live registry is wherever PowerShell runs.
+    const live = await createPowerShellBackend({ executable: pwsh(), platform: 'linux' });
     try {
-      await expect(windowsLayer.read([{ key: key('SOFTWARE\\Microsoft') }])).rejects.toMatchObject({ code: 'NO_REGISTRY' });
-      const outcomes = await windowsLayer.write([
-        { op: 'set-value', key: key('SOFTWARE\\X'), name: 'v', value: { type: 'REG_DWORD', data: 1 } },
-        { op: 'delete-key', key: key('SOFTWARE\\X') },
-      ]);
-      expect(outcomes.map((o) => (o.ok ? 'ok' : o.code))).toEqual(['NO_REGISTRY', 'NO_REGISTRY']);
-      expect(windowsLayer.stats()).toEqual({ processes: 1, roundTrips: 2 });
+      await expect(live.read([{ key: key('SOFTWARE\\Microsoft') }])).rejects.toMatchObject({ code: 'NO_REGISTRY' });
+      await expect(live.write([{ op: 'delete-key', key: key('SOFTWARE\\X') }])).rejects.toMatchObject({ code: 'NO_REGISTRY' });
+      expect(live.stats()).toEqual({ processes: 1, roundTrips: 0 });
     } finally {
-      await windowsLayer.close();
+      await live.close();
     }
+  });
+
+  test('the agent\'s Windows layer off Windows: .NET refuses it, NO_REGISTRY per op on write', async () => {
+    const ops: WriteOp[] = [
+      { op: 'set-value', key: key('SOFTWARE\\X'), name: 'v', value: { type: 'REG_DWORD', data: 1 } },
+      { op: 'delete-key', key: key('SOFTWARE\\X') },
+    ];
+    expect(decodeWriteAnswer(2, await session.request(encodeWriteRequest(ops, undefined))).map((o) => (o.ok ? 'ok' : o.code))).toEqual(['NO_REGISTRY', 'NO_REGISTRY']);
   });
 });

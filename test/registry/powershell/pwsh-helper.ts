@@ -26,14 +26,13 @@ function locatePwsh(): string | undefined {
 export const pwshPath = locatePwsh();
 
 /**
- * describe() for suites that need real pwsh: without it they are skipped on a developer machine,
- * but under CI (process.env.CI) they run and fail in beforeAll.
+ * describe() for suites that need real pwsh. They never skip: without pwsh they fail in beforeAll
+ * with the command that installs it (npm test runs it first).
  */
 export function describeWithPwsh(name: string, body: (pwsh: () => string) => void): void {
-  const run = pwshPath !== undefined || process.env.CI ? describe : describe.skip;
-  run(name, () => {
+  describe(name, () => {
     beforeAll(() => {
-      if (pwshPath === undefined) throw new Error('PowerShell (pwsh) is required under CI: run .ci/run or install it to .tools/pwsh');
+      if (pwshPath === undefined) throw new Error('PowerShell 7 (pwsh) is missing: run `bash scripts/provision-test-tools.sh` (npm test runs it), which installs it to .tools/pwsh');
     });
     body(() => {
       if (pwshPath === undefined) throw new Error('no pwsh');
