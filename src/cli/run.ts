@@ -3,7 +3,7 @@ import { type Diagnostic, RegstateError, formatDiagnostic } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 // Each command's module is loaded when it runs: `validate` does not pay for PowerShell, locks and apply.
-import { packageVersion } from './package-info.js';
+import { describeVersion } from './package-info.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -36,7 +36,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let code: number = EXIT.OK;
   const program = new Command('regstate')
     .description('Keep Windows registry values at a declared state: validate, plan, apply.')
-    .version(packageVersion(), '-V, --version')
+    .version(describeVersion(), '-V, --version')
     .exitOverride()
     .showHelpAfterError('(run regstate --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

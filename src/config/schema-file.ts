@@ -1,16 +1,20 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { assetPath, readAsset } from '../assets.js';
 
 /**
- * Absolute path of the desired-state JSON Schema, `<package root>/configs/regstate.schema.json`.
- * Sources (src/config) and compiled code (dist/config) both sit two levels below the root.
+ * Absolute path of the desired-state JSON Schema, `<package root>/configs/regstate.schema.json`
+ * (in the single executable the schema is embedded and this names no file).
  */
-export const SCHEMA_PATH = fileURLToPath(new URL('../../configs/regstate.schema.json', import.meta.url));
+export const SCHEMA_PATH = assetPath('configs/regstate.schema.json');
 
-/** The desired-state JSON Schema as an object, read fresh from SCHEMA_PATH. */
+/** The desired-state JSON Schema's text. */
+export function readSchemaText(): string {
+  return readAsset('configs/regstate.schema.json');
+}
+
+/** The desired-state JSON Schema as an object, read fresh. */
 export function loadSchema(): Record<string, unknown> {
-  return JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readSchemaText()) as Record<string, unknown>;
 }
 
 /**

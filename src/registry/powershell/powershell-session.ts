@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { PowerShell } from 'node-powershell';
+import { assetPath, readAsset } from '../../assets.js';
 import { RegstateError } from '../../errors.js';
 import { type AgentAnswer, excerpt, parseAnswerLine } from './answer-line.js';
 
@@ -17,15 +16,11 @@ export interface PowerShellSessionOptions {
 export const DEFAULT_TIMEOUT_MS = 60_000;
 const AGENT_PROTOCOL = 1;
 
-/** The agent's script files, loaded in this order: beside this module (src/), or in src/ when running from dist/. */
+/** The agent's script files, loaded in this order; they ship in src/registry/powershell/ (also for dist/). */
 export const AGENT_SCRIPTS = ['agent.ps1', 'simulated-hive.ps1'] as const;
 
 export function agentScriptPath(name: (typeof AGENT_SCRIPTS)[number]): string {
-  for (const dir of ['./', '../../../src/registry/powershell/']) {
-    const file = fileURLToPath(new URL(dir + name, import.meta.url));
-    if (existsSync(file)) return file;
-  }
-  throw new RegstateError('INTERNAL', `${name} is missing from the regstate installation`);
+  return assetPath(`src/registry/powershell/${name}`);
 }
 
 function toBase64(text: string): string {
@@ -130,7 +125,7 @@ export class PowerShellSession {
 
   private async start(): Promise<void> {
     const platform = this.options.platform ?? process.platform;
-    const agent = AGENT_SCRIPTS.map((name) => readFileSync(agentScriptPath(name), 'utf8')).join('\n');
+    const agent = AGENT_SCRIPTS.map((name) => readAsset(`src/registry/powershell/${name}`)).join('\n');
     const shell = new AgentShell({
       executable: this.options.executable,
       executableOptions: { '-NoProfile': true, '-NonInteractive': true, ...(platform === 'win32' ? { '-ExecutionPolicy': 'Bypass' } : {}) },
