@@ -92,6 +92,7 @@ export class PowerShellSession {
   private starting?: Promise<void>;
   private failure?: RegstateError;
   private closed = false;
+  private started = false;
   private processes = 0;
   private roundTrips = 0;
 
@@ -163,6 +164,7 @@ export class PowerShellSession {
     if (!hello.ok || results?.agent !== 'regstate' || results.protocol !== AGENT_PROTOCOL) {
       await this.fail(new RegstateError('POWERSHELL_PROTOCOL', `the regstate agent did not start in ${this.options.executable}: ${excerpt(JSON.stringify(hello))}`));
     }
+    this.started = true;
   }
 
   private async fail(error: RegstateError): Promise<never> {
@@ -179,7 +181,9 @@ export class PowerShellSession {
       .filter((line) => !/^[0-9A-Za-z]{16}$/.test(line.trim()))
       .join('\n')
       .trim();
-    return `PowerShell (${this.options.executable}) ${how} before it answered${stderr ? `; stderr: ${excerpt(stderr, 500)}` : ''}`;
+    // A PowerShell that dies before the agent's hello cannot run regstate at all: say how to pick another.
+    const choose = this.started ? '' : '; it cannot run the regstate agent (Wine\'s powershell.exe is a stub that exits at once): choose another PowerShell with --powershell PATH or the REGSTATE_POWERSHELL environment variable';
+    return `PowerShell (${this.options.executable}) ${how} before it answered${stderr ? `; stderr: ${excerpt(stderr, 500)}` : ''}${choose}`;
   }
 
   private async invoke(line: string): Promise<AgentAnswer> {
