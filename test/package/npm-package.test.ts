@@ -36,7 +36,8 @@ describe('the npm package', () => {
     for (const needed of ['package.json', 'bin/regstate.js', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'dist/assets.js', 'configs/regstate.schema.json', 'src/registry/powershell/agent.ps1', 'src/registry/powershell/simulated-hive.ps1']) {
       expect(paths).toContain(needed);
     }
-    expect(paths.filter((p) => /^(test|scripts|dist-exe|\.tools)\//.test(p) || /^src\/.*\.ts$/.test(p))).toEqual([]);
+    expect(paths).toContain('scripts/Register-RegstateTask.ps1');
+    expect(paths.filter((p) => /^(test|dist-exe|\.tools)\//.test(p) || /^scripts\/.*\.js$/.test(p) || /^src\/.*\.ts$/.test(p))).toEqual([]);
   });
 
   test('bundles only runtime dependencies', () => {
