@@ -122,6 +122,20 @@ describeWine('regstate.exe under wine', () => {
     expect(result.stderr).toMatch(/^regstate: error: PowerShell \(C:\\windows\\system32\\WindowsPowerShell\\v1\.0\\powershell\.exe\) exited .*before it answered.*--powershell PATH or the REGSTATE_POWERSHELL environment variable\n$/i);
   });
 
+  // The live registry needs a Windows PowerShell that runs under wine: REGSTATE_TEST_WINDOWS_PWSH is its pwsh.exe.
+  const windowsPwsh = process.env['REGSTATE_TEST_WINDOWS_PWSH'];
+  (windowsPwsh ? test : test.skip)('apply, clean re-plan and rollback against wine\'s live registry, through a Windows PowerShell', async () => {
+    const powershell = `Z:${windowsPwsh!.replaceAll('/', '\\')}`;
+    const key = 'HKLM\\SOFTWARE\\Microsoft\\AGPM';
+    const live = ['--powershell', powershell, '--state-dir', 'live-state'];
+    expect(await runExe(wine, ['apply', 'agpm.yaml', '--auto-approve', ...live], exeDir)).toMatchObject({ exitCode: 0, stderr: '' });
+    const values = await wine.query(key);
+    expect([values.get('EncryptSmtp'), values.get('SmtpPort')]).toEqual([['REG_DWORD', '0x1'], ['REG_DWORD', '0x24b']]);
+    expect(await runExe(wine, ['plan', 'agpm.yaml', '--detailed-exitcode', ...live], exeDir)).toMatchObject({ exitCode: 0 });
+    expect(await runExe(wine, ['rollback', '--auto-approve', ...live], exeDir)).toMatchObject({ exitCode: 0, stderr: '' });
+    expect((await wine.tryReg('query', key)).exitCode).not.toBe(0);
+  }, 300_000);
+
   test('the exe was built (CI must not skip these tests)', () => {
     expect(existsSync(join(repoRoot, 'dist-exe', 'regstate.exe'))).toBe(true);
   });
