@@ -35,7 +35,7 @@ export interface ExeResult {
 }
 
 // Wine's complaint when node.exe looks at the root of drive Z:, harmless and not regstate's output.
-const WINE_NOISE = /^wine: Read access denied for device L"\\\\\?\?\\Z:\\\\"\r?\n/gm;
+const WINE_NOISE = /^wine: Read access denied for device L"[^"\n]*Z:[^"\n]*".*\r?\n/gm;
 
 /**
  * `wine regstate.exe ARGS` in cwd. Under wine node.exe dies with "open EBADF" when its stdout or

@@ -131,7 +131,7 @@ describeWine('regstate.exe under wine', () => {
     expect(await runExe(wine, ['apply', 'agpm.yaml', '--auto-approve', ...live], exeDir)).toMatchObject({ exitCode: 0, stderr: '' });
     const values = await wine.query(key);
     expect([values.get('EncryptSmtp'), values.get('SmtpPort')]).toEqual([['REG_DWORD', '0x1'], ['REG_DWORD', '0x24b']]);
-    expect(await runExe(wine, ['plan', 'agpm.yaml', '--detailed-exitcode', ...live], exeDir)).toMatchObject({ exitCode: 0 });
+    expect(await runExe(wine, ['plan', 'agpm.yaml', '--detailed-exitcode', '--powershell', powershell], exeDir)).toMatchObject({ exitCode: 0, stderr: '' });
     expect(await runExe(wine, ['rollback', '--auto-approve', ...live], exeDir)).toMatchObject({ exitCode: 0, stderr: '' });
     expect((await wine.tryReg('query', key)).exitCode).not.toBe(0);
   }, 300_000);
