@@ -5,7 +5,8 @@
     declared state: `regstate apply --auto-approve` every N minutes, as SYSTEM.
 
 .DESCRIPTION
-    The task runs
+    The task runs regstate.exe (the single executable, when this script sits beside it or -RegstatePath
+    names it), or else
         node "<repo>\bin\regstate.js" apply --auto-approve --report "<ReportPath>" --state-dir "<StateDir>" "<config>"...
     as SYSTEM with highest privileges. A run that is still going when the next one is due makes
     the Task Scheduler skip the next one (MultipleInstances IgnoreNew), and a run is stopped after
@@ -37,7 +38,7 @@ param(
     [ValidateNotNullOrEmpty()]
     [string] $TaskName = 'regstate',
 
-    # regstate's bin script (run with node) or an executable; default: bin\regstate.js of this repository.
+    # regstate.exe or regstate's bin script (run with node); default: regstate.exe beside this script, else bin\regstate.js of this repository.
     [Parameter(ParameterSetName = 'Register')]
     [string] $RegstatePath,
 
@@ -201,7 +202,11 @@ try {
         $configs += $full
     }
     if ([string]::IsNullOrEmpty($RegstatePath)) {
-        $RegstatePath = [System.IO.Path]::Combine((Split-Path -Parent $PSScriptRoot), 'bin', 'regstate.js')
+        # Beside regstate.exe (the single executable ships this script next to it), else in a clone or npm install.
+        $RegstatePath = [System.IO.Path]::Combine($PSScriptRoot, 'regstate.exe')
+        if (-not (Test-Path -LiteralPath $RegstatePath -PathType Leaf)) {
+            $RegstatePath = [System.IO.Path]::Combine((Split-Path -Parent $PSScriptRoot), 'bin', 'regstate.js')
+        }
     } else {
         $RegstatePath = Resolve-FullPath $RegstatePath
     }

@@ -7,7 +7,7 @@ import { type Io, useColor } from './io.js';
 import { formatErrorLines } from './format-error-lines.js';
 import { normalizeArgv } from './normalize-argv.js';
 // Each command's module is loaded when it runs: `validate` does not pay for PowerShell, locks and apply.
-import { packageVersion } from './package-info.js';
+import { describeVersion } from './package-info.js';
 import { reportTimings, startTimings } from './phase-timings.js';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -43,7 +43,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let code: number = EXIT.OK;
   const program = new Command('regstate')
     .description('Keep Windows registry values at a declared state: validate, plan, apply.')
-    .version(packageVersion(), '-V, --version')
+    .version(describeVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 

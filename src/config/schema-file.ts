@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import type { Ajv2020, Options, ValidateFunction } from 'ajv/dist/2020.js';
-
-// ajv is loaded only to compile: a build writes the compiled validator beside this module (see below)
-const require = createRequire(import.meta.url);
+import { Ajv2020, type Options, type ValidateFunction } from 'ajv/dist/2020.js';
+import { assetPath, readAsset } from '../assets.js';
 
 /** The validator's ajv options; verbose keeps parentSchema on errors, which the messages use to suggest property names. */
 export const VALIDATOR_OPTIONS: Options = { allErrors: true, strict: true, verbose: true };
@@ -14,14 +10,19 @@ export const VALIDATOR_OPTIONS: Options = { allErrors: true, strict: true, verbo
 export const PREBUILT_VALIDATOR = 'schema-validator.cjs';
 
 /**
- * Absolute path of the desired-state JSON Schema, `<package root>/configs/regstate.schema.json`.
- * Sources (src/config) and compiled code (dist/config) both sit two levels below the root.
+ * Absolute path of the desired-state JSON Schema, `<package root>/configs/regstate.schema.json`
+ * (in the single executable the schema is embedded and this names no file).
  */
-export const SCHEMA_PATH = fileURLToPath(new URL('../../configs/regstate.schema.json', import.meta.url));
+export const SCHEMA_PATH = assetPath('configs/regstate.schema.json');
 
-/** The desired-state JSON Schema as an object, read fresh from SCHEMA_PATH. */
+/** The desired-state JSON Schema's text. */
+export function readSchemaText(): string {
+  return readAsset('configs/regstate.schema.json');
+}
+
+/** The desired-state JSON Schema as an object, read fresh. */
 export function loadSchema(): Record<string, unknown> {
-  return JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readSchemaText()) as Record<string, unknown>;
 }
 
 /**
@@ -50,14 +51,13 @@ export function inlineLocalRefs(schema: Record<string, unknown>): Record<string,
 }
 
 /** The sha256 of the schema file's text, which a prebuilt validator records to prove it was built from it. */
-export function schemaSha256(text: string = readFileSync(SCHEMA_PATH, 'utf8')): string {
+export function schemaSha256(text: string = readSchemaText()): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
 /** A compiler for the schema, with ajv's source code kept when `withSource` (for a standalone module). */
 export function compileSchema(withSource = false): { ajv: Ajv2020; validate: ValidateFunction } {
-  const { Ajv2020: Ajv } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
-  const ajv = new Ajv({ ...VALIDATOR_OPTIONS, ...(withSource ? { code: { source: true } } : {}) });
+  const ajv = new Ajv2020({ ...VALIDATOR_OPTIONS, ...(withSource ? { code: { source: true } } : {}) });
   return { ajv, validate: ajv.compile(inlineLocalRefs(loadSchema())) };
 }
 
@@ -65,7 +65,8 @@ export function compileSchema(withSource = false): { ajv: Ajv2020; validate: Val
 function loadPrebuilt(): ValidateFunction | undefined {
   let module: { default?: ValidateFunction; schemaSha256?: string };
   try {
-    module = require(`./${PREBUILT_VALIDATOR}`) as typeof module;
+    // In the single executable's bundle there is no module URL and no file beside it: compiled at first use instead.
+    module = createRequire(import.meta.url)(`./${PREBUILT_VALIDATOR}`) as typeof module;
   } catch {
     return undefined;
   }

@@ -81,7 +81,7 @@ describe('regstate plan and apply on a .reg registry, as a real process', () => 
     const help = await runCli(['--help']);
     expect(help.exitCode).toBe(0);
     for (const command of ['validate', 'plan', 'apply', 'rollback', 'show', 'schema', 'import', 'export']) expect(help.stdout).toContain(command);
-    expect((await runCli(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+$/);
+    expect((await runCli(['--version'])).stdout.trim()).toBe(`regstate ${JSON.parse(await readFile('package.json', 'utf8')).version} (Node.js ${process.versions.node}, ${process.platform}-${process.arch})`);
     expect((await runCli(['frobnicate'])).exitCode).toBe(1);
   });
 });

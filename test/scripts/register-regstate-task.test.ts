@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -94,6 +94,26 @@ describePwsh('Register-RegstateTask.ps1', () => {
     ]);
     expect(def.TaskName).toBe('regstate-agpm');
     expect(await argvOf(def.Execute, def.Arguments)).toEqual(['apply', '--auto-approve', '--report', report, '--state-dir', stateDir, spaced, quoted]);
+  });
+
+  test('beside regstate.exe (as the single-executable build ships it) it schedules the exe itself, not node', async () => {
+    const exeDir = path.join(tmp, 'regstate exe');
+    await mkdir(exeDir, { recursive: true });
+    await copyFile(SCRIPT, path.join(exeDir, 'Register-RegstateTask.ps1'));
+    const exe = path.join(exeDir, 'regstate.exe');
+    await writeFile(exe, '');
+    const result = await pwshFile(path.join(exeDir, 'Register-RegstateTask.ps1'), ['-DefinitionOnly', '-StateDir', 'C:\\State', '-ReportPath', 'C:\\State\\last.json', spaced]);
+    expect(result).toMatchObject({ exitCode: 0, stderr: '' });
+    const def = JSON.parse(result.stdout) as TaskDefinition;
+    expect(def).toMatchObject({ Execute: exe, WorkingDirectory: exeDir });
+    expect(def.Arguments).toBe(`apply --auto-approve --report "C:\\State\\last.json" --state-dir "C:\\State" "${spaced}"`);
+  });
+
+  test('-RegstatePath naming an executable runs it directly, without -NodePath', async () => {
+    const exe = path.join(tmp, 'regstate exe', 'regstate.exe');
+    const def = await definition(['-RegstatePath', exe, spaced]);
+    expect(def.Execute).toBe(exe);
+    expect(def.Arguments).toMatch(/^apply --auto-approve /);
   });
 
   test('relative config paths are made absolute; defaults without ProgramData use C:\\ProgramData', async () => {

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { SCHEMA_PATH } from '../../config/schema-file.js';
+import { readSchemaText } from '../../config/schema-file.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
 
 /** Prints the schema file as shipped, so editors get exactly what validation uses. */
 export async function runSchema(io: Io): Promise<number> {
-  io.stdout.write(await readFile(SCHEMA_PATH, 'utf8'));
+  io.stdout.write(readSchemaText());
   return EXIT.OK;
 }

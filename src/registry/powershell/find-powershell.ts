@@ -54,7 +54,7 @@ export function findPowerShell(options: FindPowerShellOptions = {}): string {
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
   const notFound = (tried: string[]): never => {
-    throw new RegstateError('POWERSHELL_NOT_FOUND', `PowerShell not found; tried ${tried.join(', ')}. Install PowerShell 7 (pwsh) or pass --powershell PATH.`);
+    throw new RegstateError('POWERSHELL_NOT_FOUND', `PowerShell not found; tried ${tried.join(', ')}. Install PowerShell 7 (pwsh), or choose one with --powershell PATH or the REGSTATE_POWERSHELL environment variable.`);
   };
   if (options.explicit !== undefined && options.explicit !== '') {
     return resolveCommand(options.explicit, env, platform) ?? notFound([`--powershell ${options.explicit}`]);

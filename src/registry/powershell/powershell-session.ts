@@ -1,8 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { PowerShell } from 'node-powershell';
+import { assetPath, readAsset } from '../../assets.js';
 import { RegstateError } from '../../errors.js';
 import { type AgentAnswer, excerpt, parseAnswerLine } from './answer-line.js';
 
@@ -28,15 +27,11 @@ const CHUNK_PREFIX = "Add-RegstateRequestChunk -Base64 '";
 // A multiple of 4, so each chunk is whole base64 groups and the agent decodes their concatenation once.
 const CHUNK_CHARS = Math.floor((MAX_LINE_BYTES - CHUNK_PREFIX.length - 3) / 4) * 4;
 
-/** The agent's script files, loaded in this order: beside this module (src/), or in src/ when running from dist/. */
+/** The agent's script files, loaded in this order; they ship in src/registry/powershell/ (also for dist/). */
 export const AGENT_SCRIPTS = ['agent.ps1', 'simulated-hive.ps1'] as const;
 
 export function agentScriptPath(name: (typeof AGENT_SCRIPTS)[number]): string {
-  for (const dir of ['./', '../../../src/registry/powershell/']) {
-    const file = fileURLToPath(new URL(dir + name, import.meta.url));
-    if (existsSync(file)) return file;
-  }
-  throw new RegstateError('INTERNAL', `${name} is missing from the regstate installation`);
+  return assetPath(`src/registry/powershell/${name}`);
 }
 
 function toBase64(text: string): string {
@@ -179,6 +174,7 @@ export class PowerShellSession {
   private failure?: RegstateError;
   private closed = false;
   private helloResults?: AgentHello;
+  private started = false;
   private processes = 0;
   private roundTrips = 0;
 
@@ -221,7 +217,7 @@ export class PowerShellSession {
 
   private async start(): Promise<void> {
     const platform = this.options.platform ?? process.platform;
-    const agent = AGENT_SCRIPTS.map((name) => readFileSync(agentScriptPath(name), 'utf8')).join('\n');
+    const agent = AGENT_SCRIPTS.map((name) => readAsset(`src/registry/powershell/${name}`)).join('\n');
     // node-powershell starts the process (-NoLogo -NoExit -Command - and the options below). Its
     // invoke() is not used: it re-scans the whole output on every chunk (minutes for a 20 MB answer),
     // so this session writes stdin and reads stdout itself, linearly, through the public streams.
@@ -265,6 +261,7 @@ export class PowerShellSession {
       await this.fail(new RegstateError('POWERSHELL_PROTOCOL', `the regstate agent did not start in ${this.options.executable}: ${excerpt(JSON.stringify(hello))}`));
     }
     this.helloResults = { os: typeof results?.os === 'string' ? results.os : '' };
+    this.started = true;
   }
 
   private async fail(error: RegstateError): Promise<never> {
@@ -281,7 +278,9 @@ export class PowerShellSession {
       .filter((line) => !/^[0-9A-Za-z]{16}$/.test(line.trim()))
       .join('\n')
       .trim();
-    return `PowerShell (${this.options.executable}) ${how} before it answered${stderr ? `; stderr: ${excerpt(stderr, 500)}` : ''}`;
+    // A PowerShell that dies before the agent's hello cannot run regstate at all: say how to pick another.
+    const choose = this.started ? '' : '; it cannot run the regstate agent (Wine\'s powershell.exe is a stub that exits at once): choose another PowerShell with --powershell PATH or the REGSTATE_POWERSHELL environment variable';
+    return `PowerShell (${this.options.executable}) ${how} before it answered${stderr ? `; stderr: ${excerpt(stderr, 500)}` : ''}${choose}`;
   }
 
   /** Sends the lines of one call between delimiter lines and returns the answer printed between them. */
