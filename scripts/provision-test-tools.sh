@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `npm test` needs into .tools/ (git-ignored), and only what is missing:
 #   .tools/pwsh                        PowerShell 7.6.9 for Linux (a .NET tool)
-#   wine                               Debian's wine (apt-get, only when running as root)
+#   wine, osslsigncode                 Debian's packages (apt-get, only when running as root)
 #   .tools/windows-pwsh/pwsh.exe       a Windows build of PowerShell 7.6.9 (tools/windows-pwsh-host)
 #   .tools/windows-pwsh/pwsh-wine      the wrapper regstate runs as `--powershell` (pwsh.exe under wine)
 #   .tools/wine-prefix-template/       a booted WINEPREFIX (Windows 10) that tests copy
@@ -30,14 +30,20 @@ if [ "${REGSTATE_SKIP_WINDOWS:-}" = "1" ]; then
   exit 0
 fi
 
-# Wine: Debian's wine 8 (64-bit is enough: the 32-bit registry view works through Wow6432Node).
-if ! command -v wine >/dev/null 2>&1; then
+# Debian packages: wine 8 (64-bit is enough: the 32-bit registry view works through Wow6432Node;
+# installed with its recommended packages, as the tests were run), and osslsigncode, which strips
+# node.exe's signature before regstate.exe is injected (scripts/build-exe.js).
+missing=""
+command -v wine >/dev/null 2>&1 || missing="$missing wine"
+command -v osslsigncode >/dev/null 2>&1 || missing="$missing osslsigncode"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" != "0" ]; then
-    fail "wine is needed to test the Windows registry layer (or set REGSTATE_SKIP_WINDOWS=1)" "sudo apt-get install -y wine"
+    fail "needed to test the Windows layer and regstate.exe:$missing (or set REGSTATE_SKIP_WINDOWS=1)" "sudo apt-get install -y$missing"
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update >&2
-  apt-get install -y --no-install-recommends wine wine64 >&2
+  # shellcheck disable=SC2086
+  apt-get install -y $missing >&2
 fi
 
 # The Windows PowerShell host, rebuilt when its sources change.
