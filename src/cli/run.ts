@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { RegstateError } from '../errors.js';
 import { describeFsError, isFsError } from '../fs/describe-fs-error.js';
 import { escapeControl } from '../model/display-text.js';
@@ -10,6 +10,17 @@ import { normalizeArgv } from './normalize-argv.js';
 import { describeVersion } from './package-info.js';
 import { reportTimings, startTimings } from './phase-timings.js';
 
+// Numeric options are checked when the command line is parsed, whatever backend or command uses them
+// (a `--timeout abc` given with `--registry` is an error, not ignored). The value stays a string.
+function numberOption(kind: 'seconds' | 'positive seconds' | 'count'): (value: string) => string {
+  return (value) => {
+    const n = Number(value);
+    const ok = value.trim() !== '' && (kind === 'count' ? Number.isInteger(n) && n >= 0 : Number.isFinite(n) && (kind === 'seconds' ? n >= 0 : n > 0));
+    if (!ok) throw new InvalidArgumentError(kind === 'count' ? 'It must be a whole number (0 or more).' : `It must be a number of seconds${kind === 'positive seconds' ? ' above 0' : ''}.`);
+    return value;
+  };
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -19,7 +30,7 @@ function addBackendOptions(cmd: Command): Command {
     .option('--registry <file.reg>', 'use a .reg file as the registry (offline plan and apply)')
     .option('--simulated-hive <file.json>', 'run the PowerShell agent against a simulated hive file (machines without a Windows registry)')
     .option('--powershell <path>', 'PowerShell executable (default: $REGSTATE_POWERSHELL, then pwsh, then powershell.exe on Windows)')
-    .option('--timeout <seconds>', 'PowerShell call timeout in seconds', '120')
+    .option('--timeout <seconds>', 'PowerShell call timeout in seconds', numberOption('positive seconds'), '120')
     .option('--create-registry', 'a --registry or --simulated-hive file that does not exist is an empty registry, created by apply (else it is an error)')
     .option('-v, --verbose', 'print PowerShell process and round-trip counts to stderr');
 }
@@ -32,7 +43,7 @@ function addRunOptions(cmd: Command): Command {
   return cmd
     .option('--auto-approve', 'apply without asking (required when there is no terminal)')
     .option('--state-dir <dir>', 'where journals and reports live (default: %ProgramData%\\regstate on Windows; $XDG_STATE_HOME/regstate or ~/.local/state/regstate elsewhere, /var/lib/regstate for root)')
-    .option('--lock-timeout <seconds>', 'how long to wait for another run on the same target', '60')
+    .option('--lock-timeout <seconds>', 'how long to wait for another run on the same target', numberOption('seconds'), '60')
     .option('--report <file>', 'write a JSON report of the run to this file')
     .option('--no-color', 'no colour in text output');
 }
@@ -87,7 +98,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         .description('apply the changes a plan shows, then read back to prove convergence')
         .argument('<config-or-plan...>', 'desired-state YAML files, or one saved plan (PLAN.json)')
         .addOption(formatOption(['text', 'json']))
-        .option('--max-changes <n>', 'refuse a plan with more than N changes'),
+        .option('--max-changes <n>', 'refuse a plan with more than N changes', numberOption('count')),
     ),
   ).action(act(async (inputs: string[], opts) => (await import('./commands/apply.js')).runApply(inputs, opts, io)));
 

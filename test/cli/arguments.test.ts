@@ -112,3 +112,20 @@ describe('--out refuses to replace a file without --force', () => {
     expect(await readFile(out, 'utf8')).not.toBe('keep me\n');
   });
 });
+
+describe('numeric options are checked whatever the backend', () => {
+  test.each([
+    ['plan', ['--timeout', 'abc']],
+    ['plan', ['--timeout', '0']],
+    ['apply', ['--lock-timeout', 'soon', '--auto-approve']],
+    ['apply', ['--max-changes', '1.5', '--auto-approve']],
+  ])('%s %j with --registry: exit 1 naming the option, nothing written', async (command, extra) => {
+    const { dir, snapshot } = await tempWorkspace();
+    const state = command === 'apply' ? ['--state-dir', 'state'] : [];
+    const result = await runCli([command, agpmConfig, '--registry', snapshot, ...state, ...extra], { cwd: dir });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^regstate: error: option '${extra[0]} <[a-z]+>' argument '${extra[1]}' is invalid`));
+    expect(await readFile(snapshot)).toEqual(await readFile(agpmSnapshot));
+    expect((await readdir(dir)).sort()).toEqual(['snapshot.reg']);
+  });
+});
