@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadDesiredState } from '../config/load-desired-state.js';
+import { readRegularFile } from '../fs/read-regular-file.js';
 import { RegstateError } from '../errors.js';
 import type { DesiredState } from '../model/desired-state.js';
 import { looksLikeSavedPlan } from '../plan/saved-plan.js';
@@ -8,7 +8,8 @@ import type { Io } from './io.js';
 
 async function isSavedPlanFile(file: string, io: Io): Promise<boolean> {
   try {
-    return looksLikeSavedPlan(await readFile(resolve(io.cwd, file), 'utf8'));
+    // A regular file only: a FIFO given as a config must not hang the run here either.
+    return looksLikeSavedPlan((await readRegularFile(resolve(io.cwd, file), file)).toString('utf8'));
   } catch {
     return false;
   }

@@ -33,6 +33,9 @@ interface Frame {
 // Constructs whose positions or values this path does not reproduce: directives, explicit keys,
 // a second byte order mark, a lone CR line break. Such files take the reference path.
 const UNUSUAL_TEXT = /^%|^[ \t]*(?:-[ \t]+)*\?(?:[ \t]|$)|\r(?!\n)|^\uFEFF/m;
+// An anchor or tag run into a flow indicator (`&a{...}`, `!t[...]`): js-yaml takes it, YAML 1.2 (and the
+// reference path) wants white space between them. Over-matching only costs the slower path.
+const PROPERTY_WITHOUT_SPACE = /(?:^|[\s[{,])[&!][^\s[\]{},]*[[\]{},]/;
 
 /** The offset of the next token at or after `at`: past spaces, line breaks and comments. */
 function skipSpace(text: string, at: number): number {
@@ -111,7 +114,7 @@ function fastSource(file: string, text: string, root: Kid): YamlSource {
  * path allows, ...): the caller then uses the reference path, which also reports every error.
  */
 export function parseConfigFast(file: string, text: string): FastParsed | undefined {
-  if (UNUSUAL_TEXT.test(text)) return undefined;
+  if (UNUSUAL_TEXT.test(text) || PROPERTY_WITHOUT_SPACE.test(text)) return undefined;
   const stack: Frame[] = [{ open: 0, kids: [], aliased: false }];
   const anchors = new Map<string, Kid>();
   const aliasUses = new Map<Kid, number>();

@@ -40,13 +40,8 @@ describeWine('regstate.exe under wine', () => {
 
   beforeAll(async () => {
     await ensureExeBuilt();
+    // A copy of the provisioned prefix (booted, Windows 10: Node 20 refuses Windows 7), with its own persistent wineserver.
     wine = await WinePrefix.create();
-    // Node 20 refuses Windows versions before 8.1; a fresh prefix may report Windows 7.
-    await wine.reg('add', 'HKCU\\Software\\Wine', '/v', 'Version', '/d', 'win10', '/f');
-    // A new prefix finishes setting itself up (drive Z:, Windows version) in the background: wait for it.
-    await execa('wineserver', ['-w'], { env: wine.env(), timeout: 120_000 });
-    // One persistent wineserver: a wine start then costs well under a second instead of seconds.
-    await execa('wineserver', ['-p'], { env: wine.env(), stdio: 'ignore', timeout: 60_000 });
     const parent = await mkdtemp(join(tmpdir(), 'regstate-exe-'));
     [linuxDir, exeDir] = [join(parent, 'linux'), join(parent, 'exe')];
     for (const dir of [linuxDir, exeDir]) {

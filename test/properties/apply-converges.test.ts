@@ -56,7 +56,7 @@ test('.reg file: apply(plan) converges and a second apply changes nothing, also 
     await fc.assert(
       fc.asyncProperty(liveOps, desiredState, async (seed, desired) => {
         const file = join(dir, `r${n++}.reg`);
-        await checkConverges(await openRegFile(file), seed, desired);
+        await checkConverges(await openRegFile(file, { create: true }), seed, desired);
         const reopened = await openRegFile(file);
         expect(planChanges(desired, new LiveState(await reopened.read(readRequestsFor(desired)))).changes).toEqual([]);
       }),

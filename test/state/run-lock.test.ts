@@ -12,7 +12,7 @@ let runLockJs: string;
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'regstate-lock-'));
-  await compileSources(['state/run-lock.ts', 'errors.ts', 'fs/describe-fs-error.ts'], path.join(tmp, 'build'));
+  await compileSources(['state/run-lock.ts', 'errors.ts', 'fs/describe-fs-error.ts', 'model/display-text.ts'], path.join(tmp, 'build'));
   runLockJs = path.join(tmp, 'build', 'state', 'run-lock.js');
 });
 afterAll(async () => {
