@@ -44,7 +44,7 @@ describe('RegFileBackend images (exact undo)', () => {
   test('an image of a missing file removes the file the apply created; a damaged image is a JOURNAL error', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'regstate-image-'));
     const file = join(dir, 'new.reg');
-    const backend = await openRegFile(file);
+    const backend = await openRegFile(file, { create: true });
     const image = await backend.captureImage();
     expect(image).toEqual({ data: null, sha256: null });
     await backend.write([{ op: 'set-value', key: fixtureKey, name: 'A', value: { type: 'REG_SZ', data: 'x' } }]);

@@ -61,7 +61,7 @@ describeWine('.reg files against wine reg.exe', () => {
 
   test('a file our writer produces with every kind imports, and reg.exe then holds exactly its values', async () => {
     const file = join(work, 'written.reg');
-    const backend = await openRegFile(file);
+    const backend = await openRegFile(file, { create: true });
     await backend.write([
       ...VALUES.map(([name, value]): WriteOp => ({ op: 'set-value', key: key('Writer'), name, value })),
       { op: 'set-value', key: key('Writer\\Sub Key\\Deeper'), name: 'Deep', value: { type: 'REG_DWORD', data: 7 } },
