@@ -72,7 +72,8 @@ class DelimitedReader {
     this.length = 0;
     this.seen = 0;
     this.tail = Buffer.alloc(0);
-    this.delimiter = Buffer.from(`${delimiter}\n`);
+    // The bare id: PowerShell on Windows ends its lines with CRLF, elsewhere with LF (the id is 16 random hex digits).
+    this.delimiter = Buffer.from(delimiter);
     return new Promise<string>((resolve) => {
       this.resolve = resolve;
     });

@@ -34,6 +34,16 @@ describe('PowerShell session faults (fake PowerShell programs)', () => {
     }
   });
 
+  test('lines ended with CRLF (PowerShell on Windows) are read like LF lines', async () => {
+    const session = fakeSession('crlf', 20_000);
+    try {
+      expect(await session.request(probe)).toMatchObject({ ok: true, results: [{ request: 0, exists: false }] });
+      expect(await session.request(probe)).toMatchObject({ ok: true });
+    } finally {
+      await session.close();
+    }
+  });
+
   test('a hang hits the timeout: the process is killed (even though it ignores SIGTERM) and the session is spent', async () => {
     const session = fakeSession('hang', 2500);
     const pending = session.request(probe);
