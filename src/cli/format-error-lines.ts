@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import picocolors from 'picocolors';
 import stringWidth from 'string-width';
@@ -18,14 +18,23 @@ const MAX_SHOWN = 160;
 // Characters that would move the cursor, change colours or reorder text on a terminal.
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
+// O_NONBLOCK: opening a FIFO named in an error must not block (there is no such flag on Windows).
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** The lines of a regular file of at most 64 MiB, else undefined: an error about a FIFO or a device must not read it. */
 function readLines(file: string, cwd: string): string[] | undefined {
+  let fd: number | undefined;
   try {
-    const bytes = readFileSync(resolve(cwd, file));
-    if (bytes.length > 64 * 1024 * 1024) return undefined;
+    fd = openSync(resolve(cwd, file), OPEN_FLAGS);
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || stats.size > 64 * 1024 * 1024) return undefined;
+    const bytes = readFileSync(fd);
     const text = bytes[0] === 0xff && bytes[1] === 0xfe ? bytes.subarray(2).toString('utf16le') : bytes.toString('utf8');
     return text.split(/\r?\n|\r/);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
