@@ -34,6 +34,17 @@ describe('PowerShell session faults (fake PowerShell programs)', () => {
     }
   });
 
+  test('CRLF line ends (a PowerShell on Windows) delimit the answers as LF does', async () => {
+    const session = fakeSession('crlf', 10_000);
+    try {
+      expect(await session.request(probe)).toMatchObject({ ok: true, results: [{ request: 0, exists: false }] });
+      expect(await session.request(probe)).toMatchObject({ ok: true });
+      expect(session.stats()).toEqual({ processes: 1, roundTrips: 2 });
+    } finally {
+      await session.close();
+    }
+  });
+
   test('a hang hits the timeout: the process is killed (even though it ignores SIGTERM) and the session is spent', async () => {
     const session = fakeSession('hang', 2500);
     const pending = session.request(probe);
