@@ -164,22 +164,31 @@ function renderTable(r) {
   const lines = [
     `Machine: ${r.machine.cpu} x${r.machine.cpus}, ${r.machine.memoryGb} GB, ${r.machine.os}, node ${r.machine.node}, pwsh ${r.machine.pwsh}`,
     '',
-    '| values | .reg plan | .reg apply | PowerShell plan | PowerShell apply |',
-    '|---:|---|---|---|---|',
-    ...r.sizes.map((/** @type {any} */ s) => `| ${s.values} | ${cell(s.regfile?.plan)} | ${cell(s.regfile?.apply)} | ${cell(s.powershell?.plan)} | ${cell(s.powershell?.apply)} |`),
-    '',
-    '| values | per-value PowerShell (one process per value) | regstate plan (PowerShell) | speed-up |',
-    '|---:|---:|---:|---:|',
-    ...r.baseline.map((/** @type {any} */ b) => `| ${b.values} | ${b.perValueMs} ms | ${b.regstatePlanMs} ms | ${b.speedup}x |`),
-    '',
+    // only the tables of the parts that ran
+    ...(r.sizes.some((/** @type {any} */ s) => s.regfile || s.powershell)
+      ? [
+          '| values | .reg plan | .reg apply | PowerShell plan | PowerShell apply |',
+          '|---:|---|---|---|---|',
+          ...r.sizes.map((/** @type {any} */ s) => `| ${s.values} | ${cell(s.regfile?.plan)} | ${cell(s.regfile?.apply)} | ${cell(s.powershell?.plan)} | ${cell(s.powershell?.apply)} |`),
+          '',
+        ]
+      : []),
+    ...(r.baseline.length
+      ? [
+          '| values | per-value PowerShell (one process per value) | regstate plan (PowerShell) | speed-up |',
+          '|---:|---:|---:|---:|',
+          ...r.baseline.map((/** @type {any} */ b) => `| ${b.values} | ${b.perValueMs} ms | ${b.regstatePlanMs} ms | ${b.speedup}x |`),
+          '',
+        ]
+      : []),
     ...(r.inPwsh
       ? [`inside pwsh, simulated layer, ${r.inPwsh.read.values} values: read ${r.inPwsh.read.usPerValue} us/value (first read ${r.inPwsh.readCold.usPerValue}), write ${r.inPwsh.write.usPerValue} us/value; hive load ${r.inPwsh.read.loadMs} ms`, '']
       : []),
     ...renderWine(r.wine ?? []),
     ...renderStyles(r.styles),
     ...renderPhases(r.sizes),
-    `validate cold start (median of ${r.coldStart?.runs}): ${r.coldStart?.medianMs} ms`,
-    `.reg plan growth: 10k/1k = ${r.growth.regfilePlan10kOver1k}, 100k/10k = ${r.growth.regfilePlan100kOver10k} (linear is 10)`,
+    ...(r.coldStart ? [`validate cold start (median of ${r.coldStart.runs}): ${r.coldStart.medianMs} ms`] : []),
+    ...(r.growth.regfilePlan10kOver1k || r.growth.regfilePlan100kOver10k ? [`.reg plan growth: 10k/1k = ${r.growth.regfilePlan10kOver1k}, 100k/10k = ${r.growth.regfilePlan100kOver10k} (linear is 10)`] : []),
     '',
   ];
   return lines.join('\n');
