@@ -3,7 +3,9 @@ import { type KeyRef, isWithinKey, keyId, parentKey, sameKey } from '../model/ke
 import type { LiveState } from '../model/live-state.js';
 import type { SourcePos } from '../model/source-pos.js';
 import { type ValueJson, valueFromJson, valueToJson } from '../model/value-json.js';
+import { collectSubtree } from '../plan/key-subtree.js';
 import type { Plan } from '../plan/plan.js';
+import { parseJsonTree } from '../plan/plan-json-tree.js';
 import type { ReadRequest, Target, TargetImage, WriteOutcome } from '../registry/backend.js';
 
 /** One key of a recorded subtree, with its values. */
@@ -92,10 +94,10 @@ export function recordPriorState(plan: Plan, live: LiveState): PriorItem[] {
         if (sameKey(k, root)) break;
       }
     } else if (change.action === 'delete-key') {
-      const subtree = live
-        .all()
-        .filter((k) => k.exists && isWithinKey(k.key, change.key))
-        .map((k) => ({ key: k.key, values: k.values.map((v) => ({ name: v.name, value: valueToJson(v.value) })) }));
+      const subtree = (collectSubtree(change.key, live) ?? []).map((k) => ({
+        key: { ...change.key, path: k.path === '' ? change.key.path : `${change.key.path}\\${k.path}` },
+        values: k.values.map((v) => ({ name: v.name, value: valueToJson(v.value) })),
+      }));
       prior.push({ kind: 'key', key: change.key, existed: true, subtree, source });
     } else {
       const before = change.before && valueToJson(change.before);
@@ -168,12 +170,11 @@ function checkItem(file: string, item: PriorItem): void {
 
 /** Parses a journal file's text, checking every field rollback relies on. */
 export function parseJournal(text: string, file: string): Journal {
-  let json: Journal;
-  try {
-    json = JSON.parse(text) as Journal;
-  } catch (e) {
-    return fail(file, (e as Error).message);
-  }
+  const tree = parseJsonTree(text, file);
+  if (!tree.ok) return fail(file, tree.diagnostic.message);
+  const [forbidden] = tree.problems;
+  if (forbidden) fail(file, `${forbidden.path.join('.')}: ${forbidden.message}`);
+  const json = tree.value as Journal;
   if (json?.kind !== 'regstate-journal') fail(file, 'missing kind');
   if (json.formatVersion !== JOURNAL_FORMAT_VERSION) {
     fail(file, `it is format version ${String(json.formatVersion)}, this regstate reads version ${JOURNAL_FORMAT_VERSION} (a version 1 journal does not record what its apply created, so it cannot be rolled back safely; roll back with the regstate that wrote it)`);

@@ -1,10 +1,11 @@
 import { foldName } from '../model/fold-name.js';
-import { type KeyRef, describeKey, isWithinKey, keyId, parentKey, sameKey } from '../model/key-ref.js';
+import { type KeyRef, describeKey, keyId, sameKey } from '../model/key-ref.js';
 import type { LiveState } from '../model/live-state.js';
 import { type RegistryValue, valuesEqual } from '../model/registry-value.js';
 import { valueFromJson } from '../model/value-json.js';
 import type { DesiredState } from '../model/desired-state.js';
 import { formatValue } from '../plan/format-data.js';
+import { collectSubtree } from '../plan/key-subtree.js';
 import { readRequestsFor } from '../plan/plan-changes.js';
 import type { ReadRequest } from '../registry/backend.js';
 import type { Journal, KeyItem, PriorItem } from './journal.js';
@@ -37,12 +38,14 @@ function sameAs(now: RegistryValue | null, expected: ValueItem['before']): boole
 function subtreeConflicts(item: KeyItem, live: LiveState): RollbackConflict[] {
   const recorded = new Map(item.subtree.map((s) => [keyId(s.key), new Map(s.values.map((v) => [foldName(v.name), v.value]))]));
   const conflicts: RollbackConflict[] = [];
-  for (const found of live.all()) {
-    if (!found.exists || !isWithinKey(found.key, item.key)) continue;
-    const values = recorded.get(keyId(found.key));
+  const unrecorded = new Set<string>();
+  for (const found of collectSubtree(item.key, live) ?? []) {
+    const key = { ...item.key, path: found.path === '' ? item.key.path : `${item.key.path}\\${found.path}` };
+    const values = recorded.get(keyId(key));
     if (!values) {
-      const parent = parentKey(found.key);
-      if (sameKey(found.key, item.key) || (parent && recorded.has(keyId(parent)))) conflicts.push({ kind: 'key', key: found.key, under: item });
+      unrecorded.add(foldName(found.path));
+      const parent = found.path.includes('\\') ? found.path.slice(0, found.path.lastIndexOf('\\')) : '';
+      if (found.path === '' || !unrecorded.has(foldName(parent))) conflicts.push({ kind: 'key', key, under: item });
       continue;
     }
     for (const v of found.values) {
@@ -50,7 +53,7 @@ function subtreeConflicts(item: KeyItem, live: LiveState): RollbackConflict[] {
       // A value the apply wrote into a key it created is checked as a touched value (its own item).
       if (json && !item.existed) continue;
       const was = json ? valueFromJson(json) : null;
-      if (!was || !valuesEqual(was, v.value)) conflicts.push({ kind: 'subtree-value', key: found.key, name: v.name, now: v.value, recorded: was, under: item });
+      if (!was || !valuesEqual(was, v.value)) conflicts.push({ kind: 'subtree-value', key, name: v.name, now: v.value, recorded: was, under: item });
     }
   }
   return conflicts;

@@ -29,11 +29,13 @@ export function markBackendPhases(backend: RegistryBackend): RegistryBackend {
   let wrote = false;
   const { read, write } = backend;
   backend.read = async (requests) => {
+    // after a read the run goes back to the phase it was in (a plan reads, then plans)
+    const back = current === 'read registry' ? 'other' : current;
     markPhase(wrote ? 'verify' : 'read registry');
     try {
       return await read.call(backend, requests);
     } finally {
-      markPhase('other');
+      markPhase(back);
     }
   };
   backend.write = async (ops) => {

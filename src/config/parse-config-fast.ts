@@ -36,6 +36,12 @@ const UNUSUAL_TEXT = /^%|^[ \t]*(?:-[ \t]+)*\?(?:[ \t]|$)|\r(?!\n)|^\uFEFF/m;
 // An anchor or tag run into a flow indicator (`&a{...}`, `!t[...]`): js-yaml takes it, YAML 1.2 (and the
 // reference path) wants white space between them. Over-matching only costs the slower path.
 const PROPERTY_WITHOUT_SPACE = /(?:^|[\s[{,])[&!][^\s[\]{},]*[[\]{},]/;
+// Quoted scalars and comments, where `&` and `!` are only text.
+const QUOTED_OR_COMMENT = /"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|(?:^|[ \t])#.*$/gm;
+
+function hasPropertyWithoutSpace(text: string): boolean {
+  return PROPERTY_WITHOUT_SPACE.test(text) && PROPERTY_WITHOUT_SPACE.test(text.replace(QUOTED_OR_COMMENT, ' ""'));
+}
 
 /** The offset of the next token at or after `at`: past spaces, line breaks and comments. */
 function skipSpace(text: string, at: number): number {
@@ -114,7 +120,7 @@ function fastSource(file: string, text: string, root: Kid): YamlSource {
  * path allows, ...): the caller then uses the reference path, which also reports every error.
  */
 export function parseConfigFast(file: string, text: string): FastParsed | undefined {
-  if (UNUSUAL_TEXT.test(text) || PROPERTY_WITHOUT_SPACE.test(text)) return undefined;
+  if (UNUSUAL_TEXT.test(text) || hasPropertyWithoutSpace(text)) return undefined;
   const stack: Frame[] = [{ open: 0, kids: [], aliased: false }];
   const anchors = new Map<string, Kid>();
   const aliasUses = new Map<Kid, number>();

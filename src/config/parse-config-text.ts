@@ -18,39 +18,26 @@ export type ParsedConfig =
   | { ok: false; diagnostics: Diagnostic[] };
 
 /**
- * Loaded YAML with every bigint turned into a number: parts without a bigint are the same objects
- * (nothing downstream mutates either document), parts with one are copied; aliased parts stay shared.
+ * Loaded YAML with every bigint turned into a number, copied into arrays and objects without a
+ * prototype: a `__proto__` key stays an own key (which the schema rejects) and nothing a document
+ * says can reach Object.prototype downstream (aliased parts stay shared).
  */
 export function toPlainNumbers(value: unknown, seen = new Map<object, unknown>()): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (typeof value !== 'object' || value === null) return value;
   const done = seen.get(value);
   if (done !== undefined) return done;
-  // a circular part refers to itself through the copy, if one is made
+  // a circular part refers to itself through the copy
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     seen.set(value, out);
-    let changed = false;
-    for (const item of value) {
-      const plain = toPlainNumbers(item, seen);
-      changed ||= plain !== item;
-      out.push(plain);
-    }
-    if (changed) return out;
-  } else {
-    // no prototype: a `__proto__` key stays an own key (which the schema rejects) instead of setting one
-    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-    seen.set(value, out);
-    let changed = false;
-    for (const [k, v] of Object.entries(value)) {
-      const plain = toPlainNumbers(v, seen);
-      changed ||= plain !== v;
-      out[k] = plain;
-    }
-    if (changed) return out;
+    for (const item of value) out.push(toPlainNumbers(item, seen));
+    return out;
   }
-  seen.set(value, value);
-  return value;
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  seen.set(value, out);
+  for (const [k, v] of Object.entries(value)) out[k] = toPlainNumbers(v, seen);
+  return out;
 }
 
 function describeYamlError(error: YAMLError): string {

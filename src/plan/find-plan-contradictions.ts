@@ -23,17 +23,20 @@ function deletedAbove(key: KeyRef | undefined, deleted: Map<string, number>): nu
  * changed twice (the same change twice is a DUPLICATE, two different ones a CONFLICT), anything
  * at or under a key the plan deletes, an update or delete of a value in a key the plan creates.
  */
-export function findPlanContradictions(changes: readonly Change[]): PlanProblem[] {
+export function findPlanContradictions(changes: readonly (Change | undefined)[]): PlanProblem[] {
   const problems: PlanProblem[] = [];
   const items = new Map<string, number>();
   const deleted = new Map<string, number>();
   const created = new Map<string, number>();
   changes.forEach((c, i) => {
+    if (!c) return;
     const kid = physicalKeyId(c.key);
     if (c.action === 'delete-key') deleted.set(kid, deleted.get(kid) ?? i);
     if (c.action === 'create-key') created.set(kid, created.get(kid) ?? i);
   });
   changes.forEach((change, i) => {
+    // A change that failed its own checks is reported as such; the rest are still compared.
+    if (!change) return;
     const path = ['changes', String(i)];
     const kid = physicalKeyId(change.key);
     const id = 'name' in change ? `${kid}\u0000${foldName(change.name)}` : kid;

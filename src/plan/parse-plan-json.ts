@@ -57,17 +57,20 @@ export function parsePlanJsonDocument(text: string, fileName: string, checkExtra
     problems.push({ code: 'PLAN_FILE', path: ['changes'], message: 'must be a list' });
     return refuse();
   }
-  const parsed: Change[] = [];
-  changes.forEach((c, i) => {
+  const each = changes.map((c, i): Change | undefined => {
     try {
-      parsed.push(parseChange(c, ['changes', String(i)]));
+      return parseChange(c, ['changes', String(i)]);
     } catch (e) {
       if (!(e instanceof Fault)) throw e;
       problems.push(e.problem);
+      return undefined;
     }
   });
+  const parsed = each.filter((c): c is Change => c !== undefined);
   const plan: Plan = { changes: parsed, unchanged: 0 };
-  if (problems.length === 0) problems.push(...findPlanContradictions(parsed));
+  problems.push(...findPlanContradictions(each));
+  // Reported in the order of the document.
+  problems.sort((a, b) => comparePaths(a.path, b.path));
   if (!isObject(summary)) problems.push({ code: 'PLAN_FILE', path: ['summary'], message: 'must be an object' });
   else {
     const counted = summarizePlan(plan);
@@ -220,6 +223,16 @@ function parseSource(json: unknown, at: string[]): SourcePos {
   if (!isCount(line) || line < 1) fault([...at, 'line'], `must be a whole number ≥ 1, found ${show(line)}`);
   if (!isCount(column) || column < 1) fault([...at, 'column'], `must be a whole number ≥ 1, found ${show(column)}`);
   return { file: file as string, line: line as number, column: column as number };
+}
+
+function comparePaths(a: string[], b: string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i] as string;
+    const y = b[i] as string;
+    if (x === y) continue;
+    return /^\d+$/.test(x) && /^\d+$/.test(y) ? Number(x) - Number(y) : 0;
+  }
+  return 0;
 }
 
 function isObject(v: unknown): v is JsonObject {

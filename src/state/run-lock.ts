@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readdir, readFile, rmdir, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -218,7 +218,10 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const [token, file] of heldFiles) {
       try {
-        if ((JSON.parse(readFileSync(file, 'utf8')) as LockHolder).token === token) unlinkSync(file);
+        if ((JSON.parse(readFileSync(file, 'utf8')) as LockHolder).token === token) {
+          unlinkSync(file);
+          rmdirSync(path.dirname(file));
+        }
       } catch {
         // already gone or unreadable: nothing of ours to remove
       }

@@ -99,6 +99,7 @@ describe('parseJournal', () => {
     ['a subtree key outside its key', JSON.stringify({ ...journal, prior: [{ kind: 'key', key: app, existed: false, subtree: [{ key: key('HKLM\\SOFTWARE\\Other'), values: [] }], source: at(1) }] })],
     ['an item without its config line', JSON.stringify({ ...journal, prior: [{ kind: 'value', key: app, name: 'a', before: null, after: null }] })],
     ['a journal of format 1', JSON.stringify({ ...journal, formatVersion: 1 })],
+    ['a field that could reach a prototype', JSON.stringify(journal).replace('"target":', '"__proto__": {"polluted": true}, "target":')],
     ['an unknown item', JSON.stringify({ ...journal, prior: [{ kind: 'file', key: app }] })],
     ['a bad image hash', JSON.stringify({ ...journal, image: { before: { data: null, sha256: 'nope' } } })],
   ])('refuses %s', (_, text) => {

@@ -18,7 +18,7 @@ describe('a PowerShell found by default that exits before answering (as Wine\'s 
 
   test('plan exits 1 naming the executable and how to choose another, without a stack trace', async () => {
     const hive = join(dir, 'hive.json');
-    const result = await runCli(['plan', agpmConfig, '--simulated-hive', hive], {
+    const result = await runCli(['plan', agpmConfig, '--simulated-hive', hive, '--create-registry'], {
       env: { PATH: [dir, dirname(process.execPath), '/usr/bin', '/bin'].join(delimiter), REGSTATE_POWERSHELL: '', FAKE_PWSH_MODE: 'exit-at-start' },
     });
     expect(result.exitCode).toBe(1);
@@ -32,7 +32,7 @@ describe('a PowerShell found by default that exits before answering (as Wine\'s 
 
   test('a PowerShell that fails after its hello is not told to be replaced', async () => {
     const hive = join(dir, 'hive2.json');
-    const result = await runCli(['plan', agpmConfig, '--simulated-hive', hive, '--powershell', fakePwsh], { env: { FAKE_PWSH_MODE: 'crash-mid-answer' } });
+    const result = await runCli(['plan', agpmConfig, '--simulated-hive', hive, '--create-registry', '--powershell', fakePwsh], { env: { FAKE_PWSH_MODE: 'crash-mid-answer' } });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/^regstate: error: PowerShell \(.*\) (exited|was killed)/);
     expect(result.stderr).not.toContain('REGSTATE_POWERSHELL');

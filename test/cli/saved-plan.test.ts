@@ -57,6 +57,25 @@ describe('saved plans on a .reg registry, as a real process', () => {
     expect(await readJson(report)).toMatchObject({ exitCode: 1, error: { code: 'STALE_PLAN' } });
   });
 
+  test('a hand-edited plan with contradictory changes or a hive-root write is refused before any write, at its line and column', async () => {
+    const { dir, snapshot } = await tempWorkspace();
+    const planFile = join(dir, 'plan.json');
+    expect((await runCli(['plan', agpmConfig, '--registry', snapshot, '--out', planFile])).exitCode).toBe(0);
+    const doc = await readJson(planFile);
+    doc.changes.push({ ...doc.changes[0], action: 'delete', after: null }, { ...doc.changes[1], key: 'HKLM' });
+    await writeFile(planFile, JSON.stringify(doc, null, 2));
+    const bytes = await readFile(snapshot);
+    const report = join(dir, 'report.json');
+    const result = await runCli(['apply', planFile, '--state-dir', join(dir, 'state'), '--report', report]);
+    expect(result.exitCode).toBe(1);
+    const lines = JSON.stringify(doc, null, 2).split('\n');
+    const keyLine = lines.findIndex((l) => l.includes('"key": "HKLM"')) + 1;
+    expect(result.stderr).toMatch(new RegExp(`^${planFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: changes\\[2\\]: delete of value "EncryptSmtp" .* contradicts changes\\[0\\]`, 'm'));
+    expect(result.stderr).toContain(`${planFile}:${keyLine}:14: changes[3].key: key path "HKLM" is a hive root`);
+    expect(await readJson(report)).toMatchObject({ exitCode: 1, error: { code: 'CONFLICT' } });
+    expect(await readFile(snapshot)).toEqual(bytes);
+  });
+
   test('a plan for another target is refused (WRONG_TARGET), nothing written anywhere', async () => {
     const { dir, snapshot } = await tempWorkspace();
     const other = join(dir, 'other.reg');

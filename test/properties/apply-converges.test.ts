@@ -57,7 +57,7 @@ test('.reg file: apply(plan) converges and a second apply changes nothing, also 
       fc.asyncProperty(liveOps, desiredState, async (seed, desired) => {
         const file = join(dir, `r${n++}.reg`);
         await checkConverges(await openRegFile(file, { create: true }), seed, desired);
-        const reopened = await openRegFile(file);
+        const reopened = await openRegFile(file, { create: true });
         expect(planChanges(desired, new LiveState(await reopened.read(readRequestsFor(desired)))).changes).toEqual([]);
       }),
       { numRuns: runs(150) },

@@ -193,6 +193,8 @@ describe('acquireRunLock across processes', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toBe('acquired');
     expect(await lockFiles(stateDir)).toEqual([]);
+    // Nothing is left beside the target, not even the empty lock folder.
+    expect(await readdir(path.dirname(stateDir))).toEqual([]);
   });
 
   test.each([1, 2, 3])('waiters racing to break the same dead holder: exactly one wins (round %i)', async () => {

@@ -62,7 +62,7 @@ describe('describeStatus', () => {
         expect(status.inDesiredState).toBe(plan.changes.length === 0);
         expect(status.items.filter((i) => i.inDesiredState).length).toBe(plan.unchanged);
       }),
-      { numRuns: 300 },
+      { numRuns: 300 * Number(process.env.REGSTATE_PROPERTY_RUNS ?? 1) },
     );
   });
 });

@@ -53,6 +53,7 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Io): Pr
     markBackendPhases(backend);
     outcome.backend = backend;
     const execution = await withRunLock(backend, 'apply', opts, io, async () => {
+      markPhase('plan');
       const { plan, live } = saved ? await recheckSavedPlan(saved.plan, backend, saved.file) : await planDesiredState(desired as DesiredState, backend);
       outcome.plan = plan;
       const approved = saved !== undefined || opts.autoApprove === true;

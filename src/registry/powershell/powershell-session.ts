@@ -65,14 +65,15 @@ class DelimitedReader {
   private seen = 0;
   private tail = Buffer.alloc(0);
   private resolve?: (output: string) => void;
-  private delimiter?: string;
+  private delimiter?: Buffer;
 
   expect(delimiter: string): Promise<string> {
     this.chunks = [];
     this.length = 0;
     this.seen = 0;
     this.tail = Buffer.alloc(0);
-    this.delimiter = delimiter;
+    // The bare id: PowerShell on Windows ends its lines with CRLF, elsewhere with LF (the id is 16 random hex digits).
+    this.delimiter = Buffer.from(delimiter);
     return new Promise<string>((resolve) => {
       this.resolve = resolve;
     });
@@ -83,32 +84,27 @@ class DelimitedReader {
     if (!delimiter || !this.resolve) return;
     this.chunks.push(chunk);
     this.length += chunk.length;
-    // A delimiter line ends in LF, or CRLF from a PowerShell on Windows.
-    const lf = Buffer.from(`${delimiter}\n`);
-    const crlf = Buffer.from(`${delimiter}\r\n`);
     // Only the new bytes (and the few before them a delimiter may straddle) are searched.
     const window = Buffer.concat([this.tail, chunk]);
     let from = 0;
     for (;;) {
-      const atLf = window.indexOf(lf, from);
-      const atCrlf = window.indexOf(crlf, from);
-      const crlfFirst = atCrlf >= 0 && (atLf < 0 || atCrlf < atLf);
-      const at = crlfFirst ? atCrlf : atLf;
+      const at = window.indexOf(delimiter, from);
       if (at < 0) break;
       this.seen++;
-      from = at + (crlfFirst ? crlf : lf).length;
+      from = at + delimiter.length;
       if (this.seen === 2) {
         const all = Buffer.concat(this.chunks, this.length).toString('utf8');
-        const parts = all.split(new RegExp(`${delimiter}\r?\n`));
+        const first = all.indexOf(delimiter.toString());
+        const second = all.indexOf(delimiter.toString(), first + delimiter.length);
         const resolve = this.resolve;
         this.resolve = undefined;
         this.delimiter = undefined;
         this.chunks = [];
-        resolve((parts[1] ?? '').replace(/^\r?\n/, ''));
+        resolve(all.slice(first + delimiter.length, second).replace(/^\r?\n/, ''));
         return;
       }
     }
-    this.tail = window.subarray(Math.max(from, window.length - crlf.length + 1));
+    this.tail = window.subarray(Math.max(from, window.length - delimiter.length + 1));
   }
 }
 

@@ -17,10 +17,11 @@ import { desiredState, dword, expandSz, multiSz, present, presentKey, sz } from 
 const runs = (n: number) => n * Number(process.env.REGSTATE_PROPERTY_RUNS ?? 1);
 
 // Every string a .reg file can hand regstate: any UTF-16 code units (lone surrogates too) and the
-// characters YAML treats specially, in any order.
-const special = fc.constantFrom(' ', '\n', '\r', '\r\n', '\t', '#', ': ', '- ', '"', "'", '\\', '|', '>', '&', '*', '!', '%', '@', '`', '{', '}', '[', ']', ',', '?', '\0', '\u0085', '\u2028', '\ufeff', '\u00a0', '😀', '\ud800', '\udfff', 'yes', '~', '0x1');
+// characters YAML treats specially, in any order. NUL aside: a config may not declare it (Windows ends
+// the text there), so such data cannot round-trip through a config at all.
+const special = fc.constantFrom(' ', '\n', '\r', '\r\n', '\t', '#', ': ', '- ', '"', "'", '\\', '|', '>', '&', '*', '!', '%', '@', '`', '{', '}', '[', ']', ',', '?', '\u0085', '\u2028', '\ufeff', '\u00a0', '😀', '\ud800', '\udfff', 'yes', '~', '0x1');
 const anyString = fc.oneof(
-  fc.string({ unit: 'binary', maxLength: 20 }),
+  fc.string({ unit: 'binary', maxLength: 20 }).map((s) => s.replace(/\0/g, '')),
   fc.array(fc.oneof(special, fc.string({ unit: 'grapheme', maxLength: 2 })), { maxLength: 10 }).map((parts) => parts.join('')),
   // Mostly whitespace and line breaks: where YAML block scalars go wrong (" \n" read back as "\n").
   { arbitrary: fc.array(fc.constantFrom(' ', '\n', '\t', 'x', '\r'), { maxLength: 5 }).map((parts) => parts.join('')), weight: 4 },

@@ -1,4 +1,7 @@
 import { foldName } from '../../../src/model/fold-name.js';
+import type { KeyRef } from '../../../src/model/key-ref.js';
+import type { LiveKey } from '../../../src/model/live-state.js';
+import type { WriteOp } from '../../../src/registry/backend.js';
 
 const QUOTES = ["'", '"', '\u2018', '\u2019', '\u201C', '\u201D', '`', "''", '""', '\u201E', '\u201B'];
 
@@ -122,4 +125,27 @@ export function asKeyName(s: string): string {
   if (name.length > 255) name = name.slice(0, 255);
   if (/[\uD800-\uDBFF]$/.test(name)) name = name.slice(0, -1);
   return name === '' ? '_' : name;
+}
+
+/** One write batch that stores every corpus string as REG_SZ, REG_EXPAND_SZ and REG_MULTI_SZ data under `key`, and all of them as one list. */
+export function corpusDataOps(corpus: string[], key: KeyRef): WriteOp[] {
+  const ops: WriteOp[] = [];
+  corpus.forEach((s, i) => {
+    ops.push({ op: 'set-value', key, name: `sz${i}`, value: { type: 'REG_SZ', data: s } });
+    ops.push({ op: 'set-value', key, name: `expand${i}`, value: { type: 'REG_EXPAND_SZ', data: s } });
+    ops.push({ op: 'set-value', key, name: `one${i}`, value: { type: 'REG_MULTI_SZ', data: [s] } });
+  });
+  ops.push({ op: 'set-value', key, name: 'all', value: { type: 'REG_MULTI_SZ', data: corpus } });
+  return ops;
+}
+
+/** What corpusDataOps wrote, read back: every string identical, in every kind. */
+export function expectCorpusData(live: LiveKey | undefined, corpus: string[]): void {
+  const byName = new Map(live?.values.map((v) => [v.name, v.value]));
+  corpus.forEach((s, i) => {
+    expect(byName.get(`sz${i}`)).toEqual({ type: 'REG_SZ', data: s });
+    expect(byName.get(`expand${i}`)).toEqual({ type: 'REG_EXPAND_SZ', data: s });
+    expect(byName.get(`one${i}`)).toEqual({ type: 'REG_MULTI_SZ', data: [s] });
+  });
+  expect(byName.get('all')).toEqual({ type: 'REG_MULTI_SZ', data: corpus });
 }

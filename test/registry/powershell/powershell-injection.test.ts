@@ -6,7 +6,7 @@ import type { KeyRef } from '../../../src/model/key-ref.js';
 import { PowerShell } from 'node-powershell';
 import type { RegistryBackend, WriteOp } from '../../../src/registry/backend.js';
 import { createPowerShellBackend } from '../../../src/registry/powershell/powershell-backend.js';
-import { asKeyName, hostileStrings } from './hostile-strings.js';
+import { asKeyName, corpusDataOps, expectCorpusData, hostileStrings } from './hostile-strings.js';
 import { describeWithPwsh, tempDir } from './pwsh-helper.js';
 
 describeWithPwsh('hostile strings cross the PowerShell boundary as data (real pwsh)', (pwsh) => {
@@ -75,21 +75,8 @@ describeWithPwsh('hostile strings cross the PowerShell boundary as data (real pw
   });
 
   test('as REG_SZ, REG_EXPAND_SZ and REG_MULTI_SZ data: one write, one read, data byte-identical', async () => {
-    const ops: WriteOp[] = [];
-    corpus.forEach((s, i) => {
-      ops.push({ op: 'set-value', key: under('Data'), name: `sz${i}`, value: { type: 'REG_SZ', data: s } });
-      ops.push({ op: 'set-value', key: under('Data'), name: `expand${i}`, value: { type: 'REG_EXPAND_SZ', data: s } });
-      ops.push({ op: 'set-value', key: under('Data'), name: `one${i}`, value: { type: 'REG_MULTI_SZ', data: [s] } });
-    });
-    ops.push({ op: 'set-value', key: under('Data'), name: 'all', value: { type: 'REG_MULTI_SZ', data: corpus } });
-    await writeAll(ops);
+    await writeAll(corpusDataOps(corpus, under('Data')));
     const [live] = await backend.read([{ key: under('Data') }]);
-    const byName = new Map(live?.values.map((v) => [v.name, v.value]));
-    corpus.forEach((s, i) => {
-      expect(byName.get(`sz${i}`)).toEqual({ type: 'REG_SZ', data: s });
-      expect(byName.get(`expand${i}`)).toEqual({ type: 'REG_EXPAND_SZ', data: s });
-      expect(byName.get(`one${i}`)).toEqual({ type: 'REG_MULTI_SZ', data: [s] });
-    });
-    expect(byName.get('all')).toEqual({ type: 'REG_MULTI_SZ', data: corpus });
+    expectCorpusData(live, corpus);
   });
 });

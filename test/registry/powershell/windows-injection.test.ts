@@ -7,7 +7,7 @@ import { foldName } from '../../../src/model/fold-name.js';
 import type { KeyRef } from '../../../src/model/key-ref.js';
 import type { RegistryBackend, WriteOp } from '../../../src/registry/backend.js';
 import { type WindowsHost, WINDOWS_TIMEOUT_MS, describeWine, openLiveBackend, startWindowsHost, windowsPwsh, withExportOracle } from '../../windows-host.js';
-import { asKeyName, hostileStrings } from './hostile-strings.js';
+import { asKeyName, corpusDataOps, expectCorpusData, hostileStrings } from './hostile-strings.js';
 import { tempDir } from './pwsh-helper.js';
 
 jest.setTimeout(WINDOWS_TIMEOUT_MS);
@@ -81,21 +81,8 @@ describeWine('hostile strings cross the PowerShell boundary as data (Windows pws
   });
 
   test('as REG_SZ, REG_EXPAND_SZ and REG_MULTI_SZ data: one write, one read, data identical', async () => {
-    const ops: WriteOp[] = [];
-    corpus.forEach((s, i) => {
-      ops.push({ op: 'set-value', key: under('Data'), name: `sz${i}`, value: { type: 'REG_SZ', data: s } });
-      ops.push({ op: 'set-value', key: under('Data'), name: `expand${i}`, value: { type: 'REG_EXPAND_SZ', data: s } });
-      ops.push({ op: 'set-value', key: under('Data'), name: `one${i}`, value: { type: 'REG_MULTI_SZ', data: [s] } });
-    });
-    ops.push({ op: 'set-value', key: under('Data'), name: 'all', value: { type: 'REG_MULTI_SZ', data: corpus } });
-    await writeAll(ops);
+    await writeAll(corpusDataOps(corpus, under('Data')));
     const [live] = await backend.read([{ key: under('Data') }]);
-    const byName = new Map(live?.values.map((v) => [v.name, v.value]));
-    corpus.forEach((s, i) => {
-      expect(byName.get(`sz${i}`)).toEqual({ type: 'REG_SZ', data: s });
-      expect(byName.get(`expand${i}`)).toEqual({ type: 'REG_EXPAND_SZ', data: s });
-      expect(byName.get(`one${i}`)).toEqual({ type: 'REG_MULTI_SZ', data: [s] });
-    });
-    expect(byName.get('all')).toEqual({ type: 'REG_MULTI_SZ', data: corpus });
+    expectCorpusData(live, corpus);
   });
 });
