@@ -5,12 +5,14 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/regstate.js', import.meta.url));
+const nodeRss = fileURLToPath(new URL('./bench-node-rss.cjs', import.meta.url));
 
 /**
  * @typedef {object} Measured
  * @property {number} ms wall time of the whole process, node start-up included
  * @property {number} cpuMs user + system CPU time of the process (less disturbed than wall time on a busy machine)
  * @property {number} maxRssMb peak resident memory (GNU time %M: the largest process of the tree it waited for)
+ * @property {number} nodeMaxRssMb peak resident memory of the node process itself
  * @property {number} exitCode
  * @property {number | undefined} processes PowerShell processes (from --verbose)
  * @property {number | undefined} roundTrips round trips to the backend (from --verbose)
@@ -20,30 +22,32 @@ const bin = fileURLToPath(new URL('../bin/regstate.js', import.meta.url));
 
 /**
  * Runs `node bin/regstate.js ...args` under `/usr/bin/time -f %M`.
- * @param {string[]} args @param {{cwd?: string}} [options] @returns {Measured}
+ * @param {string[]} args @param {{cwd?: string, env?: Record<string, string>}} [options] @returns {Measured}
  */
 export function measureCli(args, options = {}) {
   const started = process.hrtime.bigint();
-  const child = spawnSync('/usr/bin/time', ['-f', 'BENCH-RSS-KB %M %U %S', process.execPath, bin, ...args], {
+  const child = spawnSync('/usr/bin/time', ['-f', 'BENCH-RSS-KB %M %U %S', process.execPath, '--require', nodeRss, bin, ...args], {
     cwd: options.cwd ?? repoRoot,
-    env: { ...process.env, NO_COLOR: '1', REGSTATE_TIMINGS: '1' },
+    env: { ...process.env, ...options.env, NO_COLOR: '1', REGSTATE_TIMINGS: '1' },
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const stderr = child.stderr ?? '';
   const rss = /BENCH-RSS-KB (\d+) ([\d.]+) ([\d.]+)/.exec(stderr);
+  const nodeRssKb = /BENCH-NODE-RSS-KB (\d+)/.exec(stderr);
   const timings = /^\{"regstate-timings-ms":.*\}$/m.exec(stderr);
   const stats = /(\d+) PowerShell process(?:es)?, (\d+) round trips?/.exec(stderr);
   return {
     ms,
     maxRssMb: rss ? Number(rss[1]) / 1024 : NaN,
+    nodeMaxRssMb: nodeRssKb ? Number(nodeRssKb[1]) / 1024 : NaN,
     cpuMs: rss ? (Number(rss[2]) + Number(rss[3])) * 1000 : NaN,
     exitCode: child.status ?? -1,
     processes: stats ? Number(stats[1]) : undefined,
     roundTrips: stats ? Number(stats[2]) : undefined,
     phases: timings ? JSON.parse(timings[0])['regstate-timings-ms'] : undefined,
-    stderr: stderr.replace(/BENCH-RSS-KB [\d. ]+\n?/, ''),
+    stderr: stderr.replace(/BENCH-RSS-KB [\d. ]+\n?/, '').replace(/BENCH-NODE-RSS-KB \d+\n?/, ''),
   };
 }
 

@@ -8,12 +8,14 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { YAML_STYLES, generateBenchData } from './bench-data.js';
 import { formatShares, measureCli, median, phaseShares, repoRoot } from './bench-measure.js';
+import { renderWine, runWine } from './bench-wine.js';
 import { createPowerShellBackend } from '../dist/registry/powershell/powershell-backend.js';
 import { decodeReadAnswer, encodeReadRequest, encodeWriteRequest } from '../dist/registry/powershell/agent-protocol.js';
 import { PowerShellSession } from '../dist/registry/powershell/powershell-session.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000,10000,100000').split(',').map(Number);
-// BENCH_PARTS=styles,regfile runs only those parts: cold, sizes (regfile and PowerShell), regfile, styles
+// BENCH_PARTS=styles,regfile runs only those parts: cold, sizes (regfile and PowerShell), regfile, styles,
+// inpwsh (the agent's time per value, simulated layer, 10,000 values), wine (the Windows layer under wine)
 const PARTS = (process.env.BENCH_PARTS ?? 'cold,sizes,styles').split(',');
 const STYLE_SIZES = [10_000, 100_000].filter((n) => SIZES.includes(n));
 const PWSH_MAX = 10_000;
@@ -120,9 +122,9 @@ async function runSizes(/** @type {string} */ dir, /** @type {any} */ results) {
     const data = await generateBenchData(dir, count);
     /** @type {any} */
     const row = { values: count, drift: data.drift };
-    if (SIZES.includes(count)) row.regfile = await runBackend(dir, data, 'regfile');
+    if (SIZES.includes(count) && (withPwsh || PARTS.includes('regfile'))) row.regfile = await runBackend(dir, data, 'regfile');
     if (withPwsh && count <= PWSH_MAX) row.powershell = await runBackend(dir, data, 'powershell');
-    if (withPwsh && count === PWSH_MAX) results.inPwsh = await runInPwsh(dir, data);
+    if ((withPwsh || PARTS.includes('inpwsh')) && count === PWSH_MAX) results.inPwsh = await runInPwsh(dir, data);
     if (withPwsh && BASELINE_SIZES.includes(count)) {
       const ms = await runBaseline(data, count);
       results.baseline.push({ values: count, perValueMs: ms, regstatePlanMs: row.powershell.plan.ms, speedup: ratio(ms, row.powershell.plan.ms) });
@@ -145,7 +147,8 @@ async function main() {
       results.coldStart = { medianMs: Math.round(median(cold)), runs: cold.length };
       process.stderr.write(`validate cold start: ${results.coldStart.medianMs} ms\n`);
     }
-    if (PARTS.includes('sizes') || PARTS.includes('regfile')) await runSizes(dir, results);
+    if (PARTS.includes('sizes') || PARTS.includes('regfile') || PARTS.includes('inpwsh')) await runSizes(dir, results);
+    if (PARTS.includes('wine')) results.wine = await runWine(dir, SIZES, generateBenchData);
     if (PARTS.includes('styles')) results.styles = await runStyles(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -161,21 +164,31 @@ function renderTable(r) {
   const lines = [
     `Machine: ${r.machine.cpu} x${r.machine.cpus}, ${r.machine.memoryGb} GB, ${r.machine.os}, node ${r.machine.node}, pwsh ${r.machine.pwsh}`,
     '',
-    '| values | .reg plan | .reg apply | PowerShell plan | PowerShell apply |',
-    '|---:|---|---|---|---|',
-    ...r.sizes.map((/** @type {any} */ s) => `| ${s.values} | ${cell(s.regfile?.plan)} | ${cell(s.regfile?.apply)} | ${cell(s.powershell?.plan)} | ${cell(s.powershell?.apply)} |`),
-    '',
-    '| values | per-value PowerShell (one process per value) | regstate plan (PowerShell) | speed-up |',
-    '|---:|---:|---:|---:|',
-    ...r.baseline.map((/** @type {any} */ b) => `| ${b.values} | ${b.perValueMs} ms | ${b.regstatePlanMs} ms | ${b.speedup}x |`),
-    '',
+    // only the tables of the parts that ran
+    ...(r.sizes.some((/** @type {any} */ s) => s.regfile || s.powershell)
+      ? [
+          '| values | .reg plan | .reg apply | PowerShell plan | PowerShell apply |',
+          '|---:|---|---|---|---|',
+          ...r.sizes.map((/** @type {any} */ s) => `| ${s.values} | ${cell(s.regfile?.plan)} | ${cell(s.regfile?.apply)} | ${cell(s.powershell?.plan)} | ${cell(s.powershell?.apply)} |`),
+          '',
+        ]
+      : []),
+    ...(r.baseline.length
+      ? [
+          '| values | per-value PowerShell (one process per value) | regstate plan (PowerShell) | speed-up |',
+          '|---:|---:|---:|---:|',
+          ...r.baseline.map((/** @type {any} */ b) => `| ${b.values} | ${b.perValueMs} ms | ${b.regstatePlanMs} ms | ${b.speedup}x |`),
+          '',
+        ]
+      : []),
     ...(r.inPwsh
       ? [`inside pwsh, simulated layer, ${r.inPwsh.read.values} values: read ${r.inPwsh.read.usPerValue} us/value (first read ${r.inPwsh.readCold.usPerValue}), write ${r.inPwsh.write.usPerValue} us/value; hive load ${r.inPwsh.read.loadMs} ms`, '']
       : []),
+    ...renderWine(r.wine ?? []),
     ...renderStyles(r.styles),
     ...renderPhases(r.sizes),
-    `validate cold start (median of ${r.coldStart?.runs}): ${r.coldStart?.medianMs} ms`,
-    `.reg plan growth: 10k/1k = ${r.growth.regfilePlan10kOver1k}, 100k/10k = ${r.growth.regfilePlan100kOver10k} (linear is 10)`,
+    ...(r.coldStart ? [`validate cold start (median of ${r.coldStart.runs}): ${r.coldStart.medianMs} ms`] : []),
+    ...(r.growth.regfilePlan10kOver1k || r.growth.regfilePlan100kOver10k ? [`.reg plan growth: 10k/1k = ${r.growth.regfilePlan10kOver1k}, 100k/10k = ${r.growth.regfilePlan100kOver10k} (linear is 10)`] : []),
     '',
   ];
   return lines.join('\n');
