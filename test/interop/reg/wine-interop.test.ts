@@ -56,11 +56,10 @@ describeWine('regstate import/export against wine reg.exe', () => {
   }, 60_000);
 
   test('an exported .reg brings reg.exe to the desired values, deletes what is absent, and leaves the rest', async () => {
-    await Promise.all([
-      wine.reg('add', `${ROOT}\\Kinds`, '/v', 'Retired', '/t', 'REG_SZ', '/d', 'old', '/f'),
-      wine.reg('add', `${ROOT}\\Kinds`, '/v', 'Untouched', '/t', 'REG_DWORD', '/d', '7', '/f'),
-      wine.reg('add', `${ROOT}\\Doomed\\Child`, '/v', 'x', '/t', 'REG_SZ', '/d', 'y', '/f'),
-    ]);
+    // One after another: concurrent `reg add`s sometimes fail under wine (exit 1, no message).
+    await wine.reg('add', `${ROOT}\\Kinds`, '/v', 'Retired', '/t', 'REG_SZ', '/d', 'old', '/f');
+    await wine.reg('add', `${ROOT}\\Kinds`, '/v', 'Untouched', '/t', 'REG_DWORD', '/d', '7', '/f');
+    await wine.reg('add', `${ROOT}\\Doomed\\Child`, '/v', 'x', '/t', 'REG_SZ', '/d', 'y', '/f');
     const desired = desiredState(
       presentKey(`${ROOT}\\Kinds`, [...PRESENT, absent('Retired')]),
       absentKey(`${ROOT}\\Doomed`),
@@ -96,18 +95,17 @@ describeWine('regstate import/export against wine reg.exe', () => {
   test('what reg add sets and reg export writes imports into YAML whose data is what reg query shows', async () => {
     const k = `${ROOT}\\Added`;
     const add = (...args: string[]): Promise<string> => wine.reg('add', k, ...args, '/f');
-    await Promise.all([
-      add('/ve', '/t', 'REG_SZ', '/d', 'default "q" C:\\dir\\'),
-      add('/v', 'Text', '/t', 'REG_SZ', '/d', 'Grüße 日本語 😀'),
-      add('/v', 'Quote"d\\name', '/t', 'REG_SZ', '/d', 'x'),
-      add('/v', 'Expand', '/t', 'REG_EXPAND_SZ', '/d', '%TEMP%\\agpm'),
-      add('/v', 'Multi', '/t', 'REG_MULTI_SZ', '/d', 'one\\0two\\0three'),
-      add('/v', 'Port', '/t', 'REG_DWORD', '/d', '587'),
-      add('/v', 'Max', '/t', 'REG_DWORD', '/d', '4294967295'),
-      add('/v', 'Q', '/t', 'REG_QWORD', '/d', '18446744073709551615'),
-      add('/v', 'Bin', '/t', 'REG_BINARY', '/d', '00ff'.repeat(120)),
-      add('/v', 'Nothing', '/t', 'REG_NONE', '/d', 'abcd'),
-    ]);
+    // One after another: concurrent `reg add`s to one key sometimes fail under wine (exit 1, no message).
+    await add('/ve', '/t', 'REG_SZ', '/d', 'default "q" C:\\dir\\');
+    await add('/v', 'Text', '/t', 'REG_SZ', '/d', 'Grüße 日本語 😀');
+    await add('/v', 'Quote"d\\name', '/t', 'REG_SZ', '/d', 'x');
+    await add('/v', 'Expand', '/t', 'REG_EXPAND_SZ', '/d', '%TEMP%\\agpm');
+    await add('/v', 'Multi', '/t', 'REG_MULTI_SZ', '/d', 'one\\0two\\0three');
+    await add('/v', 'Port', '/t', 'REG_DWORD', '/d', '587');
+    await add('/v', 'Max', '/t', 'REG_DWORD', '/d', '4294967295');
+    await add('/v', 'Q', '/t', 'REG_QWORD', '/d', '18446744073709551615');
+    await add('/v', 'Bin', '/t', 'REG_BINARY', '/d', '00ff'.repeat(120));
+    await add('/v', 'Nothing', '/t', 'REG_NONE', '/d', 'abcd');
     await wine.reg('add', `${k}\\Sub`, '/v', 'Deep', '/t', 'REG_DWORD', '/d', '1', '/f');
     const exported = join(dir, 'added.reg');
     await writeFile(exported, await wine.exportKey(k));

@@ -87,18 +87,16 @@ describeWine('.reg files against wine reg.exe', () => {
   test('what reg add sets and reg export writes is read with the same data', async () => {
     const k = `${ROOT}\\Added`;
     const add = (...args: string[]): Promise<string> => reg('add', k, ...args, '/f');
-    // Run together, the calls share one wineserver start.
-    await Promise.all([
-      add('/ve', '/t', 'REG_SZ', '/d', 'default "q" C:\\dir\\'),
-      add('/v', 'Text', '/t', 'REG_SZ', '/d', 'Grüße 日本語 😀'),
-      add('/v', 'Expand', '/t', 'REG_EXPAND_SZ', '/d', '%TEMP%\\agpm'),
-      add('/v', 'Multi', '/t', 'REG_MULTI_SZ', '/d', 'one\\0two\\0three'),
-      add('/v', 'Port', '/t', 'REG_DWORD', '/d', '587'),
-      add('/v', 'Max', '/t', 'REG_DWORD', '/d', '4294967295'),
-      add('/v', 'Q', '/t', 'REG_QWORD', '/d', '18446744073709551615'),
-      add('/v', 'Bin', '/t', 'REG_BINARY', '/d', '00ff'.repeat(120)),
-      add('/v', 'A value name long enough to move the first hex line break', '/t', 'REG_BINARY', '/d', '0102030405060708'),
-    ]);
+    // One after another: concurrent `reg add`s to one key sometimes fail under wine (exit 1, no message).
+    await add('/ve', '/t', 'REG_SZ', '/d', 'default "q" C:\\dir\\');
+    await add('/v', 'Text', '/t', 'REG_SZ', '/d', 'Grüße 日本語 😀');
+    await add('/v', 'Expand', '/t', 'REG_EXPAND_SZ', '/d', '%TEMP%\\agpm');
+    await add('/v', 'Multi', '/t', 'REG_MULTI_SZ', '/d', 'one\\0two\\0three');
+    await add('/v', 'Port', '/t', 'REG_DWORD', '/d', '587');
+    await add('/v', 'Max', '/t', 'REG_DWORD', '/d', '4294967295');
+    await add('/v', 'Q', '/t', 'REG_QWORD', '/d', '18446744073709551615');
+    await add('/v', 'Bin', '/t', 'REG_BINARY', '/d', '00ff'.repeat(120));
+    await add('/v', 'A value name long enough to move the first hex line break', '/t', 'REG_BINARY', '/d', '0102030405060708');
     const exported = await exportKey('Added');
     expect(json(valuesIn(exported, 'Added'))).toEqual(
       json([
@@ -117,7 +115,9 @@ describeWine('.reg files against wine reg.exe', () => {
 
   test('a reg export edited through the backend imports with the change, and its rollback restores the bytes', async () => {
     const k = `${ROOT}\\Agpm`;
-    await Promise.all([reg('add', k, '/v', 'EncryptSmtp', '/t', 'REG_DWORD', '/d', '0', '/f'), reg('add', k, '/v', 'SmtpServer', '/t', 'REG_SZ', '/d', 'mail.contoso.com', '/f')]);
+    // One after another: concurrent `reg add`s to one key sometimes fail under wine.
+    await reg('add', k, '/v', 'EncryptSmtp', '/t', 'REG_DWORD', '/d', '0', '/f');
+    await reg('add', k, '/v', 'SmtpServer', '/t', 'REG_SZ', '/d', 'mail.contoso.com', '/f');
     const original = await exportKey('Agpm');
     const file = join(work, 'agpm.reg');
     await writeFile(file, original);
