@@ -42,3 +42,8 @@ export const liveKey = (k: KeyRef | string, values: Record<string, RegistryValue
 export const missingKey = (k: KeyRef | string): LiveKey => ({ key: toKey(k), exists: false, values: [], subkeys: [] });
 
 export const liveState = (...keys: LiveKey[]): LiveState => new LiveState(keys);
+
+/** For the tests that need root (chown, a tmpfs mount): they fail, never skip, without it (CI runs as root). */
+export function expectRoot(): void {
+  if (process.getuid?.() !== 0) throw new Error('this test needs root (chown, mount): run it as root, as .ci/run does');
+}
