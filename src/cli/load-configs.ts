@@ -3,10 +3,11 @@ import { loadDesiredState } from '../config/load-desired-state.js';
 import { readRegularFile } from '../fs/read-regular-file.js';
 import { RegstateError } from '../errors.js';
 import type { DesiredState } from '../model/desired-state.js';
-import { looksLikeSavedPlan } from '../plan/saved-plan.js';
 import type { Io } from './io.js';
 
 async function isSavedPlanFile(file: string, io: Io): Promise<boolean> {
+  // loaded only on this error path: it reads JSON with the `yaml` library, which a valid config does not need
+  const { looksLikeSavedPlan } = await import('../plan/saved-plan.js');
   try {
     // A regular file only: a FIFO given as a config must not hang the run here either.
     return looksLikeSavedPlan((await readRegularFile(resolve(io.cwd, file), file)).toString('utf8'));

@@ -4,7 +4,6 @@ import { describeFsError, isFsError } from '../fs/describe-fs-error.js';
 import { escapeControl } from '../model/display-text.js';
 import { EXIT } from './exit-codes.js';
 import { type Io, useColor } from './io.js';
-import { formatErrorLines } from './format-error-lines.js';
 import { normalizeArgv } from './normalize-argv.js';
 // Each command's module is loaded when it runs: `validate` does not pay for PowerShell, locks and apply.
 import { describeVersion } from './package-info.js';
@@ -153,18 +152,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(normalizeArgv(argv, program), { from: 'user' });
     return code;
   } catch (error) {
-    return reportError(error, io, !argv.includes('--no-color') && !argv.includes('-no-color'));
+    return await reportError(error, io, !argv.includes('--no-color') && !argv.includes('-no-color'));
   } finally {
     reportTimings(io);
   }
 }
 
-function reportError(error: unknown, io: Io, colorAllowed: boolean): number {
+async function reportError(error: unknown, io: Io, colorAllowed: boolean): Promise<number> {
   if (error instanceof CommanderError) {
     // --help and --version end here with exit code 0; usage errors were already printed.
     return error.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
   }
   if (error instanceof RegstateError) {
+    // loaded on this path only (it measures text width for the caret): a run without errors does not pay for it
+    const { formatErrorLines } = await import('./format-error-lines.js');
     io.stderr.write(formatErrorLines(error.diagnostics, { cwd: io.cwd, color: colorAllowed && useColor({ ...io, stdout: io.stderr }, undefined) }));
     return EXIT.ERROR;
   }

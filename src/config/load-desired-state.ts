@@ -5,9 +5,7 @@ import { asRecord } from './declared-value.js';
 import { collectDeclarations } from './collect-declarations.js';
 import { loadFileFast } from './load-file-fast.js';
 import { mergeDeclarations } from './merge-declarations.js';
-import { parseConfigText } from './parse-config-text.js';
 import { readConfigFile } from './read-config-file.js';
-import { validateSchema } from './validate-schema.js';
 
 function append<T>(to: T[], items: readonly T[]): void {
   // a loop, not push(...items): a spread of 100,000 arguments overflows the stack
@@ -29,12 +27,14 @@ function sortDiagnostics(diagnostics: Diagnostic[], files: readonly string[]): D
  * One file through the validation step: loaded by js-yaml when it is valid and of a usual style,
  * else by the `yaml` library, which reports every problem; both feed collectDeclarations.
  */
-function loadOneFile(path: string, text: string, parser: LoadOptions['parser']): { diagnostics: Diagnostic[]; keys?: DesiredKey[]; description?: unknown } {
-  const fast = parser === 'reference' ? undefined : loadFileFast(path, text);
-  if (fast) {
-    const collected = collectDeclarations(fast.source, fast.plain, fast.exact);
-    if (collected.diagnostics.length === 0) return { diagnostics: [], keys: collected.keys, description: asRecord(fast.plain)?.description };
+async function loadOneFile(path: string, text: string, parser: LoadOptions['parser']): Promise<{ diagnostics: Diagnostic[]; keys?: DesiredKey[]; description?: unknown }> {
+  if (parser !== 'reference') {
+    const fast = loadFileFast(path, text);
+    const collected = fast && collectDeclarations(fast.source, fast.plain, fast.exact);
+    if (collected?.diagnostics.length === 0) return { diagnostics: [], keys: collected.keys, description: asRecord(fast?.plain)?.description };
   }
+  // the reference path (the `yaml` library and the schema's error messages) is loaded only when a file needs it
+  const [{ parseConfigText }, { validateSchema }] = await Promise.all([import('./parse-config-text.js'), import('./validate-schema.js')]);
   const parsed = parseConfigText(path, text);
   if (!parsed.ok) return { diagnostics: parsed.diagnostics };
   const diagnostics = validateSchema(parsed.source, parsed.plain);
@@ -65,19 +65,21 @@ export async function loadDesiredState(paths: readonly string[], options: LoadOp
   const diagnostics: Diagnostic[] = [];
   const files: ConfigFile[] = [];
   const declared: DesiredKey[] = [];
-  reads.forEach((read, i) => {
+  for (const [i, read] of reads.entries()) {
     const path = paths[i] as string;
     if (!read.ok) {
       diagnostics.push(read.diagnostic);
-      return;
+      continue;
     }
-    const one = loadOneFile(path, read.text, options.parser);
+    const one = await loadOneFile(path, read.text, options.parser);
+    // the text goes with its parse structures, before the next file or phase
+    reads[i] = { ok: true, text: '', sha256: read.sha256 };
     append(diagnostics, one.diagnostics);
-    if (!one.keys) return;
+    if (!one.keys) continue;
     append(declared, one.keys);
     const { description } = one;
     files.push(typeof description === 'string' ? { path, sha256: read.sha256, description } : { path, sha256: read.sha256 });
-  });
+  }
   const merged = mergeDeclarations(declared);
   append(diagnostics, merged.diagnostics);
   if (diagnostics.length > 0) throw RegstateError.fromDiagnostics(sortDiagnostics(diagnostics, paths));

@@ -1,5 +1,5 @@
 import { parseConfigFast } from './parse-config-fast.js';
-import { toPlainNumbers } from './parse-config-text.js';
+import { toPlainNumbers } from './plain-numbers.js';
 import { getSchemaValidator } from './schema-file.js';
 import type { YamlSource } from './yaml-nodes.js';
 

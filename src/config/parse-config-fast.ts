@@ -1,6 +1,6 @@
 import yaml from 'js-yaml';
 import { FAST_CORE_SCHEMA } from './fast-yaml-schema.js';
-import { MAX_ALIAS_COUNT } from './parse-config-text.js';
+import { MAX_ALIAS_COUNT } from './plain-numbers.js';
 import type { FoundNode, SourceNode, YamlSource } from './yaml-nodes.js';
 
 /** A collection as the js-yaml listener saw it: where it starts and its children. */

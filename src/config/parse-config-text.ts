@@ -1,10 +1,11 @@
 import { LineCounter, type YAMLError, parseDocument, visit } from 'yaml';
 import type { Diagnostic } from '../errors.js';
 import { findDuplicateKeys } from './find-duplicate-keys.js';
-import { type YamlSource, documentSource, offsetPos } from './yaml-nodes.js';
+import { MAX_ALIAS_COUNT, toPlainNumbers } from './plain-numbers.js';
+import { documentSource } from './yaml-document-source.js';
+import { type YamlSource, offsetPos } from './yaml-nodes.js';
 
-/** Alias expansions allowed while loading one file: far above any real config, far below an alias bomb. */
-export const MAX_ALIAS_COUNT = 1000;
+export { MAX_ALIAS_COUNT, toPlainNumbers } from './plain-numbers.js';
 
 export type ParsedConfig =
   | {
@@ -16,29 +17,6 @@ export type ParsedConfig =
       plain: unknown;
     }
   | { ok: false; diagnostics: Diagnostic[] };
-
-/**
- * Loaded YAML with every bigint turned into a number, copied into arrays and objects without a
- * prototype: a `__proto__` key stays an own key (which the schema rejects) and nothing a document
- * says can reach Object.prototype downstream (aliased parts stay shared).
- */
-export function toPlainNumbers(value: unknown, seen = new Map<object, unknown>()): unknown {
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value !== 'object' || value === null) return value;
-  const done = seen.get(value);
-  if (done !== undefined) return done;
-  // a circular part refers to itself through the copy
-  if (Array.isArray(value)) {
-    const out: unknown[] = [];
-    seen.set(value, out);
-    for (const item of value) out.push(toPlainNumbers(item, seen));
-    return out;
-  }
-  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  seen.set(value, out);
-  for (const [k, v] of Object.entries(value)) out[k] = toPlainNumbers(v, seen);
-  return out;
-}
 
 function describeYamlError(error: YAMLError): string {
   if (/call stack/i.test(error.message)) return 'the document is nested too deeply to load';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { Ajv2020, type Options, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { Ajv2020, Options, ValidateFunction } from 'ajv/dist/2020.js';
 import { assetPath, readAsset } from '../assets.js';
 
 /** The validator's ajv options; verbose keeps parentSchema on errors, which the messages use to suggest property names. */
@@ -57,7 +57,12 @@ export function schemaSha256(text: string = readSchemaText()): string {
 
 /** A compiler for the schema, with ajv's source code kept when `withSource` (for a standalone module). */
 export function compileSchema(withSource = false): { ajv: Ajv2020; validate: ValidateFunction } {
-  const ajv = new Ajv2020({ ...VALIDATOR_OPTIONS, ...(withSource ? { code: { source: true } } : {}) });
+  // ajv's compiler is loaded only here: a run with the prebuilt validator never pays for it. The single
+  // executable's bundle (CommonJS, no module URL) has `require`, and bundles what the literal names.
+  const { Ajv2020: Compiler } = (
+    typeof require === 'function' ? require('ajv/dist/2020.js') : createRequire(import.meta.url)('ajv/dist/2020.js')
+  ) as typeof import('ajv/dist/2020.js');
+  const ajv = new Compiler({ ...VALIDATOR_OPTIONS, ...(withSource ? { code: { source: true } } : {}) });
   return { ajv, validate: ajv.compile(inlineLocalRefs(loadSchema())) };
 }
 

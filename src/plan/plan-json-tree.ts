@@ -1,6 +1,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { formatDataPath } from '../config/data-path.js';
-import { documentSource, findNode, nodePos } from '../config/yaml-nodes.js';
+import { documentSource } from '../config/yaml-document-source.js';
+import { findNode, nodePos } from '../config/yaml-nodes.js';
 import type { Diagnostic, ErrorCode } from '../errors.js';
 import type { SourcePos } from '../model/source-pos.js';
 
