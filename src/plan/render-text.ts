@@ -1,5 +1,5 @@
 import picocolors from 'picocolors';
-import stringWidth from 'string-width';
+import { textWidth } from '../model/text-width.js';
 import { formatKeyName, formatValue, formatValueData, formatValueName, formatValueType } from './format-data.js';
 import { type KeyGroup, type ValueChange, formatKeyContents, formatNoChanges, formatPlanSummary, formatSourceLine, groupChangesByKey } from './describe-plan.js';
 import { type ChangeAction, type Plan, summarizePlan } from './plan.js';
@@ -16,7 +16,7 @@ const MAX_ALIGNED_WIDTH = 72;
 
 // Columns line up on screen: a Hangul or CJK character takes two cells, a combining mark none.
 function padCells(text: string, width: number): string {
-  return text + ' '.repeat(Math.max(0, width - stringWidth(text)));
+  return text + ' '.repeat(Math.max(0, width - textWidth(text)));
 }
 
 const MARKS: Record<ChangeAction, string> = { 'create-key': '+', create: '+', update: '~', delete: '-', 'delete-key': '-' };
@@ -46,10 +46,10 @@ function renderGroup(group: KeyGroup, c: Colors): string[] {
   if (group.keyChange?.action === 'delete-key') header += ` (${formatKeyContents(group.keyChange.contents)})`;
   if (group.keyChange) header += `  ${c.dim(`# ${formatSourceLine(group.keyChange.source)}`)}`;
 
-  const nameWidth = Math.max(0, ...group.values.map((v) => stringWidth(formatValueName(v.name))));
+  const nameWidth = Math.max(0, ...group.values.map((v) => textWidth(formatValueName(v.name))));
   const typeWidth = Math.max(0, ...group.values.filter((v) => !isRetype(v)).map((v) => formatValueType(v.after ?? v.before).length));
   const rows = group.values.map((v) => ({ change: v, name: formatValueName(v.name), detail: describeValueChange(v, typeWidth) }));
-  const bodyWidth = (r: (typeof rows)[number]) => Math.max(nameWidth, stringWidth(r.name)) + 2 + stringWidth(r.detail);
+  const bodyWidth = (r: (typeof rows)[number]) => Math.max(nameWidth, textWidth(r.name)) + 2 + textWidth(r.detail);
   const aligned = Math.max(0, ...rows.map(bodyWidth).filter((w) => w <= MAX_ALIGNED_WIDTH));
   const lines = rows.map((r) => {
     const gap = ' '.repeat(Math.max(2, aligned - bodyWidth(r) + 2));
