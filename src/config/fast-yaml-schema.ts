@@ -17,11 +17,22 @@ const bool = new yaml.Type('tag:yaml.org,2002:bool', {
   construct: (data: string) => data[0] === 't' || data[0] === 'T',
 });
 
-const bigInt = new yaml.Type('tag:yaml.org,2002:int', {
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+// Up to 15 decimal digits is always a safe integer, read without a bigint; `-0` is left to BigInt (it is 0 there)
+const SHORT_DECIMAL = /^\+?[0-9]{1,15}$|^-[0-9]*[1-9][0-9]*$/;
+
+const int = new yaml.Type('tag:yaml.org,2002:int', {
   kind: 'scalar',
   resolve: (data: unknown) => typeof data === 'string' && INT.test(data),
-  // BigInt reads 0o and 0x prefixes and a sign, as the yaml library does with intAsBigInt
-  construct: (data: string) => BigInt(data),
+  // BigInt reads 0o and 0x prefixes and a sign, as the yaml library does with intAsBigInt; an integer
+  // that a number holds exactly becomes that number (the value checks treat both alike), so only the
+  // few above 2^53 need a copy for the schema validator
+  construct: (data: string) => {
+    if (data.length <= 16 && SHORT_DECIMAL.test(data)) return Number(data);
+    const n = BigInt(data);
+    return n >= MIN_SAFE && n <= MAX_SAFE ? Number(n) : n;
+  },
 });
 
 const float = new yaml.Type('tag:yaml.org,2002:float', {
@@ -42,6 +53,6 @@ const merge = new yaml.Type('tag:yaml.org,2002:merge', {
 
 /**
  * js-yaml's failsafe schema with the YAML 1.2 core scalars exactly as the `yaml` library resolves
- * them: merge keys, no timestamps, binary or `_` digit separators, and every integer a bigint.
+ * them: merge keys, no timestamps, binary or `_` digit separators; an integer beyond 2^53 is a bigint.
  */
-export const FAST_CORE_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({ implicit: [merge, nullType, bool, bigInt, float] });
+export const FAST_CORE_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({ implicit: [merge, nullType, bool, int, float] });

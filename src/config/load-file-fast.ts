@@ -1,14 +1,14 @@
 import { parseConfigFast } from './parse-config-fast.js';
-import { toPlainNumbers } from './plain-numbers.js';
+import { shareNumbers } from './plain-numbers.js';
 import { getSchemaValidator } from './schema-file.js';
 import type { YamlSource } from './yaml-nodes.js';
 
 /** A loaded file ready for the validation step: its nodes with positions, and the document two ways. */
 export interface LoadedConfig {
   source: YamlSource;
-  /** Integers as bigint, so none above 2^53 was rounded. */
+  /** Integers above 2^53 as bigint, so none was rounded; the rest as numbers. */
   exact: unknown;
-  /** Integers as numbers, for the schema validator. */
+  /** Integers as numbers, for the schema validator: the same objects as `exact` wherever it holds no bigint. */
   plain: unknown;
 }
 
@@ -19,7 +19,7 @@ export interface LoadedConfig {
 export function loadFileFast(file: string, text: string): LoadedConfig | undefined {
   const parsed = parseConfigFast(file, text);
   if (!parsed) return undefined;
-  const plain = toPlainNumbers(parsed.exact);
+  const plain = shareNumbers(parsed.exact);
   if (!getSchemaValidator()(plain)) return undefined;
   return { source: parsed.source, exact: parsed.exact, plain };
 }

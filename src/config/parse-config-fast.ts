@@ -6,28 +6,21 @@ import type { FoundNode, SourceNode, YamlSource } from './yaml-nodes.js';
 /** A collection as the js-yaml listener saw it: where it starts and its children. */
 interface FastNode {
   start: number;
-  /** A mapping's keys as written, in order (a merge key `<<` included), with where each key starts. */
+  /** A mapping's keys as written, in order (a merge key `<<` included). */
   keys?: string[];
-  keyStarts?: number[];
-  /** A mapping's values (aligned with keys) or a sequence's items. */
-  items: Kid[];
+  /** A sequence's items, or a mapping's keys and values in turn: key 0, value 0, key 1, ... */
+  kids: Kid[];
 }
 
 /** A collection, or a scalar as just where it starts: most nodes are scalars, and this keeps them small. */
 type Kid = FastNode | number;
 
-const asNode = (kid: Kid): FastNode => (typeof kid === 'number' ? { start: kid, items: [] } : kid);
+const asNode = (kid: Kid): FastNode => (typeof kid === 'number' ? { start: kid, kids: [] } : kid);
 
 /** A file loaded by js-yaml: the document (integers as bigint, as on the reference path) and its nodes. */
 export interface FastParsed {
   exact: unknown;
   source: YamlSource;
-}
-
-interface Frame {
-  open: number;
-  kids: { result: unknown; node: Kid; lead: string }[];
-  aliased: boolean;
 }
 
 // Constructs whose positions or values this path does not reproduce: directives, explicit keys,
@@ -88,13 +81,13 @@ function fastSource(file: string, text: string, root: Kid): YamlSource {
     root: asNode(root),
     child(parent: SourceNode | null, segment: string): FoundNode | undefined {
       const p = parent as FastNode | null;
-      if (!p || p.items.length === 0) return undefined;
+      if (!p || p.kids.length === 0) return undefined;
       if (!p.keys) {
-        const item = /^\d+$/.test(segment) ? p.items[Number(segment)] : undefined;
+        const item = /^\d+$/.test(segment) ? p.kids[Number(segment)] : undefined;
         return item === undefined ? undefined : { node: asNode(item) };
       }
       const i = p.keys.indexOf(segment);
-      return i < 0 ? undefined : { node: asNode(p.items[i] as Kid), keyNode: asNode(p.keyStarts?.[i] ?? 0) };
+      return i < 0 ? undefined : { node: asNode(p.kids[2 * i + 1] as Kid), keyNode: asNode(p.kids[2 * i] as Kid) };
     },
     startOf: (found) => (found.node as FastNode | null)?.start ?? 0,
     linePos(offset) {
@@ -121,28 +114,58 @@ function fastSource(file: string, text: string, root: Kid): YamlSource {
  */
 export function parseConfigFast(file: string, text: string): FastParsed | undefined {
   if (UNUSUAL_TEXT.test(text) || hasPropertyWithoutSpace(text)) return undefined;
-  const stack: Frame[] = [{ open: 0, kids: [], aliased: false }];
+  // One level per open node, its buffers reused by the next node at that depth: most nodes are
+  // scalars, and a frame object per node was most of this listener's cost (about 900,000 per
+  // 100,000 values). A level holds where its node opened and the children closed in it so far.
+  const opens: number[] = [0];
+  const aliased: boolean[] = [false];
+  const kidResults: unknown[][] = [[]];
+  const kidNodes: Kid[][] = [[]];
+  const kidLeads: number[][] = [[]];
+  const kidCounts: number[] = [0];
+  let depth = 0;
+  // key names, one string each: a file repeats `name`, `type` and `data` once per value
+  const keyNames = new Map<string, string>();
   const anchors = new Map<string, Kid>();
   const aliasUses = new Map<Kid, number>();
   let unusual = false;
+  const push = (level: number, result: unknown, node: Kid, lead: number): void => {
+    const at = kidCounts[level] as number;
+    (kidResults[level] as unknown[])[at] = result;
+    (kidNodes[level] as Kid[])[at] = node;
+    (kidLeads[level] as number[])[at] = lead;
+    kidCounts[level] = at + 1;
+  };
   const listener = (event: 'open' | 'close', state: yaml.State): void => {
     if (unusual) return;
     if (event === 'open') {
-      stack.push({ open: state.position, kids: [], aliased: false });
+      depth++;
+      opens[depth] = state.position;
+      aliased[depth] = false;
+      kidCounts[depth] = 0;
+      if (depth === kidResults.length) {
+        kidResults.push([]);
+        kidNodes.push([]);
+        kidLeads.push([]);
+      }
       return;
     }
-    const frame = stack.pop() as Frame;
-    const parent = stack[stack.length - 1] as Frame;
+    const level = depth;
+    depth--;
+    const results = kidResults[level] as unknown[];
+    const nodes = kidNodes[level] as Kid[];
+    const leads = kidLeads[level] as number[];
+    const count = kidCounts[level] as number;
     const result: unknown = state.result;
-    const start = contentStart(text, frame.open);
-    const lead = text[start] as string;
+    const start = contentStart(text, opens[level] as number);
+    const lead = text.charCodeAt(start);
     const { anchor } = state as unknown as { anchor: string | null };
-    if (lead === '!' || lead === '|' || lead === '>') {
+    if (lead === 0x21 /* ! */ || lead === 0x7c /* | */ || lead === 0x3e /* > */) {
       unusual = true;
       return;
     }
     let node: Kid;
-    if (lead === '*') {
+    if (lead === 0x2a /* * */) {
       const target = anchors.get(text.slice(start + 1, nameEnd(text, start + 1)));
       const uses = target === undefined ? 0 : (aliasUses.get(target) ?? 0) + 1;
       // the reference path refuses an anchor used more than MAX_ALIAS_COUNT times
@@ -151,42 +174,47 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
         return;
       }
       aliasUses.set(target, uses);
-      parent.aliased = true;
-      parent.kids.push({ result, node: target, lead });
+      aliased[depth] = true;
+      push(depth, result, target, lead);
       return;
     }
-    const only = frame.kids.length === 1 ? frame.kids[0] : undefined;
     // a node read through a nested attempt (a scalar tried as a mapping key first) is that node, already checked
-    const passThrough = only !== undefined && only.result === result && typeof result === 'object' && result !== null;
+    const passThrough = count === 1 && results[0] === result && typeof result === 'object' && result !== null;
     // the yaml library has its own rules for a scalar or flow collection over several lines
-    const scalarOrFlow = typeof result !== 'object' || result === null || lead === '[' || lead === '{';
+    const scalarOrFlow = typeof result !== 'object' || result === null || lead === 0x5b /* [ */ || lead === 0x7b /* { */;
     // ... and wants white space before a comment that follows a quoted scalar or flow collection
-    const commentNext = (lead === '"' || lead === "'" || lead === '[' || lead === '{') && text[state.position] === '#';
+    const commentNext =
+      (lead === 0x22 /* " */ || lead === 0x27 /* ' */ || lead === 0x5b || lead === 0x7b) && text.charCodeAt(state.position) === 0x23; /* # */
     if (!passThrough && ((scalarOrFlow && spansLines(text, start, state.position)) || commentNext)) {
       unusual = true;
       return;
     }
     if (passThrough) {
-      node = only.node;
+      node = nodes[0] as Kid;
     } else if (Array.isArray(result)) {
-      if (frame.kids.length !== result.length) unusual = true;
-      node = { start, items: frame.kids.map((k) => k.node) };
+      if (count !== result.length) unusual = true;
+      node = { start, kids: nodes.slice(0, count) };
     } else if (typeof result === 'object' && result !== null) {
-      const keys: string[] = [];
-      const keyStarts: number[] = [];
-      const items: Kid[] = [];
+      // arrays of the exact size: one node per mapping of a large file, so spare capacity adds up
+      const keys: string[] = new Array<string>(count >> 1);
       let merges = false;
-      for (let i = 0; i + 1 < frame.kids.length; i += 2) {
-        const k = frame.kids[i] as Frame['kids'][number];
+      for (let i = 0; i + 1 < count; i += 2) {
+        const key = results[i];
+        const keyLead = leads[i] as number;
         // keys are plain or quoted strings; `<<` unquoted is a merge key on both paths
-        if (typeof k.result !== 'string' || k.result === '' || k.result === '__proto__' || k.lead === '*' || k.lead === '[' || k.lead === '{') unusual = true;
-        if (k.result === '<<' && k.lead !== '"' && k.lead !== "'") merges = true;
-        keys.push(k.result as string);
-        keyStarts.push(typeof k.node === 'number' ? k.node : k.node.start);
-        items.push((frame.kids[i + 1] as Frame['kids'][number]).node);
+        if (typeof key !== 'string' || key === '' || key === '__proto__' || keyLead === 0x2a || keyLead === 0x5b || keyLead === 0x7b) unusual = true;
+        if (key === '<<' && keyLead !== 0x22 && keyLead !== 0x27) merges = true;
+        let name = keyNames.get(key as string);
+        if (name === undefined) {
+          name = key as string;
+          keyNames.set(name, name);
+        }
+        keys[i >> 1] = name;
       }
-      if (frame.kids.length % 2 !== 0 || (!merges && keys.length !== Object.keys(result).length)) unusual = true;
-      node = { start, keys, keyStarts, items };
+      let own = 0;
+      for (const name in result) if (Object.hasOwn(result, name)) own++;
+      if (count % 2 !== 0 || (!merges && keys.length !== own)) unusual = true;
+      node = { start, keys, kids: nodes.slice(0, count) };
     } else if (result === null) {
       // an empty value (`data:` with nothing after it) is placed at its key on the reference path
       unusual = true;
@@ -194,11 +222,11 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
     } else node = start;
     if (anchor !== null) {
       // an alias inside an anchored node multiplies on expansion: the reference path counts that its own way
-      if (frame.aliased) unusual = true;
+      if (aliased[level]) unusual = true;
       anchors.set(anchor, node);
     }
-    if (frame.aliased) parent.aliased = true;
-    parent.kids.push({ result, node, lead });
+    if (aliased[level]) aliased[depth] = true;
+    push(depth, result, node, lead);
   };
   let exact: unknown;
   try {
@@ -209,7 +237,7 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
   } catch {
     return undefined;
   }
-  const root = stack[0]?.kids[stack[0].kids.length - 1]?.node;
+  const root = (kidNodes[0] as Kid[])[(kidCounts[0] as number) - 1];
   if (unusual || exact === undefined || exact === null || root === undefined) return undefined;
   return { exact, source: fastSource(file, text, root) };
 }

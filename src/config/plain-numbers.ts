@@ -25,3 +25,36 @@ export function toPlainNumbers(value: unknown, seen = new Map<object, unknown>()
   for (const [k, v] of Object.entries(value)) out[k] = toPlainNumbers(v, seen);
   return out;
 }
+
+/**
+ * The document with every bigint turned into a number, sharing every part that holds none: with
+ * integers up to 2^53 loaded as numbers, that is nearly all of it, and no second copy of a large
+ * file is made. A copied part has no prototype (as toPlainNumbers); aliased parts stay shared.
+ */
+export function shareNumbers(value: unknown, seen = new Map<object, unknown>()): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (seen.has(value)) return seen.get(value);
+  // a circular part is left as it is
+  seen.set(value, value);
+  let out: unknown = value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const plain = shareNumbers(item, seen);
+      if (plain === item) continue;
+      if (out === value) out = value.slice();
+      (out as unknown[])[i] = plain;
+    }
+  } else {
+    for (const key of Object.keys(value)) {
+      const item = (value as Record<string, unknown>)[key];
+      const plain = shareNumbers(item, seen);
+      if (plain === item) continue;
+      if (out === value) out = Object.assign(Object.create(null) as object, value);
+      (out as Record<string, unknown>)[key] = plain;
+    }
+  }
+  seen.set(value, out);
+  return out;
+}
