@@ -8,27 +8,51 @@ import type { RegFile, RegFileFormat, RegSection, RegTriviaEntry } from './reg-f
 export const HEADER_5 = 'Windows Registry Editor Version 5.00';
 export const HEADER_4 = 'REGEDIT4';
 
-interface PhysicalLine {
-  text: string;
-  raw: string;
-  line: number;
-}
+/**
+ * The file's physical lines as offsets into its text (no object or string per line until one is
+ * needed): line n (0-based) runs from starts[n] to starts[n + 1], its line break included.
+ */
+class Lines {
+  private readonly starts: number[] = [0];
+  readonly count: number;
 
-function splitLines(text: string): PhysicalLine[] {
-  const out: PhysicalLine[] = [];
-  let start = 0;
-  while (start < text.length) {
-    const nl = text.indexOf('\n', start);
-    const end = nl < 0 ? text.length : nl + 1;
-    const raw = text.slice(start, end);
-    out.push({ raw, text: raw.replace(/\r?\n$/, ''), line: out.length + 1 });
-    start = end;
+  constructor(private readonly text: string) {
+    for (let nl = text.indexOf('\n'); nl >= 0 && nl + 1 < text.length; nl = text.indexOf('\n', nl + 1)) this.starts.push(nl + 1);
+    this.count = this.starts.length;
+    this.starts.push(text.length);
   }
-  return out;
+
+  start(n: number): number {
+    return this.starts[n] as number;
+  }
+
+  /** Where the line's text ends: before its `\n` or `\r\n` (a lone `\r` stays text). */
+  end(n: number): number {
+    const start = this.starts[n] as number;
+    let end = this.starts[n + 1] as number;
+    if (end > start && this.text.charCodeAt(end - 1) === 0x0a) {
+      end--;
+      if (end > start && this.text.charCodeAt(end - 1) === 0x0d) end--;
+    }
+    return end;
+  }
+
+  /** The line as found in the file, with its line break. */
+  raw(n: number): string {
+    return this.text.slice(this.starts[n], this.starts[n + 1]);
+  }
+
+  /** The line without its line break. */
+  textOf(n: number): string {
+    return this.text.slice(this.starts[n], this.end(n));
+  }
 }
 
-function singleLine(p: PhysicalLine, file: string): LogicalLine {
-  return { text: p.text, file, segments: [{ offset: 0, line: p.line, column: 1 }] };
+// White space as String.prototype.trim removes it.
+const isTrimmed = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c > 0x7f && /\s/.test(String.fromCharCode(c)));
+
+function singleLine(text: string, line: number, file: string): LogicalLine {
+  return { text, file, segments: [{ offset: 0, line, column: 1 }] };
 }
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a || c === 0x0b || c === 0x0c;
@@ -43,6 +67,8 @@ function continuationStart(text: string): number {
   return i + 1;
 }
 
+const HEX_AFTER_EQUALS = /^\s*hex/i;
+
 /** A hex value entry longer than this many characters cannot hold MAX_VALUE_BYTES (regedit writes 3 a byte, plus line breaks). */
 const MAX_ENTRY_TEXT = 4 * MAX_VALUE_BYTES;
 
@@ -51,23 +77,24 @@ const MAX_ENTRY_TEXT = 4 * MAX_VALUE_BYTES;
  * one logical line, in time linear in their length. Returns the index of the last line used, or
  * undefined (with every line of the entry consumed) when the entry is too long to hold a value.
  */
-function joinContinuations(logical: LogicalLine, lines: PhysicalLine[], n: number): { last: number; raw: string; tooLong: boolean } {
+function joinContinuations(logical: LogicalLine, lines: Lines, n: number): { last: number; raw: string; tooLong: boolean } {
   const parts: string[] = [];
-  const rawParts: string[] = [(lines[n] as PhysicalLine).raw];
+  const rawParts: string[] = [lines.raw(n)];
   let body = logical.text;
   let length = 0;
   let tooLong = false;
   let cut = continuationStart(body);
-  while (cut >= 0 && n + 1 < lines.length) {
+  while (cut >= 0 && n + 1 < lines.count) {
     body = body.slice(0, cut);
     if (!tooLong) parts.push(body);
     length += body.length;
-    const next = lines[++n] as PhysicalLine;
-    rawParts.push(next.raw);
+    n++;
+    rawParts.push(lines.raw(n));
+    const nextText = lines.textOf(n);
     let lead = 0;
-    while (lead < next.text.length && isSpace(next.text.charCodeAt(lead))) lead++;
-    body = next.text.slice(lead);
-    if (!tooLong) logical.segments.push({ offset: length, line: next.line, column: lead + 1 });
+    while (lead < nextText.length && isSpace(nextText.charCodeAt(lead))) lead++;
+    body = nextText.slice(lead);
+    if (!tooLong) logical.segments.push({ offset: length, line: n + 1, column: lead + 1 });
     if (length + body.length > MAX_ENTRY_TEXT) tooLong = true;
     cut = continuationStart(body);
   }
@@ -95,64 +122,68 @@ export function parseRegFile(input: string | Uint8Array, file: string): RegFile 
   if (text.trim() === '') throw new RegstateError('FILE_EMPTY', `${file}: the .reg file is empty (it needs the header "${HEADER_5}")`, { source: { file, line: 1, column: 1 } });
   const diagnostics: Diagnostic[] = [];
   const report = (d: Diagnostic): void => void diagnostics.push(d);
-  const lines = splitLines(text);
-  const first = lines[0] as PhysicalLine;
-  const headerText = first.text.trim();
+  const lines = new Lines(text);
+  const headerText = lines.textOf(0).trim();
   let version: '5.00' | '4' = '5.00';
   if (headerText === HEADER_4) version = '4';
   else if (headerText !== HEADER_5) {
     // Without the header this is not a .reg file at all: one error, not one per line of whatever it is.
     throw RegstateError.fromDiagnostics([{ code: 'REG_SYNTAX', message: `not a .reg file: the first line must be "${HEADER_5}" or "${HEADER_4}"`, source: { file, line: 1, column: 1 } }]);
   }
-  const reg: RegFile = { format: { ...format, version }, header: first.raw, preamble: [], sections: [] };
+  const reg: RegFile = { format: { ...format, version }, header: lines.raw(0), preamble: [], sections: [] };
   let section: RegSection | undefined;
-  const trivia = (p: PhysicalLine): RegTriviaEntry => ({ type: 'trivia', raw: p.raw, line: p.line });
+  const trivia = (n: number): RegTriviaEntry => ({ type: 'trivia', raw: lines.raw(n), line: n + 1 });
 
-  for (let n = 1; n < lines.length; n++) {
-    const p = lines[n] as PhysicalLine;
-    const start = p.text.length - p.text.trimStart().length;
-    const c = p.text[start];
-    if (c === undefined || c === ';') {
-      if (section) section.entries.push(trivia(p));
-      else reg.preamble.push(trivia(p));
+  for (let n = 1; n < lines.count; n++) {
+    const lineStart = lines.start(n);
+    const lineEnd = lines.end(n);
+    let at = lineStart;
+    while (at < lineEnd && isTrimmed(text.charCodeAt(at))) at++;
+    const start = at - lineStart;
+    const c = at < lineEnd ? text.charCodeAt(at) : -1;
+    if (c === -1 || c === 0x3b /* ; */) {
+      if (section) section.entries.push(trivia(n));
+      else reg.preamble.push(trivia(n));
       continue;
     }
-    if (c === '[') {
-      const parsed = parseSectionHeader(p, start, file, report);
-      section = parsed ? { ...parsed, raw: p.raw, line: p.line, entries: [] } : undefined;
+    const lineText = text.slice(lineStart, lineEnd);
+    if (c === 0x5b /* [ */) {
+      const parsed = parseSectionHeader(lineText, n + 1, start, file, report);
+      section = parsed ? { ...parsed, raw: lines.raw(n), line: n + 1, entries: [] } : undefined;
       if (section) reg.sections.push(section);
       continue;
     }
-    if (c !== '"' && c !== '@') {
-      report({ code: 'REG_SYNTAX', message: `unexpected text "${p.text.trim().slice(0, 30)}": expected [KEY], "name"=value, @=value or a ; comment`, source: { file, line: p.line, column: start + 1 } });
+    if (c !== 0x22 /* " */ && c !== 0x40 /* @ */) {
+      report({ code: 'REG_SYNTAX', message: `unexpected text "${lineText.trim().slice(0, 30)}": expected [KEY], "name"=value, @=value or a ; comment`, source: { file, line: n + 1, column: start + 1 } });
       continue;
     }
     // A value entry, perhaps followed by continuation lines.
-    const logical = singleLine(p, file);
-    let raw = p.raw;
+    const line = n + 1;
+    const logical = singleLine(lineText, line, file);
+    let raw: string | undefined;
     const name = scanName(logical, start, report);
     if (name === undefined) continue;
     const eq = skipBlanks(logical.text, name.end);
     if (logical.text[eq] !== '=') {
-      report({ code: 'REG_SYNTAX', message: 'expected = after the value name', source: { file, line: p.line, column: eq + 1 } });
+      report({ code: 'REG_SYNTAX', message: 'expected = after the value name', source: { file, line, column: eq + 1 } });
       continue;
     }
-    if (/^\s*hex/i.test(logical.text.slice(eq + 1, eq + 64))) {
+    if (HEX_AFTER_EQUALS.test(logical.text.slice(eq + 1, eq + 64))) {
       const joined = joinContinuations(logical, lines, n);
       n = joined.last;
       raw = joined.raw;
       if (joined.tooLong) {
-        report({ code: 'VALUE_TOO_LARGE', message: `the value is more than ${MAX_ENTRY_TEXT} characters long: more than the ${MAX_VALUE_BYTES} bytes (64 MiB) a value may hold`, source: { file, line: p.line, column: eq + 2 } });
+        report({ code: 'VALUE_TOO_LARGE', message: `the value is more than ${MAX_ENTRY_TEXT} characters long: more than the ${MAX_VALUE_BYTES} bytes (64 MiB) a value may hold`, source: { file, line, column: eq + 2 } });
         continue;
       }
     }
     const value = parseRegValue(logical, eq + 1, version, report);
     if (value === undefined) continue;
     if (!section) {
-      report({ code: 'REG_SYNTAX', message: 'value outside a key section: put a [KEY] line before it', source: { file, line: p.line, column: start + 1 } });
+      report({ code: 'REG_SYNTAX', message: 'value outside a key section: put a [KEY] line before it', source: { file, line, column: start + 1 } });
       continue;
     }
-    section.entries.push({ type: 'value', name: name.text, value, raw, line: p.line });
+    section.entries.push({ type: 'value', name: name.text, value, raw: raw ?? lines.raw(n), line });
   }
   if (diagnostics.length > 0) throw RegstateError.fromDiagnostics(diagnostics);
   return reg;
@@ -168,12 +199,12 @@ function scanName(l: LogicalLine, start: number, report: (d: Diagnostic) => void
   return scanRegString(l, start, report);
 }
 
-function parseSectionHeader(p: PhysicalLine, start: number, file: string, report: (d: Diagnostic) => void): Pick<RegSection, 'hive' | 'path' | 'delete'> | undefined {
-  const text = p.text.trimEnd();
+function parseSectionHeader(lineText: string, line: number, start: number, file: string, report: (d: Diagnostic) => void): Pick<RegSection, 'hive' | 'path' | 'delete'> | undefined {
+  const text = lineText.trimEnd();
   // Key names may contain `]`, so the section ends at the last one on the line.
   const close = text.lastIndexOf(']');
   if (close < 0 || text.slice(close + 1).trim() !== '') {
-    report({ code: 'REG_SYNTAX', message: 'missing ] at the end of the key line', source: { file, line: p.line, column: text.length + 1 } });
+    report({ code: 'REG_SYNTAX', message: 'missing ] at the end of the key line', source: { file, line, column: text.length + 1 } });
     return undefined;
   }
   const del = text[start + 1] === '-';
@@ -183,13 +214,13 @@ function parseSectionHeader(p: PhysicalLine, start: number, file: string, report
   const hiveText = cut < 0 ? keyText : keyText.slice(0, cut);
   const hive = parseHive(hiveText.trim());
   if (!hive) {
-    report({ code: 'REG_SYNTAX', message: `unknown hive "${hiveText}" (expected HKEY_LOCAL_MACHINE, HKEY_CURRENT_USER, ... or HKLM, HKCU, ...)`, source: { file, line: p.line, column: keyStart + 1 } });
+    report({ code: 'REG_SYNTAX', message: `unknown hive "${hiveText}" (expected HKEY_LOCAL_MACHINE, HKEY_CURRENT_USER, ... or HKLM, HKCU, ...)`, source: { file, line, column: keyStart + 1 } });
     return undefined;
   }
   const path = cut < 0 ? '' : keyText.slice(cut + 1);
   const empty = path.split('\\').findIndex((part) => part === '');
   if (cut >= 0 && empty >= 0) {
-    report({ code: 'REG_SYNTAX', message: `empty key name in "${keyText}"`, source: { file, line: p.line, column: keyStart + 1 } });
+    report({ code: 'REG_SYNTAX', message: `empty key name in "${keyText}"`, source: { file, line, column: keyStart + 1 } });
     return undefined;
   }
   return { hive, path, delete: del };

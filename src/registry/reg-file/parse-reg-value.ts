@@ -93,7 +93,7 @@ function stripNul(text: string): string {
  * UTF-16 text of odd length) are kept as REG_OTHER so that no data is lost.
  */
 export function valueFromHex(kind: number, bytes: Uint8Array, version: '5.00' | '4'): RegistryValue {
-  const other: RegistryValue = { type: 'REG_OTHER', kind, data: bytes };
+  const other = (): RegistryValue => ({ type: 'REG_OTHER', kind, data: bytes });
   switch (kind) {
     case 0:
       return { type: 'REG_NONE', data: bytes };
@@ -102,31 +102,31 @@ export function valueFromHex(kind: number, bytes: Uint8Array, version: '5.00' | 
     case 1:
     case 2: {
       const text = decodeText(bytes, version);
-      if (text === undefined) return other;
+      if (text === undefined) return other();
       return { type: kind === 1 ? 'REG_SZ' : 'REG_EXPAND_SZ', data: stripNul(text) };
     }
     case 7: {
       const text = decodeText(bytes, version);
-      if (text === undefined) return other;
+      if (text === undefined) return other();
       const body = stripNul(stripNul(text));
       return { type: 'REG_MULTI_SZ', data: body === '' ? [] : body.split('\0') };
     }
     case 4:
-      if (bytes.length !== 4) return other;
+      if (bytes.length !== 4) return other();
       return { type: 'REG_DWORD', data: new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) };
     case 11:
-      if (bytes.length !== 8) return other;
+      if (bytes.length !== 8) return other();
       return { type: 'REG_QWORD', data: new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true) };
     default:
-      return other;
+      return other();
   }
 }
 
 const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 const hexDigit = (c: number): number => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1);
 
-/** `xx,xx,...` from `start` to the end of the line, in one pass into one buffer. */
-function parseHexBytes(l: LogicalLine, start: number, report: Report): Uint8Array | undefined {
+/** `xx,xx,...` from `start` to the end of the line, in one pass into one buffer (`into` when they fit there). */
+function parseHexBytes(l: LogicalLine, start: number, report: Report, into?: Uint8Array): Uint8Array | undefined {
   const text = l.text;
   let i = start;
   while (i < text.length && isBlank(text.charCodeAt(i))) i++;
@@ -134,7 +134,7 @@ function parseHexBytes(l: LogicalLine, start: number, report: Report): Uint8Arra
   let count = 1;
   for (let j = text.indexOf(',', start); j >= 0; j = text.indexOf(',', j + 1)) count++;
   if (count > MAX_VALUE_BYTES) return fail(report, l, start, `hex ${describeTooLarge(count)}`, 'VALUE_TOO_LARGE');
-  const bytes = new Uint8Array(count);
+  const bytes = into !== undefined && count <= into.length ? into.subarray(0, count) : new Uint8Array(count);
   let n = 0;
   i = start;
   for (;;) {
@@ -158,6 +158,12 @@ function parseHexBytes(l: LogicalLine, start: number, report: Report): Uint8Arra
   }
 }
 
+const DWORD = /dword:/iy;
+const DWORD_DIGITS = /[0-9a-fA-F]{1,8}/y;
+const HEX = /hex(?:\(([^)]*)\))?:/iy;
+// A plain Uint8Array: its slice() copies (a Buffer's would not)
+const SCRATCH = new Uint8Array(4096);
+
 /**
  * Parses a value's right-hand side starting at `start`: `-` (a deletion, null), `"text"`,
  * `dword:XXXXXXXX`, `hex:...` or `hex(N):...`. Reports problems and returns undefined on error.
@@ -165,35 +171,43 @@ function parseHexBytes(l: LogicalLine, start: number, report: Report): Uint8Arra
 export function parseRegValue(l: LogicalLine, start: number, version: '5.00' | '4', report: Report): RegistryValue | null | undefined {
   const text = l.text;
   const i = skipSpaces(text, start);
-  const rest = text.slice(i);
   const trailing = (end: number): boolean => {
     const j = skipSpaces(text, end);
     if (j < text.length) return fail(report, l, j, `unexpected text after the value: "${escapeShown(text.slice(j, j + 20))}"`) ?? false;
     return true;
   };
-  if (rest.startsWith('-')) return trailing(i + 1) ? null : undefined;
-  if (rest.startsWith('"')) {
+  if (text.startsWith('-', i)) return trailing(i + 1) ? null : undefined;
+  if (text.startsWith('"', i)) {
     const s = scanRegString(l, i, report);
     if (!s || !trailing(s.end)) return undefined;
     const size = 2 * s.text.length + 2;
     if (size > MAX_VALUE_BYTES) return fail(report, l, i, `REG_SZ ${describeTooLarge(size)}`, 'VALUE_TOO_LARGE');
     return { type: 'REG_SZ', data: s.text };
   }
-  const dword = /^dword:/i.exec(rest);
-  if (dword) {
-    const digits = /^[0-9a-fA-F]{1,8}/.exec(rest.slice(6));
+  // sticky expressions read at `i` without a copy of the rest of the line
+  DWORD.lastIndex = i;
+  if (DWORD.test(text)) {
+    DWORD_DIGITS.lastIndex = i + 6;
+    const digits = DWORD_DIGITS.exec(text);
     if (!digits) return fail(report, l, i + 6, 'dword: needs 1 to 8 hex digits');
     if (!trailing(i + 6 + digits[0].length)) return undefined;
     return { type: 'REG_DWORD', data: parseInt(digits[0], 16) };
   }
-  const hex = /^hex(?:\(([^)]*)\))?:/i.exec(rest);
+  HEX.lastIndex = i;
+  const hex = HEX.exec(text);
   if (hex) {
     const kindText = hex[1];
     if (kindText !== undefined && !/^[0-9a-fA-F]{1,8}$/.test(kindText)) return fail(report, l, i + 4, `bad value kind "hex(${kindText})": expected 1 to 8 hex digits`);
-    const bytes = parseHexBytes(l, i + hex[0].length, report);
+    const kind = kindText === undefined ? 3 : parseInt(kindText, 16);
+    // the bytes of text, DWORD and QWORD values are read into one reused buffer: the value keeps none of them
+    const transient = kind === 1 || kind === 2 || kind === 7 || kind === 4 || kind === 11;
+    const bytes = parseHexBytes(l, i + hex[0].length, report, transient ? SCRATCH : undefined);
     if (!bytes) return undefined;
-    return valueFromHex(kindText === undefined ? 3 : parseInt(kindText, 16), bytes, version);
+    const value = valueFromHex(kind, bytes, version);
+    // ... unless they did not fit the kind: then the value keeps a copy of its own
+    return transient && value.type === 'REG_OTHER' ? { type: 'REG_OTHER', kind, data: bytes.slice() } : value;
   }
+  const rest = text.slice(i);
   const prefix = /^([A-Za-z_][\w()]*):/.exec(rest);
   if (prefix) return fail(report, l, i, `unknown value type "${prefix[1]}:" (expected "...", dword:, hex: or hex(N):)`);
   return fail(report, l, i, rest === '' ? 'missing value after =' : 'expected a value: "text", dword:, hex: or hex(N):, or - to delete');
