@@ -2,8 +2,8 @@
 // agent.ps1 compiles this file once (Add-Type: Roslyn in PowerShell 7, the .NET Framework's csc in
 // Windows PowerShell 5.1, so C# 5 syntax only) and keeps the assembly in a cache (see agent.ps1).
 // It holds no data: requests and hive files reach it only as arguments. ASCII only.
-// RS_CORE is defined by agent.ps1 under PowerShell 7, whose JSON reader leaves fields typed object as
-// System.Text.Json.JsonElement; Windows PowerShell 5.1's reader gives plain .NET values.
+// RS_CORE is defined by agent.ps1 under PowerShell 7, which reads JSON with System.Text.Json (see
+// RsPlainConverter); Windows PowerShell 5.1 reads it with JavaScriptSerializer.
 // The using directives sit inside the namespace, so agent.ps1 can compile this file and
 // simulated-hive.cs as one text.
 namespace Regstate.Agent
@@ -16,15 +16,19 @@ namespace Regstate.Agent
     using System.Security;
     using System.Text;
     using Microsoft.Win32;
-    #if RS_CORE
+#if RS_CORE
     using System.Text.Json;
-    #endif
+    using System.Text.Json.Serialization;
+#endif
 
     // ------------------------------------------------------------ the request, as either JSON reader fills it
 
     public class RsValueReq
     {
         public string type { get; set; }
+#if RS_CORE
+        [JsonConverter(typeof(RsPlainConverter))]
+#endif
         public object data { get; set; }
     }
 
@@ -46,6 +50,38 @@ namespace Regstate.Agent
         public RsItemReq[] keys { get; set; }
         public RsItemReq[] ops { get; set; }
     }
+
+#if RS_CORE
+    // PowerShell 7's reader (System.Text.Json) would give a JsonElement for a field typed object, a
+    // parsed copy per value; this gives the plain values Windows PowerShell 5.1's reader gives.
+    public sealed class RsPlainConverter : JsonConverter<object>
+    {
+        public override object Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.String: return reader.GetString();
+                case JsonTokenType.Number: return reader.GetDecimal();
+                case JsonTokenType.True: return true;
+                case JsonTokenType.False: return false;
+                case JsonTokenType.Null: return null;
+                case JsonTokenType.StartArray:
+                    List<object> list = new List<object>();
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) list.Add(Read(ref reader, typeToConvert, options));
+                    return list.ToArray();
+                default:
+                    // An object: no field takes one, so it stays a value of no use (its checks refuse it).
+                    reader.Skip();
+                    return new Dictionary<string, object>();
+            }
+        }
+
+        public override void Write(Utf8JsonWriter writer, object value, JsonSerializerOptions options)
+        {
+            throw new NotSupportedException();
+        }
+    }
+#endif
 
     // ------------------------------------------------------------ the layer: the methods of Microsoft.Win32.RegistryKey
 
@@ -187,28 +223,10 @@ namespace Regstate.Agent
             return -1;
         }
 
-        // What either JSON reader gave for a field typed object, as plain .NET: string, decimal, object[], bool or null.
+        // A field typed object, as plain .NET: string, decimal, object[], bool or null (Windows PowerShell
+        // 5.1's reader gives int, long or decimal for numbers and ArrayList or object[] for lists).
         public static object Plain(object item)
         {
-#if RS_CORE
-            if (item is JsonElement)
-            {
-                JsonElement e = (JsonElement)item;
-                switch (e.ValueKind)
-                {
-                    case JsonValueKind.String: return e.GetString();
-                    case JsonValueKind.Number: return e.GetDecimal();
-                    case JsonValueKind.True: return true;
-                    case JsonValueKind.False: return false;
-                    case JsonValueKind.Null: return null;
-                    case JsonValueKind.Array:
-                        List<object> list = new List<object>();
-                        foreach (JsonElement x in e.EnumerateArray()) list.Add(Plain(x));
-                        return list.ToArray();
-                    default: return item;
-                }
-            }
-#endif
             if (item == null || item is string || item is bool || item is decimal) return item;
             if (item is int || item is long || item is double || item is float || item is short || item is byte || item is uint || item is ulong)
                 return Convert.ToDecimal(item, CultureInfo.InvariantCulture);
@@ -360,17 +378,10 @@ namespace Regstate.Agent
             return answer;
         }
 
-        // A field's text as PowerShell's [string] gives it: a string as is, a number as written.
+        // A field's text: a string as is, a number as written.
         private static string Text(object data)
         {
-#if RS_CORE
-            if (data is JsonElement)
-            {
-                JsonElement e = (JsonElement)data;
-                return e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText();
-            }
-#endif
-            return Convert.ToString(data, CultureInfo.InvariantCulture);
+            return Convert.ToString(Plain(data), CultureInfo.InvariantCulture);
         }
 
         // The .NET data and kind of a value to write; converted before any key is touched.
@@ -378,9 +389,6 @@ namespace Regstate.Agent
         {
             string type = value == null ? null : value.type;
             object data = value == null ? null : value.data;
-#if RS_CORE
-            if (data is JsonElement && ((JsonElement)data).ValueKind == JsonValueKind.Null) data = null;
-#endif
             if (data == null) throw Error("WRITE_FAILED", type + " data is missing");
             if (type == "REG_SZ" || type == "REG_EXPAND_SZ")
             {

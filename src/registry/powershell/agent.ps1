@@ -145,6 +145,9 @@ function Get-RsLayer($Request) {
 }
 
 function Invoke-RsRequest($Request) {
+    # Process CPU time beside the clock: on a busy machine the clock also counts time spent waiting for a core.
+    $process = [System.Diagnostics.Process]::GetCurrentProcess()
+    $cpu = $process.TotalProcessorTime
     switch -CaseSensitive ([string]$Request.op) {
         'hello' {
             # os (Win32NT, Unix): whether this PowerShell has a Windows registry, wherever node runs.
@@ -166,7 +169,8 @@ function Invoke-RsRequest($Request) {
         }
         default { throw ([Regstate.Agent.RsAgent]::Error('INTERNAL', "unknown request op $($Request.op)")) }
     }
-    $answer['stats'] = @{ values = $answer['count']; loadMs = [math]::Round($loadMs, 1); workMs = [math]::Round($clock.Elapsed.TotalMilliseconds - $loadMs, 1) }
+    $process.Refresh()
+    $answer['stats'] = @{ values = $answer['count']; loadMs = [math]::Round($loadMs, 1); workMs = [math]::Round($clock.Elapsed.TotalMilliseconds - $loadMs, 1); cpuMs = [math]::Round(($process.TotalProcessorTime - $cpu).TotalMilliseconds, 1) }
     [void]$answer.Remove('count')
     return $answer
 }

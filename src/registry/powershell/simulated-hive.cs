@@ -11,6 +11,9 @@ namespace Regstate.Agent
     using System.IO;
     using System.Security;
     using Microsoft.Win32;
+#if RS_CORE
+    using System.Text.Json.Serialization;
+#endif
 
     // A simulated value: Type is the registry's kind number (winnt.h); Data is what .NET hands out for
     // the kinds it names, the raw bytes (or null) for the others.
@@ -40,7 +43,13 @@ namespace Regstate.Agent
     public class RsSimFileValue
     {
         public string name { get; set; }
+#if RS_CORE
+        [JsonConverter(typeof(RsPlainConverter))]
+#endif
         public object kind { get; set; }
+#if RS_CORE
+        [JsonConverter(typeof(RsPlainConverter))]
+#endif
         public object data { get; set; }
         public bool readOnly { get; set; }
     }
@@ -55,7 +64,13 @@ namespace Regstate.Agent
 
     public class RsSimFileFaults
     {
+#if RS_CORE
+        [JsonConverter(typeof(RsPlainConverter))]
+#endif
         public object exitAfterWrites { get; set; }
+#if RS_CORE
+        [JsonConverter(typeof(RsPlainConverter))]
+#endif
         public object delayMsPerWrite { get; set; }
     }
 
@@ -462,8 +477,9 @@ namespace Regstate.Agent
 
         private static string Hex(byte[] bytes) { return RsAgent.ToHex(bytes); }
 
-        /// <summary>The hive file's content (the faults left out), in the order the keys are found depth-first.</summary>
-        public OrderedDictionary ToDocument()
+        /// <summary>The hive file's content (the faults left out), keys depth-first; a Dictionary without removals is
+        /// written in the order its entries were added.</summary>
+        public Dictionary<string, object> ToDocument()
         {
             List<object> keys = new List<object>();
             Stack<KeyValuePair<string, RsSimNode>> stack = new Stack<KeyValuePair<string, RsSimNode>>();
@@ -479,7 +495,7 @@ namespace Regstate.Agent
                     List<object> values = new List<object>();
                     foreach (RsSimEntry e in node.ValueTable.Values)
                     {
-                        OrderedDictionary output = new OrderedDictionary();
+                        Dictionary<string, object> output = new Dictionary<string, object>();
                         int t = e.Type;
                         output["name"] = e.Name;
                         string named = NameOf(t);
@@ -490,7 +506,7 @@ namespace Regstate.Agent
                         if (e.ReadOnly) output["readOnly"] = true;
                         values.Add(output);
                     }
-                    OrderedDictionary k = new OrderedDictionary();
+                    Dictionary<string, object> k = new Dictionary<string, object>();
                     k["path"] = path;
                     if (node.ReadOnly) k["readOnly"] = true;
                     if (node.DenyRead) k["denyRead"] = true;
@@ -501,7 +517,7 @@ namespace Regstate.Agent
                 foreach (RsSimNode c in node.SubkeyTable.Values) children.Add(c);
                 for (int i = children.Count - 1; i >= 0; i--) stack.Push(new KeyValuePair<string, RsSimNode>(path + "\\" + children[i].Name, children[i]));
             }
-            OrderedDictionary doc = new OrderedDictionary();
+            Dictionary<string, object> doc = new Dictionary<string, object>();
             doc["format"] = "regstate-simulated-hive";
             doc["version"] = 1;
             doc["keys"] = keys.ToArray();
