@@ -97,7 +97,7 @@ function Import-RsCode([string]$Source) {
     $sha = [System.Security.Cryptography.SHA256]::Create()
     $identity = $Source + "`n" + $PSVersionTable.PSVersion.ToString() + ' ' + [Environment]::Version.ToString()
     $hash = [BitConverter]::ToString($sha.ComputeHash($script:RsUtf8.GetBytes($identity))).Replace('-', '').Substring(0, 32).ToLowerInvariant()
-    $root = [Environment]::GetFolderPath('LocalApplicationData')
+    $root = [Environment]::GetFolderPath([Environment+SpecialFolder]::LocalApplicationData, [Environment+SpecialFolderOption]::DoNotVerify)
     if ($root.Length -gt 0) {
         $dir = [System.IO.Path]::Combine($root, 'regstate')
         $dll = [System.IO.Path]::Combine($dir, "agent-$hash.dll")
