@@ -65,18 +65,9 @@ $ProgressPreference = 'SilentlyContinue'
 try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false } catch { }
 
 $script:RsUtf8 = New-Object System.Text.UTF8Encoding $false
-$script:RsInvariant = [System.Globalization.CultureInfo]::InvariantCulture
 $script:RsIsCore = ($PSVersionTable.ContainsKey('PSEdition') -and $PSVersionTable.PSEdition -eq 'Core')
 $script:RsPending = New-Object System.Text.StringBuilder
-$script:RsHexPattern = New-Object System.Text.RegularExpressions.Regex '\A[0-9a-fA-F]*\z'
-$script:RsQwordPattern = New-Object System.Text.RegularExpressions.Regex '\A[0-9]{1,20}\z'
-$script:RsHives = @{
-    HKLM = [Microsoft.Win32.RegistryHive]::LocalMachine
-    HKCU = [Microsoft.Win32.RegistryHive]::CurrentUser
-    HKCR = [Microsoft.Win32.RegistryHive]::ClassesRoot
-    HKU  = [Microsoft.Win32.RegistryHive]::Users
-    HKCC = [Microsoft.Win32.RegistryHive]::CurrentConfig
-}
+$script:RsCodeError = 'the agent code was not loaded (Import-RegstateAgentCode)'
 if (-not $script:RsIsCore) {
     Add-Type -AssemblyName System.Web.Extensions
     $script:RsJss = New-Object System.Web.Script.Serialization.JavaScriptSerializer
@@ -84,14 +75,7 @@ if (-not $script:RsIsCore) {
     $script:RsJss.RecursionLimit = 1000
 }
 
-# The request, as read by either JSON reader. Unknown fields are ignored (older agents ignore newer fields).
-class RsValueReq { [string]$type; [object]$data }
-class RsItemReq {
-    [string]$op; [string]$hive; [string]$path; [int]$view; [bool]$recursive; [string]$name; [RsValueReq]$value
-}
-class RsRequest { [string]$op; [string]$simulatedHive; [RsItemReq[]]$keys; [RsItemReq[]]$ops }
-
-# ---------------------------------------------------------------- shared helpers
+# ---------------------------------------------------------------- JSON, one call per request
 
 function ConvertFrom-RsJsonText([string]$Text, [type]$Type) {
     if ($script:RsIsCore) { return [System.Text.Json.JsonSerializer]::Deserialize($Text, $Type) }
@@ -103,290 +87,67 @@ function ConvertTo-RsJsonText($Value) {
     return $script:RsJss.Serialize($Value)
 }
 
-function New-RsError([string]$Code, [string]$Message) {
-    $e = New-Object System.InvalidOperationException $Message
-    $e.Data['RegstateCode'] = $Code
-    return $e
-}
+# ---------------------------------------------------------------- the compiled part
 
-function Get-RsErrorInfo($Exception, [string]$Fallback) {
-    # PowerShell wraps .NET method exceptions (MethodInvocationException): look down the chain.
-    $code = $null
-    $e = $Exception
-    $last = $Exception
-    while ($null -ne $e) {
-        if ($null -ne $e.Data -and $e.Data.Contains('RegstateCode')) { $code = [string]$e.Data['RegstateCode'] }
-        elseif ($null -eq $code -and ($e -is [System.UnauthorizedAccessException] -or $e -is [System.Security.SecurityException])) { $code = 'ACCESS_DENIED' }
-        elseif ($null -eq $code -and $e -is [System.PlatformNotSupportedException]) { $code = 'NO_REGISTRY' }
-        $last = $e
-        $e = $e.InnerException
-    }
-    if ($null -eq $code) { $code = $Fallback }
-    return @{ code = $code; message = [string]$last.Message }
-}
-
-function ConvertFrom-RsBase64([string]$Text) {
-    return $script:RsUtf8.GetString([Convert]::FromBase64String($Text))
-}
-
-function ConvertTo-RsHex([byte[]]$Bytes) {
-    if ($null -eq $Bytes -or $Bytes.Length -eq 0) { return '' }
-    return [BitConverter]::ToString($Bytes).Replace('-', '').ToLowerInvariant()
-}
-
-function ConvertFrom-RsHex([string]$Hex) {
-    # .NET does the work: a loop per byte in PowerShell takes minutes for a value of megabytes.
-    if ($Hex.Length % 2 -ne 0 -or -not $script:RsHexPattern.IsMatch($Hex)) { throw (New-RsError 'WRITE_FAILED' 'binary data is not an even-length hex string') }
-    if ($Hex.Length -eq 0) { return ,([byte[]]@()) }
-    if ($script:RsIsCore) { return ,([Convert]::FromHexString($Hex)) }
-    return ,([System.Runtime.Remoting.Metadata.W3cXsd2001.SoapHexBinary]::Parse($Hex).Value)
-}
-
-function Split-RsPath([string]$Path) {
-    # As .NET does, empty components (doubled or trailing backslashes) are ignored.
-    $parts = [System.Collections.Generic.List[string]]::new()
-    if ($null -ne $Path) { foreach ($p in $Path.Split([char]'\')) { if ($p.Length -gt 0) { $parts.Add($p) } } }
-    return ,$parts.ToArray()
-}
-
-# ---------------------------------------------------------------- the layer: a base key to call .NET's methods on
-
-function Get-RsLayer($Request) {
-    if ($null -ne $Request.simulatedHive) {
-        $path = ConvertFrom-RsBase64 $Request.simulatedHive
-        return @{ Store = (Read-RsSimFile $path) }
-    }
-    return @{ Store = $null }
-}
-
-function Open-RsBase($L, [string]$Hive, [int]$View) {
-    if (-not $script:RsHives.ContainsKey($Hive)) { throw (New-RsError 'KEY_PATH' "unknown hive $Hive") }
-    if ($null -ne $L.Store) { return $L.Store.OpenBase($Hive, $View) }
-    $v = [Microsoft.Win32.RegistryView]::Registry64
-    if ($View -eq 32) { $v = [Microsoft.Win32.RegistryView]::Registry32 }
-    return [Microsoft.Win32.RegistryKey]::OpenBaseKey($script:RsHives[$Hive], $v)
-}
-
-# ---------------------------------------------------------------- read
-
-function Read-RsKeys($L, $Request) {
-    $results = [System.Collections.Generic.List[object]]::new()
-    $errors = [System.Collections.Generic.List[object]]::new()
-    $keys = @($Request.keys)
-    $count = 0
-    $kString = [Microsoft.Win32.RegistryValueKind]::String
-    $kExpand = [Microsoft.Win32.RegistryValueKind]::ExpandString
-    $kMulti = [Microsoft.Win32.RegistryValueKind]::MultiString
-    $kDWord = [Microsoft.Win32.RegistryValueKind]::DWord
-    $kQWord = [Microsoft.Win32.RegistryValueKind]::QWord
-    $kBinary = [Microsoft.Win32.RegistryValueKind]::Binary
-    $kNone = [Microsoft.Win32.RegistryValueKind]::None
-    $noExpand = [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames
-    for ($i = 0; $i -lt $keys.Length; $i++) {
-        $k = $keys[$i]
-        $base = $null
+function Import-RsCode([string]$Source) {
+    # Compiling costs seconds (Roslyn or csc), loading a compiled copy milliseconds: the assembly is
+    # kept per user, named by the SHA-256 of the source and the PowerShell and .NET versions.
+    if ($null -ne ('Regstate.Agent.RsAgent' -as [type])) { return }
+    if ($script:RsIsCore) { $Source = "#define RS_CORE`n" + $Source }
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    $identity = $Source + "`n" + $PSVersionTable.PSVersion.ToString() + ' ' + [Environment]::Version.ToString()
+    $hash = [BitConverter]::ToString($sha.ComputeHash($script:RsUtf8.GetBytes($identity))).Replace('-', '').Substring(0, 32).ToLowerInvariant()
+    $root = [Environment]::GetFolderPath([Environment+SpecialFolder]::LocalApplicationData, [Environment+SpecialFolderOption]::DoNotVerify)
+    if ($root.Length -gt 0) {
+        $dir = [System.IO.Path]::Combine($root, 'regstate')
+        $dll = [System.IO.Path]::Combine($dir, "agent-$hash.dll")
+        if ([System.IO.File]::Exists($dll)) {
+            try { [void][System.Reflection.Assembly]::LoadFrom($dll) } catch { try { [System.IO.File]::Delete($dll) } catch { } }
+            if ($null -ne ('Regstate.Agent.RsAgent' -as [type])) { return }
+        }
         try {
-            $base = Open-RsBase $L ([string]$k.hive) ([int]$k.view)
-            $path = ConvertFrom-RsBase64 $k.path
-            # Handles are closed by what opened them, never by comparing objects (PowerShell may wrap them).
-            $hasPath = (Split-RsPath $path).Length -gt 0
-            $top = $base
-            if ($hasPath) { $top = $base.OpenSubKey($path, $false) }
-            if ($null -eq $top) {
-                $results.Add(@{ request = $i; sub = [string[]]@(); exists = $false; values = @(); subkeys = [string[]]@(); unreadable = @() })
-                continue
+            [void][System.IO.Directory]::CreateDirectory($dir)
+            # Compiled beside it under a name of its own, then moved into place: another process may be doing the same.
+            $tmp = [System.IO.Path]::Combine($dir, "agent-$hash-$PID.dll")
+            Add-Type -TypeDefinition $Source -OutputAssembly $tmp -OutputType Library
+            try { [System.IO.File]::Move($tmp, $dll) } catch { }
+            if ([System.IO.File]::Exists($tmp)) { [System.IO.File]::Delete($tmp) }
+            if ($null -eq ('Regstate.Agent.RsAgent' -as [type])) { [void][System.Reflection.Assembly]::LoadFrom($dll) }
+            foreach ($old in [System.IO.Directory]::GetFiles($dir, 'agent-*.dll')) {
+                if ($old -ne $dll) { try { [System.IO.File]::Delete($old) } catch { } }
             }
-            # Depth-first, parent before children, without recursion (5.1 limits the call depth).
-            # Descendants are opened from the requested key, so one that fails is reported alone.
-            $stack = [System.Collections.Stack]::new()
-            $stack.Push([string[]]@())
-            while ($stack.Count -gt 0) {
-                $sub = [string[]]$stack.Pop()
-                $handle = $top
-                try {
-                    if ($sub.Length -gt 0) { $handle = $top.OpenSubKey([string]::Join('\', $sub), $false) }
-                    if ($null -eq $handle) { continue }
-                    $values = [System.Collections.Generic.List[object]]::new()
-                    $unreadable = [System.Collections.Generic.List[object]]::new()
-                    # The hot loop: .NET calls and hashtables only.
-                    foreach ($name in $handle.GetValueNames()) {
-                        $count++
-                        $kind = $handle.GetValueKind($name)
-                        $data = $handle.GetValue($name, $null, $noExpand)
-                        if ($kind -eq $kString -and $data -is [string]) { $values.Add(@{ name = $name; type = 'REG_SZ'; data = $data }) }
-                        elseif ($kind -eq $kDWord -and $data -is [int]) {
-                            # .NET hands REG_DWORD out as a signed Int32; the registry's number is unsigned.
-                            $n = [long]$data
-                            if ($n -lt 0) { $n += 4294967296 }
-                            $values.Add(@{ name = $name; type = 'REG_DWORD'; data = $n })
-                        }
-                        elseif ($kind -eq $kExpand -and $data -is [string]) { $values.Add(@{ name = $name; type = 'REG_EXPAND_SZ'; data = $data }) }
-                        elseif ($kind -eq $kMulti -and $data -is [string[]]) { $values.Add(@{ name = $name; type = 'REG_MULTI_SZ'; data = $data }) }
-                        elseif ($kind -eq $kQWord -and $data -is [long]) {
-                            $values.Add(@{ name = $name; type = 'REG_QWORD'; data = [BitConverter]::ToUInt64([BitConverter]::GetBytes([long]$data), 0).ToString($script:RsInvariant) })
-                        }
-                        elseif ($kind -eq $kBinary -and $data -is [byte[]]) { $values.Add(@{ name = $name; type = 'REG_BINARY'; data = $(if ($script:RsIsCore) { [Convert]::ToHexString($data).ToLowerInvariant() } else { [BitConverter]::ToString($data).Replace('-', '').ToLowerInvariant() }) }) }
-                        elseif ($kind -eq $kNone -and $data -is [byte[]]) { $values.Add(@{ name = $name; type = 'REG_NONE'; data = $(if ($script:RsIsCore) { [Convert]::ToHexString($data).ToLowerInvariant() } else { [BitConverter]::ToString($data).Replace('-', '').ToLowerInvariant() }) }) }
-                        elseif ($kind -eq [Microsoft.Win32.RegistryValueKind]::Unknown -and $data -is [byte[]]) {
-                            # Kind Unknown with bytes is REG_DWORD_BIG_ENDIAN, the only such kind .NET reads as bytes.
-                            $values.Add(@{ name = $name; type = 'REG_OTHER'; kind = 5; data = $(if ($script:RsIsCore) { [Convert]::ToHexString($data).ToLowerInvariant() } else { [BitConverter]::ToString($data).Replace('-', '').ToLowerInvariant() }) })
-                        }
-                        else {
-                            $what = 'its kind is one .NET cannot read (REG_LINK, a resource list, or a kind number .NET does not name)'
-                            if ($kind -ne [Microsoft.Win32.RegistryValueKind]::Unknown) { $what = "its $kind data has a size .NET does not read as $kind" }
-                            $unreadable.Add(@{ name = $name; code = 'UNSUPPORTED_KIND'; message = "value cannot be read: $what" })
-                        }
-                    }
-                    $subkeys = [string[]]$handle.GetSubKeyNames()
-                    $results.Add(@{ request = $i; sub = $sub; exists = $true; values = $values.ToArray(); subkeys = $subkeys; unreadable = $unreadable.ToArray() })
-                    if ($k.recursive -eq $true) {
-                        for ($j = $subkeys.Length - 1; $j -ge 0; $j--) { $stack.Push([string[]]($sub + $subkeys[$j])) }
-                    }
-                } catch {
-                    $info = Get-RsErrorInfo $_.Exception 'INTERNAL'
-                    $errors.Add(@{ request = $i; sub = $sub; code = $info.code; message = $info.message })
-                } finally {
-                    if ($sub.Length -gt 0 -and $null -ne $handle) { $handle.Close() }
-                }
-            }
-            if ($hasPath) { $top.Close() }
-        } catch {
-            $info = Get-RsErrorInfo $_.Exception 'INTERNAL'
-            if ($_.Exception -is [System.ArgumentException] -or $_.Exception.InnerException -is [System.ArgumentException]) { $info.code = 'KEY_PATH' }
-            $errors.Add(@{ request = $i; sub = [string[]]@(); code = $info.code; message = $info.message })
-        } finally {
-            if ($null -ne $base) { $base.Close() }
-        }
+        } catch { }
+        if ($null -ne ('Regstate.Agent.RsAgent' -as [type])) { return }
     }
-    return @{ ok = $true; results = $results.ToArray(); errors = $errors.ToArray(); count = $count }
+    Add-Type -TypeDefinition $Source
 }
 
-# ---------------------------------------------------------------- write
-
-function Write-RsOps($L, $Request) {
-    $results = [System.Collections.Generic.List[object]]::new()
-    $ops = @($Request.ops)
-    $store = $L.Store
-    # Base keys by hive and view, and the last subkey opened for writing: consecutive ops on one key
-    # (the usual batch) reuse its handle. Every delete-key drops it, as Windows would invalidate it.
-    $bases = @{}
-    $cachedPath = $null
-    $cached = $null
-    $kString = [Microsoft.Win32.RegistryValueKind]::String
+function Import-RegstateAgentCode {
+    # The text of agent.cs and simulated-hive.cs, base64 of UTF-8; sent once, when the agent is loaded.
+    param([Parameter(Mandatory = $true)][string]$SourceBase64)
     try {
-        for ($i = 0; $i -le $ops.Length; $i++) {
-            # Simulated faults fire between ops (the Windows layer has none).
-            if ($null -ne $store -and $null -ne $store.Faults) { $store.Checkpoint($i) }
-            if ($i -eq $ops.Length) { break }
-            $op = $ops[$i]
-            try {
-                $baseId = [string]$op.hive + '|' + [string]$op.view
-                $base = $bases[$baseId]
-                if ($null -eq $base) { $base = Open-RsBase $L ([string]$op.hive) ([int]$op.view); $bases[$baseId] = $base }
-                $path = $script:RsUtf8.GetString([Convert]::FromBase64String($op.path))
-                $parts = $path.Split([char[]]@([char]'\'), [StringSplitOptions]::RemoveEmptyEntries)
-                $id = $baseId + '|' + [string]::Join('\', $parts)
-                $which = [string]$op.op
-                if ($which -ceq 'set-value') {
-                    # Converted first, so a value that cannot be written does not leave a new key behind.
-                    $type = [string]$op.value.type
-                    $data = $op.value.data
-                    if ($null -eq $data) { throw (New-RsError 'WRITE_FAILED' "$type data is missing") }
-                    if ($type -ceq 'REG_SZ' -or $type -ceq 'REG_EXPAND_SZ') {
-                        $net = $script:RsUtf8.GetString([Convert]::FromBase64String([string]$data))
-                        $kind = $kString
-                        if ($type -ceq 'REG_EXPAND_SZ') { $kind = [Microsoft.Win32.RegistryValueKind]::ExpandString }
-                    } elseif ($type -ceq 'REG_DWORD') {
-                        $n = [decimal][string]$data
-                        if ($n -lt 0 -or $n -gt 4294967295 -or $n -ne [decimal]::Truncate($n)) { throw (New-RsError 'WRITE_FAILED' "REG_DWORD out of range: $n") }
-                        # SetValue wants the signed Int32 with the same bits (4294967295 is -1).
-                        if ($n -gt 2147483647) { $n -= 4294967296 }
-                        $net = [int]$n
-                        $kind = [Microsoft.Win32.RegistryValueKind]::DWord
-                    } elseif ($type -ceq 'REG_MULTI_SZ') {
-                        $items = $data
-                        if ($script:RsIsCore -and $data -is [System.ValueType]) { $items = $data.EnumerateArray() }
-                        $list = [System.Collections.Generic.List[string]]::new()
-                        foreach ($item in $items) { $list.Add($script:RsUtf8.GetString([Convert]::FromBase64String([string]$item))) }
-                        $net = $list.ToArray()
-                        $kind = [Microsoft.Win32.RegistryValueKind]::MultiString
-                    } elseif ($type -ceq 'REG_QWORD') {
-                        $text = [string]$data
-                        if (-not $script:RsQwordPattern.IsMatch($text)) { throw (New-RsError 'WRITE_FAILED' 'REG_QWORD must be a decimal string') }
-                        $net = [BitConverter]::ToInt64([BitConverter]::GetBytes([UInt64]::Parse($text, $script:RsInvariant)), 0)
-                        $kind = [Microsoft.Win32.RegistryValueKind]::QWord
-                    } elseif ($type -ceq 'REG_BINARY' -or $type -ceq 'REG_NONE') {
-                        $hex = [string]$data
-                        # Convert.FromHexString checks the characters itself; 5.1's parser is checked first.
-                        if ($hex.Length % 2 -ne 0 -or (-not $script:RsIsCore -and -not $script:RsHexPattern.IsMatch($hex))) { throw (New-RsError 'WRITE_FAILED' 'binary data is not an even-length hex string') }
-                        if ($script:RsIsCore) { $net = [Convert]::FromHexString($hex) }
-                        else { $net = [System.Runtime.Remoting.Metadata.W3cXsd2001.SoapHexBinary]::Parse($hex).Value }
-                        $kind = [Microsoft.Win32.RegistryValueKind]::Binary
-                        if ($type -ceq 'REG_NONE') { $kind = [Microsoft.Win32.RegistryValueKind]::None }
-                    } else {
-                        throw (New-RsError 'UNSUPPORTED_KIND' "cannot write a value of type $type")
-                    }
-                    $target = $base
-                    if ($parts.Length -gt 0) {
-                        if ($cachedPath -cne $id) {
-                            if ($null -ne $cached) { $cached.Close() }
-                            $cached = $null; $cachedPath = $null
-                            $cached = $base.CreateSubKey($path); $cachedPath = $id
-                        }
-                        $target = $cached
-                    }
-                    $target.SetValue($script:RsUtf8.GetString([Convert]::FromBase64String($op.name)), $net, $kind)
-                } elseif ($which -ceq 'create-key') {
-                    if ($parts.Length -gt 0 -and $cachedPath -cne $id) {
-                        if ($null -ne $cached) { $cached.Close() }
-                        $cached = $null; $cachedPath = $null
-                        $cached = $base.CreateSubKey($path); $cachedPath = $id
-                    }
-                } elseif ($which -ceq 'delete-value') {
-                    $target = $base
-                    if ($parts.Length -gt 0) {
-                        if ($cachedPath -cne $id) {
-                            if ($null -ne $cached) { $cached.Close() }
-                            $cached = $null; $cachedPath = $null
-                            # Never created: a missing key has no value to delete.
-                            $cached = $base.OpenSubKey($path, $true)
-                            if ($null -ne $cached) { $cachedPath = $id }
-                        }
-                        $target = $cached
-                    }
-                    if ($null -ne $target) { $target.DeleteValue($script:RsUtf8.GetString([Convert]::FromBase64String($op.name)), $false) }
-                } elseif ($which -ceq 'delete-key') {
-                    if ($parts.Length -eq 0) { throw (New-RsError 'WRITE_FAILED' 'cannot delete a hive root') }
-                    if ($null -ne $cached) { $cached.Close() }
-                    $cached = $null; $cachedPath = $null
-                    $parent = $base
-                    $opened = $null
-                    try {
-                        if ($parts.Length -gt 1) { $opened = $base.OpenSubKey([string]::Join('\', $parts, 0, $parts.Length - 1), $true); $parent = $opened }
-                        if ($null -ne $parent) { $parent.DeleteSubKeyTree($parts[$parts.Length - 1], $false) }
-                    } finally {
-                        if ($null -ne $opened) { $opened.Close() }
-                    }
-                } else {
-                    throw (New-RsError 'WRITE_FAILED' "unknown write op $which")
-                }
-                $results.Add(@{ ok = $true })
-            } catch {
-                $info = Get-RsErrorInfo $_.Exception 'WRITE_FAILED'
-                $results.Add(@{ ok = $false; code = $info.code; message = $info.message })
-            }
-        }
-    } finally {
-        if ($null -ne $cached) { $cached.Close() }
-        foreach ($b in $bases.Values) { $b.Close() }
+        Import-RsCode ($script:RsUtf8.GetString([Convert]::FromBase64String($SourceBase64)))
+        # The simulated hive file is written with the same serializer as the answers.
+        [Regstate.Agent.RsSimStore]::Serialize = [Func[object, string]] { param($Value) ConvertTo-RsJsonText $Value }
+        $script:RsCodeError = $null
+    } catch {
+        $script:RsCodeError = 'the agent code did not compile or load: ' + [string]$_.Exception.Message
     }
-    if ($null -ne $store) { $store.Save() }
-    return @{ ok = $true; results = $results.ToArray(); errors = @(); count = $ops.Length }
 }
 
 # ---------------------------------------------------------------- requests
 
+function Get-RsLayer($Request) {
+    if ($null -ne $Request.simulatedHive) {
+        return [Regstate.Agent.RsLayer]::new((Read-RsSimFile ([Regstate.Agent.RsAgent]::FromBase64($Request.simulatedHive))))
+    }
+    return [Regstate.Agent.RsLayer]::new($null)
+}
+
 function Invoke-RsRequest($Request) {
+    # Process CPU time beside the clock: on a busy machine the clock also counts time spent waiting for a core.
+    $process = [System.Diagnostics.Process]::GetCurrentProcess()
+    $cpu = $process.TotalProcessorTime
     switch -CaseSensitive ([string]$Request.op) {
         'hello' {
             # os (Win32NT, Unix): whether this PowerShell has a Windows registry, wherever node runs.
@@ -398,19 +159,25 @@ function Invoke-RsRequest($Request) {
             $clock = [System.Diagnostics.Stopwatch]::StartNew()
             $L = Get-RsLayer $Request
             $loadMs = $clock.Elapsed.TotalMilliseconds
-            $answer = Read-RsKeys $L $Request
+            $answer = [Regstate.Agent.RsAgent]::Read($L, $Request)
         }
         'write' {
             $clock = [System.Diagnostics.Stopwatch]::StartNew()
             $L = Get-RsLayer $Request
             $loadMs = $clock.Elapsed.TotalMilliseconds
-            $answer = Write-RsOps $L $Request
+            $answer = [Regstate.Agent.RsAgent]::Write($L, $Request)
         }
-        default { throw (New-RsError 'INTERNAL' "unknown request op $($Request.op)") }
+        default { throw ([Regstate.Agent.RsAgent]::Error('INTERNAL', "unknown request op $($Request.op)")) }
     }
-    $answer.stats = @{ values = $answer.count; loadMs = [math]::Round($loadMs, 1); workMs = [math]::Round($clock.Elapsed.TotalMilliseconds - $loadMs, 1) }
-    $answer.Remove('count')
+    $process.Refresh()
+    $answer['stats'] = @{ values = $answer['count']; loadMs = [math]::Round($loadMs, 1); workMs = [math]::Round($clock.Elapsed.TotalMilliseconds - $loadMs, 1); cpuMs = [math]::Round(($process.TotalProcessorTime - $cpu).TotalMilliseconds, 1) }
+    [void]$answer.Remove('count')
     return $answer
+}
+
+function Get-RsErrorInfo($Exception) {
+    if ($null -eq $script:RsCodeError) { return [Regstate.Agent.RsAgent]::ErrorInfo($Exception, 'INTERNAL') }
+    return @{ code = 'INTERNAL'; message = [string]$Exception.Message }
 }
 
 function Add-RegstateRequestChunk {
@@ -424,14 +191,15 @@ function Invoke-RegstateRequest {
         [void]$script:RsPending.Append($RequestBase64)
         $whole = $script:RsPending.ToString()
         [void]$script:RsPending.Clear()
-        $request = ConvertFrom-RsJsonText ($script:RsUtf8.GetString([Convert]::FromBase64String($whole))) ([RsRequest])
-        if ($null -eq $request) { throw (New-RsError 'INTERNAL' 'the request is empty') }
+        if ($null -ne $script:RsCodeError) { throw $script:RsCodeError }
+        $request = ConvertFrom-RsJsonText ($script:RsUtf8.GetString([Convert]::FromBase64String($whole))) ([Regstate.Agent.RsRequest])
+        if ($null -eq $request) { throw ([Regstate.Agent.RsAgent]::Error('INTERNAL', 'the request is empty')) }
         $answer = Invoke-RsRequest $request
         $text = ConvertTo-RsJsonText $answer
     } catch {
         [void]$script:RsPending.Clear()
-        $info = Get-RsErrorInfo $_.Exception 'INTERNAL'
-        $text = ConvertTo-RsJsonText @{ ok = $false; results = $null; errors = @(@{ code = $info.code; message = $info.message }) }
+        $info = Get-RsErrorInfo $_.Exception
+        $text = ConvertTo-RsJsonText @{ ok = $false; results = $null; errors = @(@{ code = $info['code']; message = $info['message'] }) }
     }
     [Console]::Out.WriteLine('REGSTATE:' + [Convert]::ToBase64String($script:RsUtf8.GetBytes($text)))
 }

@@ -29,9 +29,22 @@ const CHUNK_CHARS = Math.floor((MAX_LINE_BYTES - CHUNK_PREFIX.length - 3) / 4) *
 
 /** The agent's script files, loaded in this order; they ship in src/registry/powershell/ (also for dist/). */
 export const AGENT_SCRIPTS = ['agent.ps1', 'simulated-hive.ps1'] as const;
+/** The agent's C# files, compiled by the agent as one text (agent.ps1, Import-RegstateAgentCode). */
+export const AGENT_SOURCES = ['agent.cs', 'simulated-hive.cs'] as const;
 
-export function agentScriptPath(name: (typeof AGENT_SCRIPTS)[number]): string {
+export function agentScriptPath(name: (typeof AGENT_SCRIPTS)[number] | (typeof AGENT_SOURCES)[number]): string {
   return assetPath(`src/registry/powershell/${name}`);
+}
+
+/**
+ * The one line that loads the agent into a fresh PowerShell and asks its hello. In `-Command -` mode
+ * PowerShell runs stdin line by line (a multi-line definition would wait for a blank line), so the
+ * agent goes as one line: its own text, base64, turned into a script block; then its C# text.
+ */
+export function agentLoadLine(): string {
+  const script = AGENT_SCRIPTS.map((name) => readAsset(`src/registry/powershell/${name}`)).join('\n');
+  const code = AGENT_SOURCES.map((name) => readAsset(`src/registry/powershell/${name}`)).join('\n');
+  return `. ([ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${toBase64(script)}')))); Import-RegstateAgentCode -SourceBase64 '${toBase64(code)}'; Invoke-RegstateRequest -RequestBase64 '${toBase64(JSON.stringify({ op: 'hello' }))}'`;
 }
 
 function toBase64(text: string): string {
@@ -218,7 +231,6 @@ export class PowerShellSession {
 
   private async start(): Promise<void> {
     const platform = this.options.platform ?? process.platform;
-    const agent = AGENT_SCRIPTS.map((name) => readAsset(`src/registry/powershell/${name}`)).join('\n');
     // node-powershell starts the process (-NoLogo -NoExit -Command - and the options below). Its
     // invoke() is not used: it re-scans the whole output on every chunk (minutes for a 20 MB answer),
     // so this session writes stdin and reads stdout itself, linearly, through the public streams.
@@ -253,10 +265,7 @@ export class PowerShellSession {
       return exit;
     });
     track(child);
-    // In `-Command -` mode PowerShell runs stdin line by line (a multi-line definition would wait for a
-    // blank line), so the agent goes as one line: its own text, base64, turned into a script block.
-    const load = `. ([ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${toBase64(agent)}')))); Invoke-RegstateRequest -RequestBase64 '${toBase64(JSON.stringify({ op: 'hello' }))}'`;
-    const hello = await this.invoke([load]);
+    const hello = await this.invoke([agentLoadLine()]);
     const results = hello.results as { agent?: unknown; protocol?: unknown; os?: unknown } | null;
     if (!hello.ok || results?.agent !== 'regstate' || results.protocol !== AGENT_PROTOCOL) {
       await this.fail(new RegstateError('POWERSHELL_PROTOCOL', `the regstate agent did not start in ${this.options.executable}: ${excerpt(JSON.stringify(hello))}`));

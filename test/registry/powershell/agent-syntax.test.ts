@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { AGENT_SCRIPTS, agentScriptPath } from '../../../src/registry/powershell/powershell-session.js';
+import { AGENT_SCRIPTS, AGENT_SOURCES, agentScriptPath } from '../../../src/registry/powershell/powershell-session.js';
 import { describeWithPwsh, repoRoot, tempDir } from './pwsh-helper.js';
 
 interface Finding {
@@ -35,6 +35,37 @@ describeWithPwsh('the agent scripts stay within Windows PowerShell 5.1 (real pws
     expect(exitCode).toBe(1);
     expect(findings.map(({ line, rule }) => ({ line, rule }))).toEqual(expected);
   });
+
+  // Windows PowerShell 5.1's Add-Type compiles with the .NET Framework's csc: C# 5. PowerShell 7 adds RS_CORE.
+  async function compileCs5(files: string[], define: string): Promise<{ exitCode: number; findings: { line: number; message: string }[] }> {
+    const guardCs = join(repoRoot, 'scripts', 'check-cs5-syntax.ps1');
+    const result = await execa(pwsh(), ['-NoProfile', '-NonInteractive', '-File', guardCs, '-Path', files.join(','), '-Define', define], { reject: false });
+    return { exitCode: result.exitCode ?? -1, findings: JSON.parse(result.stdout) as { line: number; message: string }[] };
+  }
+
+  test.each([
+    ['PowerShell 7', 'RS_CORE'],
+    ['Windows PowerShell 5.1', ''],
+  ])('the agent C# (%s) compiles as C# 5 without errors or warnings', async (_, define) => {
+    expect(await compileCs5(AGENT_SOURCES.map((name) => agentScriptPath(name)), define)).toEqual({ exitCode: 0, findings: [] });
+  }, 300_000);
+
+  test.each(AGENT_SOURCES)('%s is ASCII', (name) => {
+    expect(/^[\x00-\x7f]*$/.test(readFileSync(agentScriptPath(name), 'utf8'))).toBe(true);
+  });
+
+  test('the C# 5 guard flags C# 6 syntax on its line', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const file = join(dir, 'newer.cs');
+      await writeFile(file, 'namespace X {\n  public class Y {\n    public int Z => 1;\n  }\n}\n');
+      const { exitCode, findings } = await compileCs5([file], '');
+      expect(exitCode).toBe(1);
+      expect(findings).toEqual([{ line: 3, message: expect.stringContaining('CS8026') }]);
+    } finally {
+      await cleanup();
+    }
+  }, 300_000);
 
   test('the guard reports parse errors and non-ASCII text', async () => {
     const { dir, cleanup } = await tempDir();

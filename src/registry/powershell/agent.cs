@@ -1,0 +1,553 @@
+// regstate PowerShell agent, compiled part: the registry layers and the per-value loops.
+// agent.ps1 compiles this file once (Add-Type: Roslyn in PowerShell 7, the .NET Framework's csc in
+// Windows PowerShell 5.1, so C# 5 syntax only) and keeps the assembly in a cache (see agent.ps1).
+// It holds no data: requests and hive files reach it only as arguments. ASCII only.
+// RS_CORE is defined by agent.ps1 under PowerShell 7, which reads JSON with System.Text.Json (see
+// RsPlainConverter); Windows PowerShell 5.1 reads it with JavaScriptSerializer.
+// The using directives sit inside the namespace, so agent.ps1 can compile this file and
+// simulated-hive.cs as one text.
+namespace Regstate.Agent
+{
+    using System;
+    using System.Collections;
+    using System.Collections.Generic;
+    using System.Collections.Specialized;
+    using System.Globalization;
+    using System.Security;
+    using System.Text;
+    using Microsoft.Win32;
+#if RS_CORE
+    using System.Text.Json;
+    using System.Text.Json.Serialization;
+#endif
+
+    // ------------------------------------------------------------ the request, as either JSON reader fills it
+
+    public class RsValueReq
+    {
+        public string type { get; set; }
+#if RS_CORE
+        [JsonConverter(typeof(RsPlainConverter))]
+#endif
+        public object data { get; set; }
+    }
+
+    public class RsItemReq
+    {
+        public string op { get; set; }
+        public string hive { get; set; }
+        public string path { get; set; }
+        public int view { get; set; }
+        public bool recursive { get; set; }
+        public string name { get; set; }
+        public RsValueReq value { get; set; }
+    }
+
+    public class RsRequest
+    {
+        public string op { get; set; }
+        public string simulatedHive { get; set; }
+        public RsItemReq[] keys { get; set; }
+        public RsItemReq[] ops { get; set; }
+    }
+
+#if RS_CORE
+    // PowerShell 7's reader (System.Text.Json) would give a JsonElement for a field typed object, a
+    // parsed copy per value; this gives the plain values Windows PowerShell 5.1's reader gives.
+    public sealed class RsPlainConverter : JsonConverter<object>
+    {
+        public override object Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.String: return reader.GetString();
+                case JsonTokenType.Number: return reader.GetDecimal();
+                case JsonTokenType.True: return true;
+                case JsonTokenType.False: return false;
+                case JsonTokenType.Null: return null;
+                case JsonTokenType.StartArray:
+                    List<object> list = new List<object>();
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) list.Add(Read(ref reader, typeToConvert, options));
+                    return list.ToArray();
+                default:
+                    // An object: no field takes one, so it stays a value of no use (its checks refuse it).
+                    reader.Skip();
+                    return new Dictionary<string, object>();
+            }
+        }
+
+        public override void Write(Utf8JsonWriter writer, object value, JsonSerializerOptions options)
+        {
+            throw new NotSupportedException();
+        }
+    }
+#endif
+
+    // ------------------------------------------------------------ the layer: the methods of Microsoft.Win32.RegistryKey
+
+    // The methods the loops call. The Windows layer hands each call to RegistryKey unchanged (its
+    // results and exceptions are .NET's own); the simulated layer does what .NET does.
+    public abstract class RsKey
+    {
+        public abstract RsKey OpenSubKey(string sub, bool writable);
+        public abstract RsKey CreateSubKey(string sub);
+        public abstract string[] GetValueNames();
+        public abstract string[] GetSubKeyNames();
+        public abstract RegistryValueKind GetValueKind(string name);
+        public abstract object GetValue(string name, object defaultValue, RegistryValueOptions options);
+        public abstract void SetValue(string name, object data, RegistryValueKind kind);
+        public abstract void DeleteValue(string name, bool throwOnMissing);
+        public abstract void DeleteSubKeyTree(string sub, bool throwOnMissing);
+        public abstract void Close();
+    }
+
+    public sealed class RsWinKey : RsKey
+    {
+        private readonly RegistryKey key;
+
+        public RsWinKey(RegistryKey key) { this.key = key; }
+
+        private static RsKey Wrap(RegistryKey key) { return key == null ? null : new RsWinKey(key); }
+
+        public override RsKey OpenSubKey(string sub, bool writable) { return Wrap(key.OpenSubKey(sub, writable)); }
+        public override RsKey CreateSubKey(string sub) { return Wrap(key.CreateSubKey(sub)); }
+        public override string[] GetValueNames() { return key.GetValueNames(); }
+        public override string[] GetSubKeyNames() { return key.GetSubKeyNames(); }
+        public override RegistryValueKind GetValueKind(string name) { return key.GetValueKind(name); }
+        public override object GetValue(string name, object defaultValue, RegistryValueOptions options) { return key.GetValue(name, defaultValue, options); }
+        public override void SetValue(string name, object data, RegistryValueKind kind) { key.SetValue(name, data, kind); }
+        public override void DeleteValue(string name, bool throwOnMissing) { key.DeleteValue(name, throwOnMissing); }
+        public override void DeleteSubKeyTree(string sub, bool throwOnMissing) { key.DeleteSubKeyTree(sub, throwOnMissing); }
+        public override void Close() { key.Close(); }
+    }
+
+    // Where the keys come from: the Windows registry, or a simulated hive file.
+    public sealed class RsLayer
+    {
+        private static readonly Dictionary<string, RegistryHive> Hives = NewHives();
+        public readonly RsSimStore Store;
+
+        public RsLayer(RsSimStore store) { Store = store; }
+
+        private static Dictionary<string, RegistryHive> NewHives()
+        {
+            // Hive names compare as PowerShell hashtables do: ignoring case.
+            Dictionary<string, RegistryHive> hives = new Dictionary<string, RegistryHive>(StringComparer.OrdinalIgnoreCase);
+            hives.Add("HKLM", RegistryHive.LocalMachine);
+            hives.Add("HKCU", RegistryHive.CurrentUser);
+            hives.Add("HKCR", RegistryHive.ClassesRoot);
+            hives.Add("HKU", RegistryHive.Users);
+            hives.Add("HKCC", RegistryHive.CurrentConfig);
+            return hives;
+        }
+
+        public static string[] HiveNames() { return new string[] { "HKLM", "HKCU", "HKCR", "HKU", "HKCC" }; }
+
+        public static bool IsHive(string hive) { return hive != null && Hives.ContainsKey(hive); }
+
+        public RsKey OpenBase(string hive, int view)
+        {
+            if (!IsHive(hive)) throw RsAgent.Error("KEY_PATH", "unknown hive " + hive);
+            if (Store != null) return Store.OpenBase(hive, view);
+            RegistryView v = view == 32 ? RegistryView.Registry32 : RegistryView.Registry64;
+            return new RsWinKey(RegistryKey.OpenBaseKey(Hives[hive], v));
+        }
+    }
+
+    // ------------------------------------------------------------ the loops
+
+    public static class RsAgent
+    {
+        public static readonly UTF8Encoding Utf8 = new UTF8Encoding(false);
+
+        public static Exception Error(string code, string message)
+        {
+            InvalidOperationException e = new InvalidOperationException(message);
+            e.Data["RegstateCode"] = code;
+            return e;
+        }
+
+        // PowerShell wraps .NET method exceptions (MethodInvocationException): look down the chain.
+        public static Dictionary<string, object> ErrorInfo(Exception exception, string fallback)
+        {
+            string code = null;
+            Exception last = exception;
+            for (Exception e = exception; e != null; e = e.InnerException)
+            {
+                if (e.Data != null && e.Data.Contains("RegstateCode")) code = Convert.ToString(e.Data["RegstateCode"], CultureInfo.InvariantCulture);
+                else if (code == null && (e is UnauthorizedAccessException || e is SecurityException)) code = "ACCESS_DENIED";
+                else if (code == null && e is PlatformNotSupportedException) code = "NO_REGISTRY";
+                last = e;
+            }
+            Dictionary<string, object> info = new Dictionary<string, object>();
+            info["code"] = code ?? fallback;
+            info["message"] = last.Message;
+            return info;
+        }
+
+        public static string FromBase64(string text) { return Utf8.GetString(Convert.FromBase64String(text)); }
+
+        public static string ToHex(byte[] bytes)
+        {
+            if (bytes == null) return "";
+            const string digits = "0123456789abcdef";
+            char[] chars = new char[bytes.Length * 2];
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                chars[2 * i] = digits[bytes[i] >> 4];
+                chars[2 * i + 1] = digits[bytes[i] & 15];
+            }
+            return new string(chars);
+        }
+
+        // Null when the text is not an even-length hex string.
+        public static byte[] FromHex(string hex)
+        {
+            if (hex == null || hex.Length % 2 != 0) return null;
+            byte[] bytes = new byte[hex.Length / 2];
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                int hi = HexDigit(hex[2 * i]);
+                int lo = HexDigit(hex[2 * i + 1]);
+                if (hi < 0 || lo < 0) return null;
+                bytes[i] = (byte)((hi << 4) | lo);
+            }
+            return bytes;
+        }
+
+        private static int HexDigit(char c)
+        {
+            if (c >= '0' && c <= '9') return c - '0';
+            if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+            if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+            return -1;
+        }
+
+        // A field typed object, as plain .NET: string, decimal, object[], bool or null (Windows PowerShell
+        // 5.1's reader gives int, long or decimal for numbers and ArrayList or object[] for lists).
+        public static object Plain(object item)
+        {
+            if (item == null || item is string || item is bool || item is decimal) return item;
+            if (item is int || item is long || item is double || item is float || item is short || item is byte || item is uint || item is ulong)
+                return Convert.ToDecimal(item, CultureInfo.InvariantCulture);
+            IEnumerable items = item as IEnumerable;
+            if (items != null && !(item is IDictionary))
+            {
+                List<object> list = new List<object>();
+                foreach (object x in items) list.Add(Plain(x));
+                return list.ToArray();
+            }
+            return item;
+        }
+
+        private static string[] Split(string path)
+        {
+            // As .NET does, empty components (doubled or trailing backslashes) are ignored.
+            return (path ?? "").Split(new char[] { '\\' }, StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        private static Dictionary<string, object> Map() { return new Dictionary<string, object>(); }
+
+        private static Dictionary<string, object> Value(string name, string type, object data)
+        {
+            Dictionary<string, object> v = Map();
+            v["name"] = name;
+            v["type"] = type;
+            v["data"] = data;
+            return v;
+        }
+
+        /// <summary>The read request: every key (and, when recursive, its subtree), depth-first, parent before children.</summary>
+        public static Dictionary<string, object> Read(RsLayer layer, RsRequest request)
+        {
+            List<object> results = new List<object>();
+            List<object> errors = new List<object>();
+            RsItemReq[] keys = request.keys ?? new RsItemReq[0];
+            int count = 0;
+            for (int i = 0; i < keys.Length; i++)
+            {
+                RsItemReq k = keys[i];
+                RsKey baseKey = null;
+                try
+                {
+                    if (k == null) throw Error("KEY_PATH", "a key request is empty");
+                    baseKey = layer.OpenBase(k.hive, k.view);
+                    string path = FromBase64(k.path);
+                    // Handles are closed by what opened them.
+                    bool hasPath = Split(path).Length > 0;
+                    RsKey top = hasPath ? baseKey.OpenSubKey(path, false) : baseKey;
+                    if (top == null)
+                    {
+                        Dictionary<string, object> missing = Map();
+                        missing["request"] = i; missing["sub"] = new string[0]; missing["exists"] = false;
+                        missing["values"] = new object[0]; missing["subkeys"] = new string[0]; missing["unreadable"] = new object[0];
+                        results.Add(missing);
+                        continue;
+                    }
+                    try
+                    {
+                        // Descendants are opened from the requested key, so one that fails is reported alone.
+                        Stack<string[]> stack = new Stack<string[]>();
+                        stack.Push(new string[0]);
+                        while (stack.Count > 0)
+                        {
+                            string[] sub = stack.Pop();
+                            RsKey handle = top;
+                            try
+                            {
+                                if (sub.Length > 0) handle = top.OpenSubKey(string.Join("\\", sub), false);
+                                if (handle == null) continue;
+                                List<object> values = new List<object>();
+                                List<object> unreadable = new List<object>();
+                                foreach (string name in handle.GetValueNames())
+                                {
+                                    count++;
+                                    RegistryValueKind kind = handle.GetValueKind(name);
+                                    object data = handle.GetValue(name, null, RegistryValueOptions.DoNotExpandEnvironmentNames);
+                                    if (kind == RegistryValueKind.String && data is string) values.Add(Value(name, "REG_SZ", data));
+                                    // .NET hands REG_DWORD out as a signed Int32; the registry's number is unsigned.
+                                    else if (kind == RegistryValueKind.DWord && data is int) values.Add(Value(name, "REG_DWORD", (long)unchecked((uint)(int)data)));
+                                    else if (kind == RegistryValueKind.ExpandString && data is string) values.Add(Value(name, "REG_EXPAND_SZ", data));
+                                    else if (kind == RegistryValueKind.MultiString && data is string[]) values.Add(Value(name, "REG_MULTI_SZ", data));
+                                    else if (kind == RegistryValueKind.QWord && data is long) values.Add(Value(name, "REG_QWORD", unchecked((ulong)(long)data).ToString(CultureInfo.InvariantCulture)));
+                                    else if (kind == RegistryValueKind.Binary && data is byte[]) values.Add(Value(name, "REG_BINARY", ToHex((byte[])data)));
+                                    else if (kind == RegistryValueKind.None && data is byte[]) values.Add(Value(name, "REG_NONE", ToHex((byte[])data)));
+                                    else if (kind == RegistryValueKind.Unknown && data is byte[])
+                                    {
+                                        // Kind Unknown with bytes is REG_DWORD_BIG_ENDIAN, the only such kind .NET reads as bytes.
+                                        Dictionary<string, object> other = Value(name, "REG_OTHER", ToHex((byte[])data));
+                                        other["kind"] = 5;
+                                        values.Add(other);
+                                    }
+                                    else
+                                    {
+                                        string what = "its kind is one .NET cannot read (REG_LINK, a resource list, or a kind number .NET does not name)";
+                                        if (kind != RegistryValueKind.Unknown) what = "its " + kind + " data has a size .NET does not read as " + kind;
+                                        Dictionary<string, object> u = Map();
+                                        u["name"] = name; u["code"] = "UNSUPPORTED_KIND"; u["message"] = "value cannot be read: " + what;
+                                        unreadable.Add(u);
+                                    }
+                                }
+                                string[] subkeys = handle.GetSubKeyNames();
+                                Dictionary<string, object> result = Map();
+                                result["request"] = i; result["sub"] = sub; result["exists"] = true;
+                                result["values"] = values.ToArray(); result["subkeys"] = subkeys; result["unreadable"] = unreadable.ToArray();
+                                results.Add(result);
+                                if (k.recursive)
+                                {
+                                    for (int j = subkeys.Length - 1; j >= 0; j--)
+                                    {
+                                        string[] child = new string[sub.Length + 1];
+                                        Array.Copy(sub, child, sub.Length);
+                                        child[sub.Length] = subkeys[j];
+                                        stack.Push(child);
+                                    }
+                                }
+                            }
+                            catch (Exception e)
+                            {
+                                Dictionary<string, object> info = ErrorInfo(e, "INTERNAL");
+                                info["request"] = i; info["sub"] = sub;
+                                errors.Add(info);
+                            }
+                            finally
+                            {
+                                if (sub.Length > 0 && handle != null) handle.Close();
+                            }
+                        }
+                    }
+                    finally
+                    {
+                        if (hasPath) top.Close();
+                    }
+                }
+                catch (Exception e)
+                {
+                    Dictionary<string, object> info = ErrorInfo(e, "INTERNAL");
+                    if (e is ArgumentException || e.InnerException is ArgumentException) info["code"] = "KEY_PATH";
+                    info["request"] = i; info["sub"] = new string[0];
+                    errors.Add(info);
+                }
+                finally
+                {
+                    if (baseKey != null) baseKey.Close();
+                }
+            }
+            Dictionary<string, object> answer = Map();
+            answer["ok"] = true; answer["results"] = results.ToArray(); answer["errors"] = errors.ToArray(); answer["count"] = count;
+            return answer;
+        }
+
+        // A field's text: a string as is, a number as written.
+        private static string Text(object data)
+        {
+            return Convert.ToString(Plain(data), CultureInfo.InvariantCulture);
+        }
+
+        // The .NET data and kind of a value to write; converted before any key is touched.
+        private static object ToNet(RsValueReq value, out RegistryValueKind kind)
+        {
+            string type = value == null ? null : value.type;
+            object data = value == null ? null : value.data;
+            if (data == null) throw Error("WRITE_FAILED", type + " data is missing");
+            if (type == "REG_SZ" || type == "REG_EXPAND_SZ")
+            {
+                kind = type == "REG_SZ" ? RegistryValueKind.String : RegistryValueKind.ExpandString;
+                return FromBase64(Text(data));
+            }
+            if (type == "REG_DWORD")
+            {
+                object plain = Plain(data);
+                decimal n;
+                if (plain is decimal) n = (decimal)plain;
+                else if (!decimal.TryParse(Text(data), NumberStyles.Float, CultureInfo.InvariantCulture, out n)) throw Error("WRITE_FAILED", "REG_DWORD is not a number: " + Text(data));
+                if (n < 0 || n > 4294967295m || n != decimal.Truncate(n)) throw Error("WRITE_FAILED", "REG_DWORD out of range: " + n.ToString(CultureInfo.InvariantCulture));
+                // SetValue wants the signed Int32 with the same bits (4294967295 is -1).
+                kind = RegistryValueKind.DWord;
+                return unchecked((int)(uint)n);
+            }
+            if (type == "REG_MULTI_SZ")
+            {
+                object[] items = Plain(data) as object[];
+                if (items == null) throw Error("WRITE_FAILED", "REG_MULTI_SZ data is not a list");
+                string[] strings = new string[items.Length];
+                for (int i = 0; i < items.Length; i++) strings[i] = FromBase64(Convert.ToString(items[i], CultureInfo.InvariantCulture));
+                kind = RegistryValueKind.MultiString;
+                return strings;
+            }
+            if (type == "REG_QWORD")
+            {
+                string text = Text(data);
+                bool digits = text.Length >= 1 && text.Length <= 20;
+                foreach (char c in text) if (c < '0' || c > '9') digits = false;
+                if (!digits) throw Error("WRITE_FAILED", "REG_QWORD must be a decimal string");
+                kind = RegistryValueKind.QWord;
+                return unchecked((long)ulong.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture));
+            }
+            if (type == "REG_BINARY" || type == "REG_NONE")
+            {
+                byte[] bytes = FromHex(Text(data));
+                if (bytes == null) throw Error("WRITE_FAILED", "binary data is not an even-length hex string");
+                kind = type == "REG_BINARY" ? RegistryValueKind.Binary : RegistryValueKind.None;
+                return bytes;
+            }
+            throw Error("UNSUPPORTED_KIND", "cannot write a value of type " + type);
+        }
+
+        /// <summary>The write request: every op in order, one outcome each; an op that fails does not stop the rest.</summary>
+        public static Dictionary<string, object> Write(RsLayer layer, RsRequest request)
+        {
+            List<object> results = new List<object>();
+            RsItemReq[] ops = request.ops ?? new RsItemReq[0];
+            RsSimStore store = layer.Store;
+            // Base keys by hive and view, and the last subkey opened for writing: consecutive ops on one key
+            // (the usual batch) reuse its handle. Every delete-key drops it, as Windows would invalidate it.
+            Dictionary<string, RsKey> bases = new Dictionary<string, RsKey>(StringComparer.Ordinal);
+            string cachedPath = null;
+            RsKey cached = null;
+            try
+            {
+                for (int i = 0; i <= ops.Length; i++)
+                {
+                    // Simulated faults fire between ops (the Windows layer has none).
+                    if (store != null) store.Checkpoint(i);
+                    if (i == ops.Length) break;
+                    RsItemReq op = ops[i];
+                    try
+                    {
+                        if (op == null) throw Error("WRITE_FAILED", "a write op is empty");
+                        string baseId = op.hive + "|" + op.view.ToString(CultureInfo.InvariantCulture);
+                        RsKey baseKey;
+                        if (!bases.TryGetValue(baseId, out baseKey)) { baseKey = layer.OpenBase(op.hive, op.view); bases[baseId] = baseKey; }
+                        string path = FromBase64(op.path);
+                        string[] parts = Split(path);
+                        string id = baseId + "|" + string.Join("\\", parts);
+                        string which = op.op;
+                        if (which == "set-value")
+                        {
+                            RegistryValueKind kind;
+                            object net = ToNet(op.value, out kind);
+                            RsKey target = baseKey;
+                            if (parts.Length > 0)
+                            {
+                                if (cachedPath != id)
+                                {
+                                    if (cached != null) cached.Close();
+                                    cached = null; cachedPath = null;
+                                    cached = baseKey.CreateSubKey(path); cachedPath = id;
+                                }
+                                target = cached;
+                            }
+                            target.SetValue(FromBase64(op.name), net, kind);
+                        }
+                        else if (which == "create-key")
+                        {
+                            if (parts.Length > 0 && cachedPath != id)
+                            {
+                                if (cached != null) cached.Close();
+                                cached = null; cachedPath = null;
+                                cached = baseKey.CreateSubKey(path); cachedPath = id;
+                            }
+                        }
+                        else if (which == "delete-value")
+                        {
+                            RsKey target = baseKey;
+                            if (parts.Length > 0)
+                            {
+                                if (cachedPath != id)
+                                {
+                                    if (cached != null) cached.Close();
+                                    cached = null; cachedPath = null;
+                                    // Never created: a missing key has no value to delete.
+                                    cached = baseKey.OpenSubKey(path, true);
+                                    if (cached != null) cachedPath = id;
+                                }
+                                target = cached;
+                            }
+                            if (target != null) target.DeleteValue(FromBase64(op.name), false);
+                        }
+                        else if (which == "delete-key")
+                        {
+                            if (parts.Length == 0) throw Error("WRITE_FAILED", "cannot delete a hive root");
+                            if (cached != null) cached.Close();
+                            cached = null; cachedPath = null;
+                            RsKey parent = baseKey;
+                            RsKey opened = null;
+                            try
+                            {
+                                if (parts.Length > 1) { opened = baseKey.OpenSubKey(string.Join("\\", parts, 0, parts.Length - 1), true); parent = opened; }
+                                if (parent != null) parent.DeleteSubKeyTree(parts[parts.Length - 1], false);
+                            }
+                            finally
+                            {
+                                if (opened != null) opened.Close();
+                            }
+                        }
+                        else
+                        {
+                            throw Error("WRITE_FAILED", "unknown write op " + which);
+                        }
+                        Dictionary<string, object> done = Map();
+                        done["ok"] = true;
+                        results.Add(done);
+                    }
+                    catch (Exception e)
+                    {
+                        Dictionary<string, object> info = ErrorInfo(e, "WRITE_FAILED");
+                        info["ok"] = false;
+                        results.Add(info);
+                    }
+                }
+            }
+            finally
+            {
+                if (cached != null) cached.Close();
+                foreach (RsKey b in bases.Values) b.Close();
+            }
+            if (store != null) store.Save();
+            Dictionary<string, object> answer = Map();
+            answer["ok"] = true; answer["results"] = results.ToArray(); answer["errors"] = new object[0]; answer["count"] = ops.Length;
+            return answer;
+        }
+    }
+}
