@@ -138,6 +138,15 @@ describe('exclusive keys (.reg target)', () => {
   }, 120_000);
 });
 
+test('export warns that an exclusive key cannot be expressed as .reg or GPP items', async () => {
+  const { config } = await workspace();
+  for (const format of ['reg', 'gpp']) {
+    const result = await runCli(['export', config, '--format', format]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(new RegExp(`^regstate: warning: ${config.replace(/[\\/.]/g, '\\$&')}:4:16: key HKLM\\\\SOFTWARE\\\\Microsoft\\\\AGPM is exclusive, which .* cannot express`));
+  }
+}, 120_000);
+
 describe('exclusive keys through the PowerShell agent (simulated hive, real pwsh)', () => {
   const hiveKeys: { path: string; values: HiveValue[] }[] = [
     { path: AGPM, values: [{ name: 'EncryptSmtp', kind: 'DWord', data: 0 }, { name: 'Port', kind: 'DWord', data: 4600 }, { name: 'Legacy', kind: 'String', data: 'x' }, { name: 'Blob', kind: 'Binary', data: '00ff' }] },
