@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'VALUE_NAME'
   | 'DUPLICATE'
   | 'CONFLICT'
+  | 'EXCLUSIVE'
   | 'REG_SYNTAX'
   | 'PLAN_FILE'
   // registry access
@@ -35,6 +36,7 @@ export type ErrorCode =
   | 'STALE_PLAN'
   | 'WRONG_TARGET'
   | 'MAX_CHANGES'
+  | 'UNDECLARED_LIMIT'
   | 'LOCK_TIMEOUT'
   | 'STATE_DIR'
   | 'JOURNAL'

@@ -11,13 +11,13 @@
  */
 export { loadDesiredState, loadSchema, SCHEMA_PATH } from './config/index.js';
 export { RegstateError, formatDiagnostic, type Diagnostic, type ErrorCode } from './errors.js';
-export type { DesiredKey, DesiredState, DesiredValue, Ensure } from './model/desired-state.js';
+export type { DesiredKey, DesiredState, DesiredValue, Ensure, ExclusiveMode, ExclusiveOption } from './model/desired-state.js';
 export { formatKey, keyId, splitKeyPath, type KeyRef, type View } from './model/key-ref.js';
 export { LiveState, type LiveKey, type LiveValue } from './model/live-state.js';
 export { valuesEqual, type RegistryValue, type ValueKind } from './model/registry-value.js';
 export { valueFromJson, valueToJson, type ValueJson } from './model/value-json.js';
 export { planChanges, readRequestsFor, readRequestsForPlan } from './plan/plan-changes.js';
-export { summarizePlan, type Change, type ChangeAction, type Plan, type PlanSummary } from './plan/plan.js';
+export { summarizePlan, type Change, type ChangeAction, type ExclusiveKey, type Plan, type PlanSummary, type UndeclaredAtKey, type UndeclaredValue } from './plan/plan.js';
 export { renderPlanText } from './plan/render-text.js';
 export { renderPlanJson } from './plan/render-json.js';
 export { parsePlanJson } from './plan/parse-plan-json.js';
@@ -27,6 +27,7 @@ export { executePlan, type ExecuteOptions, type Execution } from './apply/execut
 export { ancestorRequests, parseJournal, type Journal } from './apply/journal.js';
 export { planDesiredState, planRollback, recheckSavedPlan, type PreparedPlan } from './apply/prepare-plan.js';
 export { findStaleChanges, type StaleChange } from './apply/find-stale-changes.js';
+export { findStaleExclusiveKeys } from './apply/find-stale-exclusive.js';
 export type { BackendStats, ReadRequest, RegistryBackend, Target, WriteOp, WriteOutcome } from './registry/backend.js';
 export { MemoryBackend } from './registry/memory/memory-backend.js';
 export { openRegFile, parseRegFile } from './registry/reg-file/index.js';

@@ -28,6 +28,13 @@ describe('README and docs/', () => {
     expect(await runCli(['validate', file])).toMatchObject({ exitCode: 0 });
   });
 
+  test('the exclusive-keys example validates', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'regstate-readme-'));
+    const file = join(dir, 'exclusive.yaml');
+    await writeFile(file, await readmeBlock('## Exclusive keys and undeclared values', 'yaml'));
+    expect(await runCli(['validate', file])).toMatchObject({ exitCode: 0 });
+  });
+
   test('the validation errors shown are what validate prints', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'regstate-readme-'));
     await writeFile(join(dir, 'bad.yaml'), 'version: 1\nkeys:\n  - path: HKXX\\SOFTWARE\\X\n    values:\n      - name: A\n        type: REG_DWORD\n        data: 4294967296\n');

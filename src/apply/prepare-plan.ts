@@ -5,6 +5,7 @@ import { planChanges, readRequestsFor, readRequestsForPlan } from '../plan/plan-
 import type { Plan } from '../plan/plan.js';
 import type { RegistryBackend } from '../registry/backend.js';
 import { describeStaleChange, findStaleChanges } from './find-stale-changes.js';
+import { findStaleExclusiveKeys } from './find-stale-exclusive.js';
 import { ancestorRequests } from './journal.js';
 import { buildRollbackState } from './rollback-state.js';
 import { describeRollbackConflict, findRollbackConflicts, rollbackReadRequests } from './rollback-conflicts.js';
@@ -30,9 +31,9 @@ export async function planDesiredState(desired: DesiredState, backend: RegistryB
 export async function recheckSavedPlan(plan: Plan, backend: RegistryBackend, file: string): Promise<PreparedPlan> {
   const created = plan.changes.filter((c) => c.action === 'create-key').map((c) => c.key);
   const live = new LiveState(await backend.read([...readRequestsForPlan(plan), ...ancestorRequests(created)]));
-  const stale = findStaleChanges(plan, live);
+  const stale = [...findStaleChanges(plan, live).map(describeStaleChange), ...findStaleExclusiveKeys(plan, live)];
   if (stale.length > 0) {
-    throw RegstateError.fromDiagnostics(stale.map((s) => ({ code: 'STALE_PLAN' as const, message: `stale plan ${file}: ${describeStaleChange(s)}; nothing was written, plan again` })));
+    throw RegstateError.fromDiagnostics(stale.map((s) => ({ code: 'STALE_PLAN' as const, message: `stale plan ${file}: ${s}; nothing was written, plan again` })));
   }
   return { plan, live };
 }

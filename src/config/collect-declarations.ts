@@ -4,6 +4,7 @@ import type { DesiredKey, DesiredValue, Ensure } from '../model/desired-state.js
 import type { View } from '../model/key-ref.js';
 import type { ValueKind } from '../model/registry-value.js';
 import { formatDataPath } from './data-path.js';
+import { collectKeyOptions } from './collect-key-options.js';
 import { asRecord, checksDataSemantically } from './declared-value.js';
 import { parseKeyPath } from './parse-key-path.js';
 import { parseValueData } from './parse-value-data.js';
@@ -82,8 +83,9 @@ function collectKey(walk: Walk, plain: unknown, exact: unknown, node: SourceNode
   }
   const view = k.view ?? 64;
   const ensure = k.ensure ?? 'present';
+  const options = collectKeyOptions(walk.source, walk.diagnostics, k, node, path);
   if (!parsed?.ok || !isView(view) || !isEnsure(ensure)) return undefined;
-  return { key: { hive: parsed.hive, path: parsed.path, view }, ensure, values, source: nodePos(walk.source, pathAt) };
+  return { key: { hive: parsed.hive, path: parsed.path, view }, ensure, values, source: nodePos(walk.source, pathAt), ...options };
 }
 
 /**

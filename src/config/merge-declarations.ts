@@ -4,6 +4,7 @@ import { foldName } from '../model/fold-name.js';
 import { type KeyRef, describeKey, parentKey } from '../model/key-ref.js';
 import { physicalKeyId } from '../registry/physical-key.js';
 import { formatSourcePos } from '../model/source-pos.js';
+import { mergeKeyOptions } from './merge-key-options.js';
 
 function describeName(name: string): string {
   return name === '' ? 'the default value' : `value ${JSON.stringify(name)}`;
@@ -45,6 +46,8 @@ export function mergeDeclarations(declared: readonly DesiredKey[]): { keys: Desi
     let target = merged.get(id);
     if (!target) {
       target = { key: decl.key, ensure: decl.ensure, values: [], source: decl.source };
+      if (decl.undeclared) target.undeclared = decl.undeclared;
+      if (decl.exclusive) target.exclusive = decl.exclusive;
       merged.set(id, target);
     } else if (target.ensure !== decl.ensure) {
       diagnostics.push({
@@ -60,6 +63,9 @@ export function mergeDeclarations(declared: readonly DesiredKey[]): { keys: Desi
         source: decl.source,
       });
       continue;
+    } else {
+      const problem = mergeKeyOptions(target, decl);
+      if (problem) diagnostics.push(problem);
     }
     for (const value of decl.values) {
       // the same identity as valueId(), without folding the key path again for every value

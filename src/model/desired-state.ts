@@ -12,12 +12,36 @@ export interface DesiredValue {
   source: SourcePos;
 }
 
+/** `exclusive: true` deletes a key's undeclared values; `exclusive: subkeys` its undeclared subkeys too. */
+export type ExclusiveMode = 'values' | 'subkeys';
+
+/** How a key declared exclusive is kept: what goes, and the guard against deleting too much. */
+export interface ExclusiveOption {
+  mode: ExclusiveMode;
+  /** Refuse a plan deleting more undeclared values and subkeys than this at the key (unless force). */
+  maxUndeclared: number;
+  /** Lifts maxUndeclared and lets a plan leave unreadable undeclared values in place instead of refusing. */
+  force: boolean;
+  /** Where `exclusive` is written. */
+  source: SourcePos;
+}
+
+/** The default of `maxUndeclared`. */
+export const DEFAULT_MAX_UNDECLARED = 50;
+
 /** A declared key. An absent key has no values; deleting it removes everything under it. */
 export interface DesiredKey {
   key: KeyRef;
   ensure: Ensure;
   values: DesiredValue[];
   source: SourcePos;
+  /**
+   * Whether a plan lists the values the key holds that no config declares: 'show' (what a config
+   * file gets unless it says `undeclared: ignore`); absent lists nothing (a rollback's state).
+   */
+  undeclared?: 'show' | 'ignore';
+  /** Set when the key must hold only what is declared. */
+  exclusive?: ExclusiveOption;
 }
 
 /** One configuration file that went into a desired state. */

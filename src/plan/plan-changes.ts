@@ -5,25 +5,27 @@ import type { LiveState } from '../model/live-state.js';
 import { valuesEqual } from '../model/registry-value.js';
 import type { ReadRequest } from '../registry/backend.js';
 import { collectSubtree, countSubtree } from './key-subtree.js';
-import type { Change, Plan } from './plan.js';
+import type { Change, ExclusiveKey, Plan, UndeclaredAtKey } from './plan.js';
+import { declaredKeyPaths, planUndeclared } from './plan-undeclared.js';
 
 /**
  * The keys a plan of `desired` needs read: every declared key, and the whole subtree of a key
- * declared absent, so the plan can say what its deletion removes (and an undo journal can keep it).
+ * declared absent or `exclusive: subkeys`, so the plan can say what a deletion removes (and an undo
+ * journal can keep it).
  */
 export function readRequestsFor(desired: DesiredState): ReadRequest[] {
-  return desired.keys.map((k) => (k.ensure === 'absent' ? { key: k.key, recursive: true } : { key: k.key }));
+  return desired.keys.map((k) => (k.ensure === 'absent' || k.exclusive?.mode === 'subkeys' ? { key: k.key, recursive: true } : { key: k.key }));
 }
 
 /**
  * The keys to re-read before applying a saved plan: each changed key once, whole subtrees of keys
- * it deletes (so the undo journal can keep them).
+ * it deletes (so the undo journal can keep them), and each exclusive key (to find what appeared since).
  */
 export function readRequestsForPlan(plan: Plan): ReadRequest[] {
   const requests = new Map<string, ReadRequest>();
-  for (const c of plan.changes) {
+  for (const c of [...(plan.exclusive ?? []), ...plan.changes]) {
     const id = keyId(c.key);
-    const recursive = c.action === 'delete-key' || requests.get(id)?.recursive === true;
+    const recursive = ('action' in c && c.action === 'delete-key') || requests.get(id)?.recursive === true;
     requests.set(id, recursive ? { key: c.key, recursive } : { key: c.key });
   }
   return [...requests.values()];
@@ -38,9 +40,15 @@ export function readRequestsForPlan(plan: Plan): ReadRequest[] {
  * absent) that needs nothing, each absent key that does not exist, and a present key declared without
  * values that exists (then the key itself is the declared item; a key with values is counted through
  * its values only, so a key is never counted twice).
+ *
+ * Each key declared present that exists has its undeclared values listed (`plan.undeclared`, never
+ * changes) or, when exclusive, deleted after its declared values (see planUndeclared).
  */
 export function planChanges(desired: DesiredState, live: LiveState): Plan {
   const changes: Change[] = [];
+  const undeclared: UndeclaredAtKey[] = [];
+  const exclusive: ExclusiveKey[] = [];
+  const declaredPaths = desired.keys.some((k) => k.exclusive?.mode === 'subkeys') ? declaredKeyPaths(desired) : new Set<string>();
   let unchanged = 0;
   for (const declared of desired.keys) {
     if (declared.ensure === 'absent') {
@@ -51,8 +59,15 @@ export function planChanges(desired: DesiredState, live: LiveState): Plan {
       continue;
     }
     unchanged += planPresentKey(declared, live, changes);
+    const extra = planUndeclared(declared, live, declaredPaths);
+    for (const c of extra.changes) changes.push(c);
+    if (extra.undeclared) undeclared.push(extra.undeclared);
+    if (extra.exclusive) exclusive.push(extra.exclusive);
   }
-  return { changes, unchanged };
+  const plan: Plan = { changes, unchanged };
+  if (undeclared.length > 0) plan.undeclared = undeclared;
+  if (exclusive.length > 0) plan.exclusive = exclusive;
+  return plan;
 }
 
 /** Appends the changes of one key declared present; returns how many of its items need nothing. */

@@ -1,3 +1,4 @@
+import type { ExclusiveMode } from '../model/desired-state.js';
 import type { KeyRef } from '../model/key-ref.js';
 import type { RegistryValue } from '../model/registry-value.js';
 import type { SourcePos } from '../model/source-pos.js';
@@ -34,11 +35,41 @@ export interface PlanSummary {
   unchanged: number;
 }
 
+/** A value a managed key holds that no config declares: its data, or why it cannot be read. */
+export type UndeclaredValue = { name: string; value: RegistryValue } | { name: string; unreadable: { code: string; message: string } };
+
+/** What one managed key holds that no config declares and the plan leaves in place (never a change). */
+export interface UndeclaredAtKey {
+  key: KeyRef;
+  values: UndeclaredValue[];
+  /** Subkeys an exclusive-subkeys key keeps only because `force` let the plan leave them (they hold unreadable values). */
+  subkeys: string[];
+  /** Where the key is declared. */
+  source: SourcePos;
+}
+
+/**
+ * A key declared exclusive, as planned: the names of every value (and, for mode subkeys, every
+ * subkey) it held. A saved plan is stale when the key holds a name that is not among them.
+ */
+export interface ExclusiveKey {
+  key: KeyRef;
+  mode: ExclusiveMode;
+  values: string[];
+  subkeys: string[];
+  /** Where `exclusive` is written. */
+  source: SourcePos;
+}
+
 /** The plan: data shared by the renderers and the applier. In desired state means no changes. */
 export interface Plan {
   changes: Change[];
   /** Declared items already in the desired state. */
   unchanged: number;
+  /** Per managed key, the undeclared values left in place (set only when there are any; not changes). */
+  undeclared?: UndeclaredAtKey[];
+  /** The exclusive keys that exist on the target (set only when there are any). */
+  exclusive?: ExclusiveKey[];
 }
 
 export function summarizePlan(plan: Plan): PlanSummary {

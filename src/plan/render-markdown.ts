@@ -1,6 +1,7 @@
 import { formatKeyName, formatValueData, formatValueName, formatValueType } from './format-data.js';
 import { type KeyGroup, type ValueChange, formatKeyContents, formatNoChanges, formatPlanSummary, formatSourceLine, groupChangesByKey } from './describe-plan.js';
 import { type Plan, summarizePlan } from './plan.js';
+import { renderUndeclaredMarkdown } from './render-undeclared.js';
 
 export interface MarkdownOptions {
   /** The top heading; `regstate plan` when not given. */
@@ -64,7 +65,9 @@ function renderGroup(group: KeyGroup): string {
 /** The plan as a review-ready Markdown summary (GitHub/GitLab pull requests): a table per key. */
 export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const title = (options.title ?? 'regstate plan').replace(/\s+/g, ' ');
-  if (plan.changes.length === 0) return `## ${title}\n\n${formatNoChanges(plan.unchanged)}\n`;
+  const undeclared = renderUndeclaredMarkdown(plan.undeclared);
+  const tail = undeclared === '' ? '' : `\n${undeclared}`;
+  if (plan.changes.length === 0) return `## ${title}\n\n${formatNoChanges(plan.unchanged)}\n${tail}`;
   const groups = groupChangesByKey(plan.changes).map(renderGroup);
-  return [`## ${title}`, `**Plan:** ${formatPlanSummary(summarizePlan(plan))}`, ...groups].join('\n\n') + '\n';
+  return [`## ${title}`, `**Plan:** ${formatPlanSummary(summarizePlan(plan))}`, ...groups].join('\n\n') + '\n' + tail;
 }

@@ -3,6 +3,7 @@ import { textWidth } from '../model/text-width.js';
 import { formatKeyName, formatValue, formatValueData, formatValueName, formatValueType } from './format-data.js';
 import { type KeyGroup, type ValueChange, formatKeyContents, formatNoChanges, formatPlanSummary, formatSourceLine, groupChangesByKey } from './describe-plan.js';
 import { type ChangeAction, type Plan, summarizePlan } from './plan.js';
+import { renderUndeclaredText } from './render-undeclared.js';
 
 export interface TextOptions {
   /** ANSI colours: green create, yellow update, red delete. */
@@ -62,7 +63,8 @@ function renderGroup(group: KeyGroup, c: Colors): string[] {
 /** The plan for people, grouped by key, terraform-style; ends with the summary line. */
 export function renderPlanText(plan: Plan, options: TextOptions): string {
   const c = picocolors.createColors(options.color);
-  if (plan.changes.length === 0) return `${c.green(formatNoChanges(plan.unchanged))}\n`;
+  const undeclared = renderUndeclaredText(plan.undeclared, options.color);
+  if (plan.changes.length === 0) return `${c.green(formatNoChanges(plan.unchanged))}\n${undeclared}`;
   const blocks = groupChangesByKey(plan.changes).map((g) => renderGroup(g, c).join('\n'));
-  return ['regstate will perform the following actions:', '', blocks.join('\n\n'), '', `${c.bold('Plan:')} ${formatPlanSummary(summarizePlan(plan))}`, ''].join('\n');
+  return ['regstate will perform the following actions:', '', blocks.join('\n\n'), '', `${c.bold('Plan:')} ${formatPlanSummary(summarizePlan(plan))}`, ''].join('\n') + undeclared;
 }

@@ -3,6 +3,7 @@ import type { KeyRef } from '../model/key-ref.js';
 import type { LiveState } from '../model/live-state.js';
 import { type RegistryValue, valuesEqual } from '../model/registry-value.js';
 import type { SourcePos } from '../model/source-pos.js';
+import { type ExclusiveStatus, describeExclusiveKeys } from './describe-exclusive-status.js';
 
 /** One declared value: what the registry holds, what the config asks (null: absent). */
 export interface ValueStatus {
@@ -26,7 +27,7 @@ export interface KeyStatus {
   source: SourcePos;
 }
 
-export type ItemStatus = ValueStatus | KeyStatus;
+export type ItemStatus = ValueStatus | KeyStatus | ExclusiveStatus;
 
 /** Every declared item with its current and desired state, in declaration order. */
 export interface Status {
@@ -54,9 +55,10 @@ function describeKey(declared: DesiredKey, live: LiveState): ItemStatus[] {
 
 /**
  * The DSC-style status of `desired` against `live` (which must hold every key `readRequestsFor(desired)`
- * asks for): each declared value, and each key declared absent or without values. Pure, no I/O.
+ * asks for): each declared value, each key declared absent or without values, then each exclusive
+ * key that exists (whether it holds anything undeclared). Pure, no I/O.
  */
 export function describeStatus(desired: DesiredState, live: LiveState): Status {
-  const items = desired.keys.flatMap((k) => describeKey(k, live));
+  const items: ItemStatus[] = [...desired.keys.flatMap((k) => describeKey(k, live)), ...describeExclusiveKeys(desired, live)];
   return { items, inDesiredState: items.every((i) => i.inDesiredState) };
 }

@@ -18,6 +18,8 @@ export interface ItemStatusJson {
   current: ValueJson | null | 'present' | 'absent';
   desired: ValueJson | null | 'present' | 'absent';
   source: { file: string; line: number; column: number };
+  /** Only on the item of an exclusive key: its mode and what it holds that no config declares (subkeys end in `\`). */
+  exclusive?: { mode: 'values' | 'subkeys'; undeclared: string[] };
 }
 
 function summarize(status: Status): { items: number; inDesiredState: number; notInDesiredState: number } {
@@ -26,6 +28,10 @@ function summarize(status: Status): { items: number; inDesiredState: number; not
 }
 
 function itemToJson(item: ItemStatus): ItemStatusJson {
+  if (item.kind === 'exclusive') {
+    const source = item.source;
+    return { key: formatKey(item.key), view: item.key.view, name: null, ensure: 'present', inDesiredState: item.inDesiredState, current: 'present', desired: 'present', source, exclusive: { mode: item.mode, undeclared: [...item.undeclared] } };
+  }
   const [name, current, desired] =
     item.kind === 'key'
       ? [null, item.exists ? ('present' as const) : ('absent' as const), item.ensure]
@@ -39,6 +45,10 @@ export function renderStatusJson(status: Status, extra: Record<string, unknown> 
 }
 
 function cells(item: ItemStatus): string[] {
+  if (item.kind === 'exclusive') {
+    const held = item.undeclared.length === 0 ? 'none' : `${item.undeclared.length} undeclared: ${item.undeclared.slice(0, 3).map(formatValueName).join(', ')}${item.undeclared.length > 3 ? ', …' : ''}`;
+    return [formatKeyName(item.key), '(undeclared)', held, 'none'];
+  }
   if (item.kind === 'key') return [formatKeyName(item.key), '(key)', item.exists ? 'present' : 'absent', item.ensure];
   return [formatKeyName(item.key), formatValueName(item.name), item.current ? formatValue(item.current) : 'absent', item.desired ? formatValue(item.desired) : 'absent'];
 }

@@ -19,6 +19,7 @@ describe('loadDesiredState', () => {
           key: { hive: 'HKLM', path: 'SOFTWARE\\Microsoft\\AGPM', view: 64 },
           ensure: 'present',
           source: { file: AGPM, line: 10, column: 11 },
+          undeclared: 'show',
           values: [
             { name: 'EncryptSmtp', ensure: 'present', value: { type: 'REG_DWORD', data: 1 }, source: { file: AGPM, line: 13, column: 9 } },
             { name: 'SmtpPort', ensure: 'present', value: { type: 'REG_DWORD', data: 587 }, source: { file: AGPM, line: 18, column: 9 } },

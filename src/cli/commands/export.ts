@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { formatDiagnostic } from '../../errors.js';
 import { renderGppRegistryXml } from '../../interop/gpp/render-gpp-registry-xml.js';
+import { describeUnexported } from '../../interop/describe-unexported.js';
 import { renderDesiredStateReg } from '../../interop/reg/render-desired-state-reg.js';
 import { encodeRegText } from '../../registry/reg-file/decode-reg-bytes.js';
 import { EXIT } from '../exit-codes.js';
@@ -23,6 +24,7 @@ export interface ExportOptions {
 export async function runExport(configs: string[], opts: ExportOptions, io: Io): Promise<number> {
   if (opts.out) await checkOutputFile(opts.out, io, { overwrite: opts.force === true });
   const desired = await loadConfigs(configs, io);
+  for (const w of describeUnexported(desired, opts.format)) io.stderr.write(`regstate: warning: ${formatDiagnostic(w)}\n`);
   let output: string | Uint8Array;
   let text: string;
   if (opts.format === 'reg') {

@@ -1,0 +1,61 @@
+import type { Diagnostic } from '../errors.js';
+import { DEFAULT_MAX_UNDECLARED, type DesiredKey, type ExclusiveMode } from '../model/desired-state.js';
+import { formatKey, splitKeyPath } from '../model/key-ref.js';
+import type { Hive } from '../model/hive.js';
+import { formatDataPath } from './data-path.js';
+import { type SourceNode, type YamlSource, childNode, nodePos } from './yaml-nodes.js';
+
+/** What a key says about its undeclared contents: `undeclared`, `exclusive`, `maxUndeclared`, `force`. */
+export type KeyOptions = Pick<DesiredKey, 'undeclared' | 'exclusive'>;
+
+// A hive (`HKLM`, `HKLM\`), or HKLM\SOFTWARE, HKLM\SYSTEM, HKU\<SID>, ...: each the root of a hive file loaded there.
+function hiveRootOf(text: unknown): { hive: Hive; path: string } | undefined {
+  const split = typeof text === 'string' ? splitKeyPath(text.replace(/\\+$/, '')) : undefined;
+  if (!split) return undefined;
+  const isRoot = split.path === '' || ((split.hive === 'HKLM' || split.hive === 'HKU') && !split.path.includes('\\'));
+  return isRoot ? split : undefined;
+}
+
+function modeOf(value: unknown): ExclusiveMode | undefined {
+  if (value === true) return 'values';
+  if (value === 'subkeys') return 'subkeys';
+  return undefined;
+}
+
+/**
+ * The undeclared-contents options of one key as written (the schema has checked their types), with
+ * the semantic checks the schema cannot make, each at its own line:column: no `exclusive` on a hive
+ * root (EXCLUSIVE), no `undeclared: ignore` on an exclusive key (CONFLICT). A key declared absent
+ * gets none (the schema refuses them there). Later options (per-user values, ...) join this record.
+ */
+export function collectKeyOptions(
+  source: YamlSource,
+  diagnostics: Diagnostic[],
+  k: Record<string, unknown>,
+  node: SourceNode | null,
+  path: string[],
+): KeyOptions {
+  if (k.ensure === 'absent') return {};
+  const where = (field: string) => nodePos(source, childNode(source, node, field) ?? { node });
+  const options: KeyOptions = { undeclared: k.undeclared === 'ignore' ? 'ignore' : 'show' };
+  const mode = modeOf(k.exclusive);
+  if (!mode) return options;
+  const exclusiveAt = where('exclusive');
+  const root = hiveRootOf(k.path);
+  if (root) {
+    diagnostics.push({
+      code: 'EXCLUSIVE',
+      message: `${formatDataPath([...path, 'exclusive'])}: ${formatKey(root)} is the root of a hive; exclusive there would delete what Windows and every program keep in it, so it is refused (declare an exclusive key further down)`,
+      source: exclusiveAt,
+    });
+  }
+  if (k.undeclared === 'ignore') {
+    diagnostics.push({
+      code: 'CONFLICT',
+      message: `${formatDataPath([...path, 'undeclared'])}: an exclusive key deletes its undeclared values, so they cannot be ignored; remove undeclared: ignore or exclusive`,
+      source: where('undeclared'),
+    });
+  }
+  const max = typeof k.maxUndeclared === 'number' && Number.isSafeInteger(k.maxUndeclared) && k.maxUndeclared >= 0 ? k.maxUndeclared : DEFAULT_MAX_UNDECLARED;
+  return { undeclared: 'show', exclusive: { mode, maxUndeclared: max, force: k.force === true, source: exclusiveAt } };
+}
