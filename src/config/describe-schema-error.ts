@@ -42,6 +42,10 @@ export function describeSchemaError(error: ErrorObject, property: string | undef
       const { name, suggestion } = unknownProperty(error);
       const allowed = allowedProperties(error);
       if (suggestion) return `unknown property "${name}" (did you mean "${suggestion}"?)`;
+      // the only mappings of free names in regstate's schemas are variables (vars:)
+      if (allowed.length === 0 && (error.parentSchema as { patternProperties?: unknown } | undefined)?.patternProperties) {
+        return `${JSON.stringify(name)} is not a variable name: a letter, then letters, digits or _`;
+      }
       return `unknown property "${name}"; allowed here: ${allowed.join(', ')}`;
     }
     case 'type': {
