@@ -89,7 +89,7 @@ function collectValue(walk: Walk, plain: unknown, exact: unknown, node: SourceNo
         const label = formatDataPath([...path, 'data', ...index]);
         const used = [...(substituted.used.get(-1) ?? []), ...(problem.index === undefined ? [] : (substituted.used.get(problem.index) ?? []))];
         // quoting `${name}` changes nothing: the value is a string only when the variable's is
-        const text = used.length > 0 ? problem.message.replace(QUOTE_HINT, " (quote the value where the variable is set)") : problem.message;
+        const text = used.length > 0 ? problem.message.replace(QUOTE_HINT, ' (quote the value where the variable is set)') : problem.message;
         const diagnostic = { code: problem.code, message: `${label}: ${text}${describeUsedVars(used)}`, source: nodePos(walk.source, found) };
         walk.diagnostics.push(used.length > 0 ? markAboutVariables(diagnostic) : diagnostic);
       }

@@ -30,4 +30,9 @@ export interface FleetHost {
   source: SourcePos;
 }
 
-export interface Inventory { path: string; hosts: FleetHost[] }
+export interface Inventory {
+  path: string;
+  hosts: FleetHost[];
+  /** Names of the groups the inventory defines, as written (a group may have no hosts). */
+  groups?: string[];
+}
