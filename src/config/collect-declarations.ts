@@ -9,6 +9,8 @@ import { parseKeyPath } from './parse-key-path.js';
 import { QUOTE_HINT, parseValueData } from './parse-value-data.js';
 import { type SubstitutionProblem, type UsedVar, type VarLookup, describeUsedVars, markAboutVariables, substituteText } from './substitute-vars.js';
 import type { SourcePos } from '../model/source-pos.js';
+import type { VarTable } from '../fleet/fleet-model.js';
+import { readVarBlock } from './read-var-block.js';
 import { type FoundNode, type SourceNode, type YamlSource, childNode, findNode, nodePos } from './yaml-nodes.js';
 
 export { MAX_VALUE_NAME } from '../model/check-value.js';
@@ -22,7 +24,7 @@ interface Walk {
   lookup: VarLookup;
 }
 
-const noVars: VarLookup = () => undefined;
+const noVars: VarTable = new Map();
 
 // an undefined variable may be defined for another host: it is about the variables, not the file
 function fromSubstitution(problem: SubstitutionProblem, label: string, source: SourcePos): Diagnostic {
@@ -135,14 +137,25 @@ function collectKey(walk: Walk, plain: unknown, exact: unknown, node: SourceNode
   return { key: { hive: parsed.hive, path: parsed.path, view }, ensure, values, source: nodePos(walk.source, pathAt) };
 }
 
+/** The file's own `vars:` defaults (the schema has checked names and value types). */
+function readDefaults(source: YamlSource, exact: unknown): { vars: VarTable; diagnostics: Diagnostic[] } {
+  const found = childNode(source, source.root, 'vars');
+  const block = asRecord(exact)?.vars;
+  if (!found || block === undefined) return { vars: noVars, diagnostics: [] };
+  return readVarBlock(source, found, block, { path: ['vars'], origin: (at) => ({ kind: 'config', source: at }), schemaChecked: true });
+}
+
 /**
  * The keys one file declares, with typed values and source positions, plus every problem the
  * schema cannot see: key paths, value name lengths, data by type. Tolerates a document that failed
  * the schema (it skips what is malformed), so one run reports every problem. `${name}` in key paths
- * and data takes its value from `lookup`; the result is checked as if it had been written there.
+ * and data takes its value from `vars`, else from the file's own `vars:` defaults; the result is
+ * checked as if it had been written there.
  */
-export function collectDeclarations(source: YamlSource, plain: unknown, exact: unknown, lookup: VarLookup = noVars): { keys: DesiredKey[]; diagnostics: Diagnostic[] } {
-  const walk: Walk = { source, diagnostics: [], lookup };
+export function collectDeclarations(source: YamlSource, plain: unknown, exact: unknown, vars: VarTable = noVars): { keys: DesiredKey[]; diagnostics: Diagnostic[] } {
+  const defaults = readDefaults(source, exact);
+  const lookup: VarLookup = (name) => vars.get(name) ?? defaults.vars.get(name);
+  const walk: Walk = { source, diagnostics: defaults.diagnostics, lookup };
   const keys: DesiredKey[] = [];
   const list = asRecord(plain)?.keys;
   if (!Array.isArray(list)) return { keys, diagnostics: walk.diagnostics };

@@ -9,9 +9,7 @@ import { nameHosts } from './name-hosts.js';
 import { mergeDeclarations } from './merge-declarations.js';
 import { parseConfigText } from './parse-config-text.js';
 import { readConfigFile } from './read-config-file.js';
-import { readVarBlock } from './read-var-block.js';
 import { validateSchema } from './validate-schema.js';
-import { childNode } from './yaml-nodes.js';
 
 function append<T>(to: T[], items: readonly T[]): void {
   // a loop, not push(...items): a spread of 100,000 arguments overflows the stack
@@ -38,18 +36,9 @@ interface ParsedFile {
   loaded: LoadedConfig;
   /** Whether `loaded` came from the `yaml` library, which places every problem. */
   reference: boolean;
-  /** The file's own `vars:` defaults. */
-  defaults: VarTable;
 }
 
 const noVars: VarTable = new Map();
-
-function readDefaults(loaded: LoadedConfig): { vars: VarTable; diagnostics: Diagnostic[] } {
-  const found = childNode(loaded.source, loaded.source.root, 'vars');
-  const exact = asRecord(loaded.exact)?.vars;
-  if (!found || exact === undefined) return { vars: noVars, diagnostics: [] };
-  return readVarBlock(loaded.source, found, exact, { path: ['vars'], origin: (source) => ({ kind: 'config', source }), schemaChecked: true });
-}
 
 /**
  * One file through the parse and schema steps: loaded by js-yaml when it is valid and of a usual
@@ -65,15 +54,14 @@ function parseOneFile(path: string, text: string, parser: LoadOptions['parser'])
 
 /** The keys a file declares with one variable table (over the file's own defaults). */
 function declareKeys(file: ParsedFile, vars: VarTable): { keys: DesiredKey[]; diagnostics: Diagnostic[] } {
-  const lookup = (name: string) => vars.get(name) ?? file.defaults.get(name);
-  const collected = collectDeclarations(file.loaded.source, file.loaded.plain, file.loaded.exact, lookup);
+  const collected = collectDeclarations(file.loaded.source, file.loaded.plain, file.loaded.exact, vars);
   if (collected.diagnostics.length === 0 || file.reference) return collected;
   // a problem: the reference path places it (and stays this file's path from now on)
   const parsed = parseConfigText(file.path, file.text);
   if (!parsed.ok) return { keys: [], diagnostics: parsed.diagnostics };
   file.loaded = parsed;
   file.reference = true;
-  return collectDeclarations(parsed.source, parsed.plain, parsed.exact, lookup);
+  return collectDeclarations(parsed.source, parsed.plain, parsed.exact, vars);
 }
 
 async function parseFiles(paths: readonly string[], options: LoadOptions): Promise<{ files: ParsedFile[]; diagnostics: Diagnostic[] }> {
@@ -90,10 +78,8 @@ async function parseFiles(paths: readonly string[], options: LoadOptions): Promi
     const one = parseOneFile(path, read.text, options.parser);
     append(diagnostics, one.diagnostics);
     if (!one.loaded) return;
-    const defaults = readDefaults(one.loaded);
-    append(diagnostics, defaults.diagnostics);
     const description = asRecord(one.loaded.plain)?.description;
-    const file: ParsedFile = { path, sha256: read.sha256, text: read.text, loaded: one.loaded, reference: one.reference, defaults: defaults.vars };
+    const file: ParsedFile = { path, sha256: read.sha256, text: read.text, loaded: one.loaded, reference: one.reference };
     if (typeof description === 'string') file.description = description;
     files.push(file);
   });
