@@ -46,7 +46,7 @@ export function readVarBlock(source: YamlSource, found: FoundNode, exact: unknow
     if (!VAR_NAME.test(name)) {
       if (!options.schemaChecked) {
         const keyPos = at?.keyNode ? nodePos(source, { node: at.keyNode }) : valuePos;
-        diagnostics.push({ code: 'SCHEMA', message: `${label(name)}${JSON.stringify(name)} is not a variable name: a letter, then letters, digits or _`, source: keyPos });
+        diagnostics.push({ code: 'SCHEMA', message: `${label()}${JSON.stringify(name)} is not a variable name: a letter, then letters, digits or _`, source: keyPos });
       }
       continue;
     }

@@ -3,7 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { parseHexBytes } from '../../src/config/parse-hex-bytes.js';
 import { parseValueData } from '../../src/config/parse-value-data.js';
-import { SCHEMA_PATH, getSchemaValidator, inlineLocalRefs, loadSchema } from '../../src/config/schema-file.js';
+import { INVENTORY_SCHEMA, SCHEMA_PATH, getSchemaValidator, inlineLocalRefs, loadSchema } from '../../src/config/schema-file.js';
 import type { ValueKind } from '../../src/model/registry-value.js';
 
 function strictAjv(): Ajv2020 {
@@ -40,7 +40,20 @@ describe('the desired-state JSON Schema', () => {
     expect(validate.errors?.filter((e) => e.keyword !== 'if').every((e) => e.instancePath === '/keys/0/values/0/data')).toBe(true);
   });
 
-  test('every property has a description for editors', () => {
+  test('the inventory schema compiles under ajv strict mode, and the example inventory of the README validates', async () => {
+    expect(() => strictAjv().compile(loadSchema(INVENTORY_SCHEMA))).not.toThrow();
+    expect(() => strictAjv().compile(inlineLocalRefs(loadSchema(INVENTORY_SCHEMA)))).not.toThrow();
+    const validate = strictAjv().compile(loadSchema(INVENTORY_SCHEMA));
+    expect(validate(parse(readFileSync('configs/examples/agpm-inventory.yaml', 'utf8')))).toBe(true);
+  });
+
+  test('the config vars: and the inventory vars are the same rule', () => {
+    const inventoryDefs = loadSchema(INVENTORY_SCHEMA).$defs as Record<string, { patternProperties?: unknown }>;
+    expect(Object.keys((loadSchema().properties as Record<string, { patternProperties: object }>).vars?.patternProperties ?? {})).toEqual(Object.keys(inventoryDefs.vars?.patternProperties ?? {}));
+    expect((loadSchema().$defs as Record<string, unknown>).varValue).toEqual(inventoryDefs.varValue);
+  });
+
+  test.each([['desired-state', undefined], ['inventory', INVENTORY_SCHEMA]] as const)('every property of the %s schema has a description for editors', (_name, schemaFile) => {
     const missing: string[] = [];
     const walk = (node: unknown, where: string): void => {
       if (typeof node !== 'object' || node === null) return;
@@ -53,7 +66,7 @@ describe('the desired-state JSON Schema', () => {
       for (const [name, schema] of Object.entries(defs ?? {})) if (!('description' in schema)) missing.push(`${where}/$defs/${name}`);
       for (const [k, v] of Object.entries(node)) walk(v, `${where}/${k}`);
     };
-    walk(loadSchema(), '#');
+    walk(loadSchema(schemaFile), '#');
     expect(missing).toEqual([]);
   });
 
