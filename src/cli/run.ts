@@ -134,7 +134,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   program
     .command('schema')
     .description('print the JSON Schema of desired-state files (for editors)')
-    .action(act(async () => (await import('./commands/schema.js')).runSchema(io)));
+    .option('--inventory', 'print the JSON Schema of inventories instead')
+    .action(act(async (opts: { inventory?: boolean }) => (await import('./commands/schema.js')).runSchema(io, opts)));
 
   program
     .command('import')

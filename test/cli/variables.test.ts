@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agpmConfig, agpmSnapshot, repoRoot, runCli, tempWorkspace } from './cli-harness.js';
 
@@ -128,4 +128,10 @@ describe('validate --inventory', () => {
     const alone = await runCli(['validate', agpmConfig, '--limit', 'agpm01']);
     expect(alone).toMatchObject({ exitCode: 1, stderr: 'regstate: error: --limit selects hosts of an inventory: give --inventory FILE too' });
   });
+});
+
+test('regstate schema --inventory prints the inventory schema as shipped', async () => {
+  const result = await runCli(['schema', '--inventory']);
+  expect(result.exitCode).toBe(0);
+  expect(`${result.stdout}\n`).toBe(await readFile(join(repoRoot, 'configs', 'regstate-inventory.schema.json'), 'utf8'));
 });
