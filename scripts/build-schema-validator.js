@@ -4,8 +4,11 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import { PREBUILT_VALIDATOR, compileSchema, schemaSha256 } from '../dist/config/schema-file.js';
+import { SCHEMA_FILES, compileSchema, readSchemaText, schemaSha256 } from '../dist/config/schema-file.js';
 
-const { ajv, validate } = compileSchema(true);
-const code = `${standaloneCode.default(ajv, validate)}\nmodule.exports.schemaSha256 = ${JSON.stringify(schemaSha256())};\n`;
-writeFileSync(fileURLToPath(new URL(`../dist/config/${PREBUILT_VALIDATOR}`, import.meta.url)), code);
+// one validator a schema: desired-state files and inventories
+for (const schema of SCHEMA_FILES) {
+  const { ajv, validate } = compileSchema(true, schema);
+  const code = `${standaloneCode.default(ajv, validate)}\nmodule.exports.schemaSha256 = ${JSON.stringify(schemaSha256(readSchemaText(schema)))};\n`;
+  writeFileSync(fileURLToPath(new URL(`../dist/config/${schema.prebuilt}`, import.meta.url)), code);
+}

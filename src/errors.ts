@@ -45,7 +45,12 @@ export type ErrorCode =
   | 'TARGET_CHANGED'
   // input the registry cannot hold exactly
   | 'NUL_IN_STRING'
-  | 'VALUE_TOO_LARGE';
+  | 'VALUE_TOO_LARGE'
+  // variables and inventories
+  | 'UNDEFINED_VARIABLE'
+  | 'VARIABLE_SYNTAX'
+  | 'UNKNOWN_GROUP'
+  | 'UNKNOWN_HOST';
 
 /** One problem, optionally tied to a place in an input file. */
 export interface Diagnostic {

@@ -10,6 +10,12 @@
  * ```
  */
 export { loadDesiredState, loadSchema, SCHEMA_PATH } from './config/index.js';
+export { loadDesiredStates, type HostVarTable, type LoadOptions } from './config/load-desired-state.js';
+export type { FleetHost, Inventory, VarOrigin, VarTable, VarValue } from './fleet/fleet-model.js';
+export { loadInventory } from './fleet/inventory.js';
+export { selectHosts } from './fleet/select-hosts.js';
+export { mergeVarTables, resolveHostVars } from './fleet/resolve-host-vars.js';
+export { loadVarFile, parseVarOption } from './fleet/var-options.js';
 export { RegstateError, formatDiagnostic, type Diagnostic, type ErrorCode } from './errors.js';
 export type { DesiredKey, DesiredState, DesiredValue, Ensure, ExclusiveMode, ExclusiveOption } from './model/desired-state.js';
 export { formatKey, keyId, splitKeyPath, type KeyRef, type View } from './model/key-ref.js';

@@ -1,6 +1,7 @@
 import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadInventory } from '../src/fleet/inventory.js';
 import { repoRoot, runCli } from './cli/cli-harness.js';
 
 // The README is read before anything else, docs/ next: their examples must stay true.
@@ -42,6 +43,41 @@ describe('README and docs/', () => {
     const result = await runCli(['validate', 'bad.yaml'], { cwd: dir });
     expect(result.exitCode).toBe(1);
     expect(result.stderr.trim()).toBe(shown.trim());
+  });
+});
+
+describe('README: Fleet', () => {
+  // The command is the block's first line after `$ regstate `; the rest is what it prints.
+  async function shownRun(after: string): Promise<{ args: string[]; shown: string }> {
+    const [command = '', ...rest] = (await readmeBlock(after, '')).split('\n');
+    return { args: command.replace(/^\$ regstate /, '').split(' '), shown: rest.join('\n').trim() };
+  }
+
+  test('the variable error shown is what validate prints', async () => {
+    const { args, shown } = await shownRun('A variable with no value anywhere');
+    const result = await runCli(args);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.trim()).toBe(shown);
+  });
+
+  test('the validate --inventory output shown is what it prints', async () => {
+    const { args, shown } = await shownRun('checks the configs with every selected host');
+    const result = await runCli(args);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.trim()).toBe(shown);
+  });
+
+  test('the inventory example loads', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'regstate-readme-'));
+    const file = join(dir, 'inventory.yaml');
+    await writeFile(file, await readmeBlock('lists the hosts a fleet run reaches', 'yaml'));
+    const inventory = await loadInventory(file);
+    expect(inventory.hosts.map((h) => [h.name, h.transport, h.vars.get('smtpPort')?.value])).toEqual([
+      ['agpm01', 'winrm', undefined],
+      ['agpm-eu1', 'winrm', 465],
+      ['agpm-old1', 'winrm', 25],
+      ['agpm-lab', 'ssh', undefined],
+    ]);
   });
 });
 

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
-import { loadDesiredState } from '../config/load-desired-state.js';
+import { type HostVarTable, loadDesiredState, loadDesiredStates } from '../config/load-desired-state.js';
 import { readRegularFile } from '../fs/read-regular-file.js';
 import { RegstateError } from '../errors.js';
+import type { VarTable } from '../fleet/fleet-model.js';
 import type { DesiredState } from '../model/desired-state.js';
 import type { Io } from './io.js';
 
@@ -16,20 +17,31 @@ async function isSavedPlanFile(file: string, io: Io): Promise<boolean> {
   }
 }
 
-/**
- * loadDesiredState for a command that takes configs. A saved plan given instead fails validation
- * with a dozen schema errors; then say what it is and which commands take it.
- */
-export async function loadConfigs(configs: string[], io: Io): Promise<DesiredState> {
-  try {
-    return await loadDesiredState(configs, { cwd: io.cwd });
-  } catch (error) {
-    if (!(error instanceof RegstateError)) throw error;
-    for (const file of configs) {
-      if (await isSavedPlanFile(file, io)) {
-        throw new RegstateError('USAGE', `${file} is a saved plan, not a desired-state file: read it with \`regstate show ${file}\`, apply it with \`regstate apply ${file}\``);
-      }
+/** A saved plan given instead of a config fails validation with a dozen schema errors; then say what it is and which commands take it. */
+async function explainFailure(error: unknown, configs: string[], io: Io): Promise<never> {
+  if (!(error instanceof RegstateError)) throw error;
+  for (const file of configs) {
+    if (await isSavedPlanFile(file, io)) {
+      throw new RegstateError('USAGE', `${file} is a saved plan, not a desired-state file: read it with \`regstate show ${file}\`, apply it with \`regstate apply ${file}\``);
     }
-    throw error;
+  }
+  throw error;
+}
+
+/** loadDesiredState for a command that takes configs, with the command line's variables. */
+export async function loadConfigs(configs: string[], io: Io, vars?: VarTable): Promise<DesiredState> {
+  try {
+    return await loadDesiredState(configs, vars === undefined ? { cwd: io.cwd } : { cwd: io.cwd, vars });
+  } catch (error) {
+    return explainFailure(error, configs, io);
+  }
+}
+
+/** loadDesiredStates for a command that works on the hosts of an inventory: each host's DesiredState by name. */
+export async function loadHostConfigs(configs: string[], io: Io, hosts: readonly HostVarTable[]): Promise<Map<string, DesiredState>> {
+  try {
+    return await loadDesiredStates(configs, hosts, { cwd: io.cwd });
+  } catch (error) {
+    return explainFailure(error, configs, io);
   }
 }

@@ -8,6 +8,7 @@ import { normalizeArgv } from './normalize-argv.js';
 // Each command's module is loaded when it runs: `validate` does not pay for PowerShell, locks and apply.
 import { describeVersion } from './package-info.js';
 import { reportTimings, startTimings } from './phase-timings.js';
+import { addInventoryOptions, addVarOptions } from './var-options.js';
 
 // Numeric options are checked when the command line is parsed, whatever backend or command uses them
 // (a `--timeout abc` given with `--registry` is an error, not ignored). The value stays a string.
@@ -62,42 +63,51 @@ export async function run(argv: string[], io: Io): Promise<number> {
       code = await fn(...args);
     };
 
-  program
-    .command('validate')
-    .description('check desired-state files; every error as FILE:LINE:COLUMN: message')
-    .argument('<config...>', 'desired-state YAML files')
-    .addOption(formatOption(['text', 'json']))
-    .action(act(async (configs: string[], opts) => (await import('./commands/validate.js')).runValidate(configs, opts, io)));
+  addInventoryOptions(
+    addVarOptions(
+      program
+        .command('validate')
+        .description('check desired-state files; every error as FILE:LINE:COLUMN: message')
+        .argument('<config...>', 'desired-state YAML files')
+        .addOption(formatOption(['text', 'json'])),
+    ),
+  ).action(act(async (configs: string[], opts) => (await import('./commands/validate.js')).runValidate(configs, opts, io)));
 
-  addBackendOptions(
-    program
-      .command('plan')
-      .description('show what apply would change (a dry run)')
-      .argument('<config...>', 'desired-state YAML files')
-      .addOption(formatOption(['text', 'json', 'markdown']))
-      .option('-o, --out <plan.json>', 'save the plan for review and an exact `regstate apply PLAN.json`')
-      .option('--detailed-exitcode', 'exit 2 when changes are pending (0 in desired state, 1 error)')
-      .option('--no-color', 'no colour in text output'),
-  ).action(act(async (configs: string[], opts) => (await import('./commands/plan.js')).runPlan(configs, opts, io)));
-
-  addBackendOptions(
-    program
-      .command('status')
-      .description('list every declared value and key: current state, desired state, whether it is in the desired state')
-      .argument('<config...>', 'desired-state YAML files')
-      .addOption(formatOption(['text', 'json']))
-      .option('--detailed-exitcode', 'exit 2 when something is not in the desired state (0 when all is, 1 error)')
-      .option('--no-color', 'no colour in text output'),
-  ).action(act(async (configs: string[], opts) => (await import('./commands/status.js')).runStatus(configs, opts, io)));
-
-  addRunOptions(
+  addVarOptions(
     addBackendOptions(
       program
-        .command('apply')
-        .description('apply the changes a plan shows, then read back to prove convergence')
-        .argument('<config-or-plan...>', 'desired-state YAML files, or one saved plan (PLAN.json)')
+        .command('plan')
+        .description('show what apply would change (a dry run)')
+        .argument('<config...>', 'desired-state YAML files')
+        .addOption(formatOption(['text', 'json', 'markdown']))
+        .option('-o, --out <plan.json>', 'save the plan for review and an exact `regstate apply PLAN.json`')
+        .option('--detailed-exitcode', 'exit 2 when changes are pending (0 in desired state, 1 error)')
+        .option('--no-color', 'no colour in text output'),
+    ),
+  ).action(act(async (configs: string[], opts) => (await import('./commands/plan.js')).runPlan(configs, opts, io)));
+
+  addVarOptions(
+    addBackendOptions(
+      program
+        .command('status')
+        .description('list every declared value and key: current state, desired state, whether it is in the desired state')
+        .argument('<config...>', 'desired-state YAML files')
         .addOption(formatOption(['text', 'json']))
-        .option('--max-changes <n>', 'refuse a plan with more than N changes', numberOption('count')),
+        .option('--detailed-exitcode', 'exit 2 when something is not in the desired state (0 when all is, 1 error)')
+        .option('--no-color', 'no colour in text output'),
+    ),
+  ).action(act(async (configs: string[], opts) => (await import('./commands/status.js')).runStatus(configs, opts, io)));
+
+  addVarOptions(
+    addRunOptions(
+      addBackendOptions(
+        program
+          .command('apply')
+          .description('apply the changes a plan shows, then read back to prove convergence')
+          .argument('<config-or-plan...>', 'desired-state YAML files, or one saved plan (PLAN.json)')
+          .addOption(formatOption(['text', 'json']))
+          .option('--max-changes <n>', 'refuse a plan with more than N changes', numberOption('count')),
+      ),
     ),
   ).action(act(async (inputs: string[], opts) => (await import('./commands/apply.js')).runApply(inputs, opts, io)));
 
@@ -123,7 +133,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   program
     .command('schema')
     .description('print the JSON Schema of desired-state files (for editors)')
-    .action(act(async () => (await import('./commands/schema.js')).runSchema(io)));
+    .option('--inventory', 'print the JSON Schema of inventories instead')
+    .action(act(async (opts: { inventory?: boolean }) => (await import('./commands/schema.js')).runSchema(io, opts)));
 
   program
     .command('import')
@@ -134,14 +145,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .option('--force', 'replace the --out file if it exists')
     .action(act(async (file: string, opts) => (await import('./commands/import.js')).runImport(file, opts, io)));
 
-  program
-    .command('export')
-    .description('write desired state as a .reg file (reg import) or a Group Policy Preferences Registry.xml')
-    .argument('<config...>', 'desired-state YAML files')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['reg', 'gpp']).makeOptionMandatory())
-    .option('-o, --out <file>', 'write here instead of stdout')
-    .option('--force', 'replace the --out file if it exists')
-    .action(act(async (configs: string[], opts) => (await import('./commands/export.js')).runExport(configs, opts, io)));
+  addVarOptions(
+    program
+      .command('export')
+      .description('write desired state as a .reg file (reg import) or a Group Policy Preferences Registry.xml')
+      .argument('<config...>', 'desired-state YAML files')
+      .addOption(new Option('-f, --format <format>', 'output format').choices(['reg', 'gpp']).makeOptionMandatory())
+      .option('-o, --out <file>', 'write here instead of stdout')
+      .option('--force', 'replace the --out file if it exists'),
+  ).action(act(async (configs: string[], opts) => (await import('./commands/export.js')).runExport(configs, opts, io)));
 
   for (const cmd of [program, ...program.commands]) {
     const where = cmd === program ? 'regstate' : `regstate ${cmd.name()}`;

@@ -7,8 +7,12 @@ import { formatDataPath } from './data-path.js';
 import { collectKeyOptions } from './collect-key-options.js';
 import { asRecord, checksDataSemantically } from './declared-value.js';
 import { parseKeyPath } from './parse-key-path.js';
-import { parseValueData } from './parse-value-data.js';
-import { type SourceNode, type YamlSource, childNode, findNode, nodePos } from './yaml-nodes.js';
+import { QUOTE_HINT, parseValueData } from './parse-value-data.js';
+import { type SubstitutionProblem, type UsedVar, type VarLookup, describeUsedVars, markAboutVariables, substituteText } from './substitute-vars.js';
+import type { SourcePos } from '../model/source-pos.js';
+import type { VarTable } from '../fleet/fleet-model.js';
+import { readVarBlock } from './read-var-block.js';
+import { type FoundNode, type SourceNode, type YamlSource, childNode, findNode, nodePos } from './yaml-nodes.js';
 
 export { MAX_VALUE_NAME } from '../model/check-value.js';
 
@@ -18,6 +22,41 @@ const isView = (v: unknown): v is View => v === 32 || v === 64;
 interface Walk {
   source: YamlSource;
   diagnostics: Diagnostic[];
+  lookup: VarLookup;
+}
+
+const noVars: VarTable = new Map();
+
+// an undefined variable may be defined for another host: it is about the variables, not the file
+function fromSubstitution(problem: SubstitutionProblem, label: string, source: SourcePos): Diagnostic {
+  const diagnostic: Diagnostic = { code: problem.code, message: `${label}: ${problem.message}`, source };
+  return problem.code === 'UNDEFINED_VARIABLE' ? markAboutVariables(diagnostic) : diagnostic;
+}
+
+/**
+ * `data` with its variables substituted: a string, or each string entry of a list (REG_MULTI_SZ), a
+ * whole `${name}` keeping the variable's type. The variables used are kept by list index (-1: the
+ * whole data), so a problem found later names where their values came from.
+ */
+function substituteData(walk: Walk, data: unknown, dataNode: FoundNode, path: string[]): { ok: boolean; data: unknown; used: Map<number, UsedVar[]> } {
+  const used = new Map<number, UsedVar[]>();
+  let ok = true;
+  const one = (text: string, index: number): unknown => {
+    const result = substituteText(text, walk.lookup, true);
+    if (result.ok) {
+      if (result.used.length > 0) used.set(index, result.used);
+      return result.value;
+    }
+    ok = false;
+    const found = index < 0 ? dataNode : (childNode(walk.source, dataNode.node, String(index)) ?? dataNode);
+    const label = formatDataPath(index < 0 ? [...path, 'data'] : [...path, 'data', String(index)]);
+    for (const problem of result.problems) walk.diagnostics.push(fromSubstitution(problem, label, nodePos(walk.source, found)));
+    return text;
+  };
+  if (typeof data === 'string') return { data: one(data, -1), ok, used };
+  if (!Array.isArray(data) || !data.some((item) => typeof item === 'string' && item.includes('$'))) return { ok, data, used };
+  const out = data.map((item: unknown, index) => (typeof item === 'string' ? one(item, index) : item));
+  return { ok, data: out, used };
 }
 
 function at(walk: Walk, parent: SourceNode | null, segment: string) {
@@ -41,16 +80,21 @@ function collectValue(walk: Walk, plain: unknown, exact: unknown, node: SourceNo
   if (!isEnsure(ensure)) ok = false;
   let value: DesiredValue['value'];
   if (checksDataSemantically(v)) {
-    const result = parseValueData(v.type as ValueKind, asRecord(exact)?.data);
-    if (result.ok) value = result.value;
-    else {
-      ok = false;
-      const dataNode = at(walk, node, 'data');
+    const dataNode = at(walk, node, 'data');
+    const substituted = substituteData(walk, asRecord(exact)?.data, dataNode, path);
+    const result = substituted.ok ? parseValueData(v.type as ValueKind, substituted.data) : undefined;
+    if (result?.ok) value = result.value;
+    else ok = false;
+    if (result && !result.ok) {
       for (const problem of result.problems) {
         const index = problem.index === undefined ? [] : [String(problem.index)];
         const found = index.length > 0 ? (childNode(walk.source, dataNode.node, index[0] as string) ?? dataNode) : dataNode;
         const label = formatDataPath([...path, 'data', ...index]);
-        walk.diagnostics.push({ code: problem.code, message: `${label}: ${problem.message}`, source: nodePos(walk.source, found) });
+        const used = [...(substituted.used.get(-1) ?? []), ...(problem.index === undefined ? [] : (substituted.used.get(problem.index) ?? []))];
+        // quoting `${name}` changes nothing: the value is a string only when the variable's is
+        const text = used.length > 0 ? problem.message.replace(QUOTE_HINT, ' (quote the value where the variable is set)') : problem.message;
+        const diagnostic = { code: problem.code, message: `${label}: ${text}${describeUsedVars(used)}`, source: nodePos(walk.source, found) };
+        walk.diagnostics.push(used.length > 0 ? markAboutVariables(diagnostic) : diagnostic);
       }
     }
   } else if (ensure !== 'absent') ok = false;
@@ -65,10 +109,17 @@ function collectKey(walk: Walk, plain: unknown, exact: unknown, node: SourceNode
   const pathAt = at(walk, node, 'path');
   let parsed: ReturnType<typeof parseKeyPath> | undefined;
   if (typeof k.path === 'string') {
-    parsed = parseKeyPath(k.path);
-    if (!parsed.ok) {
-      const message = `${formatDataPath([...path, 'path'])}: ${parsed.message}`;
-      walk.diagnostics.push({ code: 'KEY_PATH', message, source: nodePos(walk.source, pathAt) });
+    const label = formatDataPath([...path, 'path']);
+    const substituted = substituteText(k.path, walk.lookup, false);
+    if (!substituted.ok) {
+      for (const problem of substituted.problems) walk.diagnostics.push(fromSubstitution(problem, label, nodePos(walk.source, pathAt)));
+    } else {
+      parsed = parseKeyPath(substituted.value as string);
+      if (!parsed.ok) {
+        const message = `${label}: ${parsed.message}${describeUsedVars(substituted.used)}`;
+        const diagnostic: Diagnostic = { code: 'KEY_PATH', message, source: nodePos(walk.source, pathAt) };
+        walk.diagnostics.push(substituted.used.length > 0 ? markAboutVariables(diagnostic) : diagnostic);
+      }
     }
   }
   const values: DesiredValue[] = [];
@@ -88,13 +139,25 @@ function collectKey(walk: Walk, plain: unknown, exact: unknown, node: SourceNode
   return { key: { hive: parsed.hive, path: parsed.path, view }, ensure, values, source: nodePos(walk.source, pathAt), ...options };
 }
 
+/** The file's own `vars:` defaults (the schema has checked names and value types). */
+function readDefaults(source: YamlSource, exact: unknown): { vars: VarTable; diagnostics: Diagnostic[] } {
+  const found = childNode(source, source.root, 'vars');
+  const block = asRecord(exact)?.vars;
+  if (!found || block === undefined) return { vars: noVars, diagnostics: [] };
+  return readVarBlock(source, found, block, { path: ['vars'], origin: (at) => ({ kind: 'config', source: at }), schemaChecked: true });
+}
+
 /**
  * The keys one file declares, with typed values and source positions, plus every problem the
  * schema cannot see: key paths, value name lengths, data by type. Tolerates a document that failed
- * the schema (it skips what is malformed), so one run reports every problem.
+ * the schema (it skips what is malformed), so one run reports every problem. `${name}` in key paths
+ * and data takes its value from `vars`, else from the file's own `vars:` defaults; the result is
+ * checked as if it had been written there.
  */
-export function collectDeclarations(source: YamlSource, plain: unknown, exact: unknown): { keys: DesiredKey[]; diagnostics: Diagnostic[] } {
-  const walk: Walk = { source, diagnostics: [] };
+export function collectDeclarations(source: YamlSource, plain: unknown, exact: unknown, vars: VarTable = noVars): { keys: DesiredKey[]; diagnostics: Diagnostic[] } {
+  const defaults = readDefaults(source, exact);
+  const lookup: VarLookup = (name) => vars.get(name) ?? defaults.vars.get(name);
+  const walk: Walk = { source, diagnostics: defaults.diagnostics, lookup };
   const keys: DesiredKey[] = [];
   const list = asRecord(plain)?.keys;
   if (!Array.isArray(list)) return { keys, diagnostics: walk.diagnostics };

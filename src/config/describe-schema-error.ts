@@ -42,6 +42,8 @@ export function describeSchemaError(error: ErrorObject, property: string | undef
       const { name, suggestion } = unknownProperty(error);
       const allowed = allowedProperties(error);
       if (suggestion) return `unknown property "${name}" (did you mean "${suggestion}"?)`;
+      // a mapping of free names (vars:, groups:): its description says what a name is
+      if (allowed.length === 0) return `${JSON.stringify(name)} is not a valid name here; ${schemaDescription(error) ?? 'no name is'}`;
       return `unknown property "${name}"; allowed here: ${allowed.join(', ')}`;
     }
     case 'type': {
@@ -54,6 +56,12 @@ export function describeSchemaError(error: ErrorObject, property: string | undef
       const mean = guess !== undefined && guess !== error.data ? ` (did you mean "${guess}"?)` : '';
       return `must be one of ${allowed.map(show).join(', ')}, got ${describeValue(error.data)}${mean}`;
     }
+    case 'minimum':
+      return `must be at least ${String(params.limit)}, got ${describeValue(error.data)}`;
+    case 'maximum':
+      return `must be at most ${String(params.limit)}, got ${describeValue(error.data)}`;
+    case 'minItems':
+      return `must have at least ${String(params.limit)} ${params.limit === 1 ? 'entry' : 'entries'}`;
     case 'const':
       return `must be ${show(params.allowedValue)}, got ${describeValue(error.data)}`;
     case 'false schema':

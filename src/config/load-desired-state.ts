@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { type Diagnostic, RegstateError } from '../errors.js';
 import type { ConfigFile, DesiredKey, DesiredState } from '../model/desired-state.js';
+import type { VarTable } from '../fleet/fleet-model.js';
 import { asRecord } from './declared-value.js';
 import { collectDeclarations } from './collect-declarations.js';
-import { loadFileFast } from './load-file-fast.js';
+import { type LoadedConfig, loadFileFast } from './load-file-fast.js';
+import { nameHosts } from './name-hosts.js';
 import { mergeDeclarations } from './merge-declarations.js';
 import { readConfigFile } from './read-config-file.js';
 
@@ -23,24 +25,87 @@ function sortDiagnostics(diagnostics: Diagnostic[], files: readonly string[]): D
     .map((x) => x.d);
 }
 
+/** One file read and parsed; its declarations are collected for each variable table in turn. */
+interface ParsedFile {
+  path: string;
+  sha256: string;
+  text: string;
+  description?: string;
+  loaded: LoadedConfig;
+  /** Whether `loaded` came from the `yaml` library, which places every problem. */
+  reference: boolean;
+}
+
+const noVars: VarTable = new Map();
+
 /**
- * One file through the validation step: loaded by js-yaml when it is valid and of a usual style,
- * else by the `yaml` library, which reports every problem; both feed collectDeclarations.
+ * One file through the parse and schema steps: loaded by js-yaml when it is valid and of a usual
+ * style, else by the `yaml` library, which reports every problem.
  */
-async function loadOneFile(path: string, text: string, parser: LoadOptions['parser']): Promise<{ diagnostics: Diagnostic[]; keys?: DesiredKey[]; description?: unknown }> {
-  if (parser !== 'reference') {
-    const fast = loadFileFast(path, text);
-    const collected = fast && collectDeclarations(fast.source, fast.plain, fast.exact);
-    if (collected?.diagnostics.length === 0) return { diagnostics: [], keys: collected.keys, description: asRecord(fast?.plain)?.description };
-  }
-  // the reference path (the `yaml` library and the schema's error messages) is loaded only when a file needs it
-  const [{ parseConfigText }, { validateSchema }] = await Promise.all([import('./parse-config-text.js'), import('./validate-schema.js')]);
+async function parseOneFile(path: string, text: string, parser: LoadOptions['parser']): Promise<{ diagnostics: Diagnostic[]; loaded?: LoadedConfig; reference: boolean }> {
+  const fast = parser === 'reference' ? undefined : loadFileFast(path, text);
+  if (fast) return { diagnostics: [], loaded: fast, reference: false };
+  const { parseConfigText, validateSchema } = await referencePath();
   const parsed = parseConfigText(path, text);
-  if (!parsed.ok) return { diagnostics: parsed.diagnostics };
-  const diagnostics = validateSchema(parsed.source, parsed.plain);
-  const collected = collectDeclarations(parsed.source, parsed.plain, parsed.exact);
-  append(diagnostics, collected.diagnostics);
-  return { diagnostics, keys: collected.keys, description: asRecord(parsed.plain)?.description };
+  if (!parsed.ok) return { diagnostics: parsed.diagnostics, reference: true };
+  return { diagnostics: validateSchema(parsed.source, parsed.plain), loaded: parsed, reference: true };
+}
+
+/** The reference path (the `yaml` library and the schema's error messages), loaded only when a file needs it. */
+async function referencePath(): Promise<{ parseConfigText: typeof import('./parse-config-text.js').parseConfigText; validateSchema: typeof import('./validate-schema.js').validateSchema }> {
+  const [{ parseConfigText }, { validateSchema }] = await Promise.all([import('./parse-config-text.js'), import('./validate-schema.js')]);
+  return { parseConfigText, validateSchema };
+}
+
+/** The keys a file declares with one variable table (over the file's own defaults). */
+async function declareKeys(file: ParsedFile, vars: VarTable): Promise<{ keys: DesiredKey[]; diagnostics: Diagnostic[] }> {
+  const collected = collectDeclarations(file.loaded.source, file.loaded.plain, file.loaded.exact, vars);
+  if (collected.diagnostics.length === 0 || file.reference) return collected;
+  // a problem: the reference path places it (and stays this file's path from now on)
+  const { parseConfigText } = await referencePath();
+  const parsed = parseConfigText(file.path, file.text);
+  if (!parsed.ok) return { keys: [], diagnostics: parsed.diagnostics };
+  file.loaded = parsed;
+  file.reference = true;
+  return collectDeclarations(parsed.source, parsed.plain, parsed.exact, vars);
+}
+
+async function parseFiles(paths: readonly string[], options: LoadOptions): Promise<{ files: ParsedFile[]; diagnostics: Diagnostic[] }> {
+  if (paths.length === 0) throw new RegstateError('USAGE', 'no configuration file given');
+  const reads = await Promise.all(paths.map((path) => readConfigFile(path, options.cwd === undefined ? path : resolve(options.cwd, path))));
+  const diagnostics: Diagnostic[] = [];
+  const files: ParsedFile[] = [];
+  for (const [i, read] of reads.entries()) {
+    const path = paths[i] as string;
+    if (!read.ok) {
+      diagnostics.push(read.diagnostic);
+      continue;
+    }
+    const one = await parseOneFile(path, read.text, options.parser);
+    append(diagnostics, one.diagnostics);
+    if (!one.loaded) continue;
+    const description = asRecord(one.loaded.plain)?.description;
+    const file: ParsedFile = { path, sha256: read.sha256, text: read.text, loaded: one.loaded, reference: one.reference };
+    if (typeof description === 'string') file.description = description;
+    files.push(file);
+  }
+  return { files, diagnostics };
+}
+
+/** The merged desired state of parsed files with one variable table, and every problem found on the way. */
+async function resolveFiles(files: ParsedFile[], vars: VarTable): Promise<{ state: DesiredState; diagnostics: Diagnostic[] }> {
+  const diagnostics: Diagnostic[] = [];
+  const declared: DesiredKey[] = [];
+  const configs: ConfigFile[] = [];
+  for (const file of files) {
+    const one = await declareKeys(file, vars);
+    append(diagnostics, one.diagnostics);
+    append(declared, one.keys);
+    configs.push(file.description === undefined ? { path: file.path, sha256: file.sha256 } : { path: file.path, sha256: file.sha256, description: file.description });
+  }
+  const merged = mergeDeclarations(declared);
+  append(diagnostics, merged.diagnostics);
+  return { state: { files: configs, keys: merged.keys }, diagnostics };
 }
 
 /** Options of loadDesiredState. */
@@ -52,36 +117,48 @@ export interface LoadOptions {
    * with the `yaml` library; 'reference' loads every file with the `yaml` library. Results are the same.
    */
   parser?: 'fast' | 'reference';
+  /** Variables for `${name}` references, over each file's own `vars:` defaults (see resolveHostVars for the precedence). */
+  vars?: VarTable;
 }
 
 /**
  * Loads, validates and merges desired-state files. Returns the DesiredState, or throws one
  * RegstateError whose diagnostics list every problem found in every file, each with its file:line:column
  * (file as given in `paths`). Relative paths are read from `options.cwd` (default: the process's).
+ * `${name}` in key paths and data takes its value from `options.vars`, else from the file's own `vars:`.
  */
 export async function loadDesiredState(paths: readonly string[], options: LoadOptions = {}): Promise<DesiredState> {
-  if (paths.length === 0) throw new RegstateError('USAGE', 'no configuration file given');
-  const reads = await Promise.all(paths.map((path) => readConfigFile(path, options.cwd === undefined ? path : resolve(options.cwd, path))));
-  const diagnostics: Diagnostic[] = [];
-  const files: ConfigFile[] = [];
-  const declared: DesiredKey[] = [];
-  for (const [i, read] of reads.entries()) {
-    const path = paths[i] as string;
-    if (!read.ok) {
-      diagnostics.push(read.diagnostic);
-      continue;
-    }
-    const one = await loadOneFile(path, read.text, options.parser);
-    // the text goes with its parse structures, before the next file or phase
-    reads[i] = { ok: true, text: '', sha256: read.sha256 };
-    append(diagnostics, one.diagnostics);
-    if (!one.keys) continue;
-    append(declared, one.keys);
-    const { description } = one;
-    files.push(typeof description === 'string' ? { path, sha256: read.sha256, description } : { path, sha256: read.sha256 });
-  }
-  const merged = mergeDeclarations(declared);
-  append(diagnostics, merged.diagnostics);
+  const parsed = await parseFiles(paths, options);
+  const diagnostics = parsed.diagnostics;
+  const resolved = await resolveFiles(parsed.files, options.vars ?? noVars);
+  append(diagnostics, resolved.diagnostics);
   if (diagnostics.length > 0) throw RegstateError.fromDiagnostics(sortDiagnostics(diagnostics, paths));
-  return { files, keys: merged.keys };
+  return resolved.state;
+}
+
+/** A host's name and its variables (inventory, --var-file and --var merged: see resolveHostVars). */
+export interface HostVarTable {
+  name: string;
+  vars: VarTable;
+}
+
+/**
+ * loadDesiredState for several hosts at once: each file is read and parsed once, then its
+ * declarations are collected with each host's variables. Returns each host's DesiredState by host
+ * name, or throws one RegstateError with every problem; a problem that only some hosts have names
+ * them (`host web1: ...`), one that every host has is reported once, as for a single machine.
+ */
+export async function loadDesiredStates(paths: readonly string[], hosts: readonly HostVarTable[], options: Omit<LoadOptions, 'vars'> = {}): Promise<Map<string, DesiredState>> {
+  const parsed = await parseFiles(paths, options);
+  const diagnostics = parsed.diagnostics;
+  const states = new Map<string, DesiredState>();
+  const perHost: { host: string; diagnostics: Diagnostic[] }[] = [];
+  for (const host of hosts) {
+    const resolved = await resolveFiles(parsed.files, host.vars);
+    states.set(host.name, resolved.state);
+    perHost.push({ host: host.name, diagnostics: resolved.diagnostics });
+  }
+  append(diagnostics, nameHosts(perHost));
+  if (diagnostics.length > 0) throw RegstateError.fromDiagnostics(sortDiagnostics(diagnostics, paths));
+  return states;
 }

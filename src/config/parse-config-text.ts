@@ -18,21 +18,24 @@ export type ParsedConfig =
     }
   | { ok: false; diagnostics: Diagnostic[] };
 
-function describeYamlError(error: YAMLError): string {
+function describeYamlError(error: YAMLError, what: string): string {
   if (/call stack/i.test(error.message)) return 'the document is nested too deeply to load';
-  if (error.code === 'MULTIPLE_DOCS') return 'a second YAML document (after ---); a desired-state file holds exactly one document';
+  if (error.code === 'MULTIPLE_DOCS') return `a second YAML document (after ---); ${what} holds exactly one document`;
   return error.message;
 }
 
-/** Parses one file's text as a single YAML document, keeping node ranges for error positions. */
-export function parseConfigText(file: string, text: string): ParsedConfig {
+/**
+ * Parses one file's text as a single YAML document, keeping node ranges for error positions.
+ * `what` names the kind of file in messages.
+ */
+export function parseConfigText(file: string, text: string, what = 'a desired-state file'): ParsedConfig {
   const lineCounter = new LineCounter();
   // duplicate keys are found by findDuplicateKeys, in linear time; `<<` merges mappings as in YAML 1.1
   const doc = parseDocument(text, { lineCounter, intAsBigInt: true, prettyErrors: false, uniqueKeys: false, merge: true });
   const source: YamlSource = documentSource(file, doc, lineCounter);
   const problems: Diagnostic[] = [...doc.errors, ...doc.warnings].map((e) => ({
     code: 'YAML_SYNTAX',
-    message: describeYamlError(e),
+    message: describeYamlError(e, what),
     source: offsetPos(source, e.pos[0]),
   }));
   for (const { offset, key } of findDuplicateKeys(doc)) {

@@ -25,8 +25,10 @@ function storable(value: RegistryValue): DataResult {
   return problems.length === 0 ? { ok: true, value } : { ok: false, problems };
 }
 
-const quoteHint = (data: unknown): string =>
-  typeof data === 'bigint' || typeof data === 'number' || typeof data === 'boolean' ? ' (quote it to make it a string)' : '';
+/** The hint after a number or boolean where a string is wanted. */
+export const QUOTE_HINT = ' (quote it to make it a string)';
+
+const quoteHint = (data: unknown): string => (typeof data === 'bigint' || typeof data === 'number' || typeof data === 'boolean' ? QUOTE_HINT : '');
 
 function parseStringData(type: 'REG_SZ' | 'REG_EXPAND_SZ', data: unknown): DataResult {
   if (typeof data !== 'string') return fail('SCHEMA', `${type} data must be a string, got ${describeValue(data)}${quoteHint(data)}`);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Ajv2020, Options, ValidateFunction } from 'ajv/dist/2020.js';
-import { assetPath, readAsset } from '../assets.js';
+import { type AssetName, assetPath, readAsset } from '../assets.js';
 
 /** The validator's ajv options; verbose keeps parentSchema on errors, which the messages use to suggest property names. */
 export const VALIDATOR_OPTIONS: Options = { allErrors: true, strict: true, verbose: true };
@@ -9,20 +9,35 @@ export const VALIDATOR_OPTIONS: Options = { allErrors: true, strict: true, verbo
 /** File name of the validator compiled at build time, beside the compiled schema-file module. */
 export const PREBUILT_VALIDATOR = 'schema-validator.cjs';
 
+/** A JSON Schema regstate ships, and the file its validator compiled at build time is written to. */
+export interface SchemaFile {
+  asset: AssetName;
+  prebuilt: string;
+}
+
+/** The desired-state schema. */
+export const CONFIG_SCHEMA: SchemaFile = { asset: 'configs/regstate.schema.json', prebuilt: PREBUILT_VALIDATOR };
+
+/** The inventory schema (fleet runs). */
+export const INVENTORY_SCHEMA: SchemaFile = { asset: 'configs/regstate-inventory.schema.json', prebuilt: 'inventory-schema-validator.cjs' };
+
+/** Every schema with a validator compiled at build time. */
+export const SCHEMA_FILES: readonly SchemaFile[] = [CONFIG_SCHEMA, INVENTORY_SCHEMA];
+
 /**
  * Absolute path of the desired-state JSON Schema, `<package root>/configs/regstate.schema.json`
  * (in the single executable the schema is embedded and this names no file).
  */
 export const SCHEMA_PATH = assetPath('configs/regstate.schema.json');
 
-/** The desired-state JSON Schema's text. */
-export function readSchemaText(): string {
-  return readAsset('configs/regstate.schema.json');
+/** A JSON Schema's text (default: the desired-state schema). */
+export function readSchemaText(schema: SchemaFile = CONFIG_SCHEMA): string {
+  return readAsset(schema.asset);
 }
 
-/** The desired-state JSON Schema as an object, read fresh. */
-export function loadSchema(): Record<string, unknown> {
-  return JSON.parse(readSchemaText()) as Record<string, unknown>;
+/** A JSON Schema as an object, read fresh (default: the desired-state schema). */
+export function loadSchema(schema: SchemaFile = CONFIG_SCHEMA): Record<string, unknown> {
+  return JSON.parse(readSchemaText(schema)) as Record<string, unknown>;
 }
 
 /**
@@ -55,33 +70,40 @@ export function schemaSha256(text: string = readSchemaText()): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** A compiler for the schema, with ajv's source code kept when `withSource` (for a standalone module). */
-export function compileSchema(withSource = false): { ajv: Ajv2020; validate: ValidateFunction } {
+/** A compiler for a schema, with ajv's source code kept when `withSource` (for a standalone module). */
+export function compileSchema(withSource = false, schema: SchemaFile = CONFIG_SCHEMA): { ajv: Ajv2020; validate: ValidateFunction } {
   // ajv's compiler is loaded only here: a run with the prebuilt validator never pays for it. The single
   // executable's bundle (CommonJS, no module URL) has `require`, and bundles what the literal names.
   const { Ajv2020: Compiler } = (
     typeof require === 'function' ? require('ajv/dist/2020.js') : createRequire(import.meta.url)('ajv/dist/2020.js')
   ) as typeof import('ajv/dist/2020.js');
   const ajv = new Compiler({ ...VALIDATOR_OPTIONS, ...(withSource ? { code: { source: true } } : {}) });
-  return { ajv, validate: ajv.compile(inlineLocalRefs(loadSchema())) };
+  return { ajv, validate: ajv.compile(inlineLocalRefs(loadSchema(schema))) };
 }
 
 /** The validator compiled at build time, when there is one built from the schema as it is now. */
-function loadPrebuilt(): ValidateFunction | undefined {
+function loadPrebuilt(schema: SchemaFile): ValidateFunction | undefined {
   let module: { default?: ValidateFunction; schemaSha256?: string };
   try {
     // In the single executable's bundle there is no module URL and no file beside it: compiled at first use instead.
-    module = createRequire(import.meta.url)(`./${PREBUILT_VALIDATOR}`) as typeof module;
+    module = createRequire(import.meta.url)(`./${schema.prebuilt}`) as typeof module;
   } catch {
     return undefined;
   }
-  return module.default && module.schemaSha256 === schemaSha256() ? module.default : undefined;
+  return module.default && module.schemaSha256 === schemaSha256(readSchemaText(schema)) ? module.default : undefined;
 }
 
-let validator: ValidateFunction | undefined;
+const validators = new Map<SchemaFile, ValidateFunction>();
 
-/** The validator, built once per process: the one compiled at build time, else compiled now (it costs far more than validating). */
-export function getSchemaValidator(): ValidateFunction {
-  validator ??= loadPrebuilt() ?? compileSchema().validate;
+/**
+ * A schema's validator (default: the desired-state schema), built once per process: the one compiled
+ * at build time, else compiled now (it costs far more than validating).
+ */
+export function getSchemaValidator(schema: SchemaFile = CONFIG_SCHEMA): ValidateFunction {
+  let validator = validators.get(schema);
+  if (!validator) {
+    validator = loadPrebuilt(schema) ?? compileSchema(false, schema).validate;
+    validators.set(schema, validator);
+  }
   return validator;
 }

@@ -1,4 +1,4 @@
-import type { ErrorObject } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { Diagnostic } from '../errors.js';
 import { formatDataPath, pointerSegments } from './data-path.js';
 import { checksDataSemantically } from './declared-value.js';
@@ -37,9 +37,8 @@ function selectErrors(errors: ErrorObject[], plain: unknown): ErrorObject[] {
   );
 }
 
-/** Validates one loaded file against the JSON Schema; each error placed at its YAML node. */
-export function validateSchema(source: YamlSource, plain: unknown): Diagnostic[] {
-  const validate = getSchemaValidator();
+/** Validates one loaded file against a JSON Schema (default: the desired-state schema's); each error placed at its YAML node. */
+export function validateSchema(source: YamlSource, plain: unknown, validate: ValidateFunction = getSchemaValidator()): Diagnostic[] {
   if (validate(plain)) return [];
   const diagnostics: Diagnostic[] = [];
   for (const error of selectErrors(validate.errors ?? [], plain)) {

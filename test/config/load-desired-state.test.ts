@@ -13,16 +13,16 @@ describe('loadDesiredState', () => {
   test('the shipped AGPM file loads to exactly the expected desired state', async () => {
     const sha256 = createHash('sha256').update(await readFile(AGPM)).digest('hex');
     const expected: DesiredState = {
-      files: [{ path: AGPM, sha256, description: 'AGPM e-mail notifications over SSL on SMTP port 587' }],
+      files: [{ path: AGPM, sha256, description: 'AGPM e-mail notifications over SSL (SMTP port 587 unless smtpPort says otherwise)' }],
       keys: [
         {
           key: { hive: 'HKLM', path: 'SOFTWARE\\Microsoft\\AGPM', view: 64 },
           ensure: 'present',
-          source: { file: AGPM, line: 10, column: 11 },
+          source: { file: AGPM, line: 14, column: 11 },
           undeclared: 'show',
           values: [
-            { name: 'EncryptSmtp', ensure: 'present', value: { type: 'REG_DWORD', data: 1 }, source: { file: AGPM, line: 13, column: 9 } },
-            { name: 'SmtpPort', ensure: 'present', value: { type: 'REG_DWORD', data: 587 }, source: { file: AGPM, line: 18, column: 9 } },
+            { name: 'EncryptSmtp', ensure: 'present', value: { type: 'REG_DWORD', data: 1 }, source: { file: AGPM, line: 17, column: 9 } },
+            { name: 'SmtpPort', ensure: 'present', value: { type: 'REG_DWORD', data: 587 }, source: { file: AGPM, line: 22, column: 9 } },
           ],
         },
       ],

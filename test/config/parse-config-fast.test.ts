@@ -73,9 +73,9 @@ describe('fast load path', () => {
     const loaded = loadFileFast(file, await readFile(file, 'utf8'));
     const key = loaded && collectDeclarations(loaded.source, loaded.plain, loaded.exact).keys[0];
     expect([key?.source, ...(key?.values ?? []).map((v) => v.source)]).toStrictEqual([
-      { file, line: 10, column: 11 },
-      { file, line: 13, column: 9 },
-      { file, line: 18, column: 9 },
+      { file, line: 14, column: 11 },
+      { file, line: 17, column: 9 },
+      { file, line: 22, column: 9 },
     ]);
   });
 

@@ -3,7 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { parseHexBytes } from '../../src/config/parse-hex-bytes.js';
 import { parseValueData } from '../../src/config/parse-value-data.js';
-import { SCHEMA_PATH, getSchemaValidator, inlineLocalRefs, loadSchema } from '../../src/config/schema-file.js';
+import { INVENTORY_SCHEMA, SCHEMA_PATH, getSchemaValidator, inlineLocalRefs, loadSchema } from '../../src/config/schema-file.js';
 import type { ValueKind } from '../../src/model/registry-value.js';
 
 function strictAjv(): Ajv2020 {
@@ -40,7 +40,20 @@ describe('the desired-state JSON Schema', () => {
     expect(validate.errors?.filter((e) => e.keyword !== 'if').every((e) => e.instancePath === '/keys/0/values/0/data')).toBe(true);
   });
 
-  test('every property has a description for editors', () => {
+  test('the inventory schema compiles under ajv strict mode, and the example inventory of the README validates', async () => {
+    expect(() => strictAjv().compile(loadSchema(INVENTORY_SCHEMA))).not.toThrow();
+    expect(() => strictAjv().compile(inlineLocalRefs(loadSchema(INVENTORY_SCHEMA)))).not.toThrow();
+    const validate = strictAjv().compile(loadSchema(INVENTORY_SCHEMA));
+    expect(validate(parse(readFileSync('configs/examples/agpm-inventory.yaml', 'utf8')))).toBe(true);
+  });
+
+  test('the config vars: and the inventory vars are the same rule', () => {
+    const inventoryDefs = loadSchema(INVENTORY_SCHEMA).$defs as Record<string, { patternProperties?: unknown }>;
+    expect(Object.keys((loadSchema().properties as Record<string, { patternProperties: object }>).vars?.patternProperties ?? {})).toEqual(Object.keys(inventoryDefs.vars?.patternProperties ?? {}));
+    expect((loadSchema().$defs as Record<string, unknown>).varValue).toEqual(inventoryDefs.varValue);
+  });
+
+  test.each([['desired-state', undefined], ['inventory', INVENTORY_SCHEMA]] as const)('every property of the %s schema has a description for editors', (_name, schemaFile) => {
     const missing: string[] = [];
     const walk = (node: unknown, where: string): void => {
       if (typeof node !== 'object' || node === null) return;
@@ -53,7 +66,7 @@ describe('the desired-state JSON Schema', () => {
       for (const [name, schema] of Object.entries(defs ?? {})) if (!('description' in schema)) missing.push(`${where}/$defs/${name}`);
       for (const [k, v] of Object.entries(node)) walk(v, `${where}/${k}`);
     };
-    walk(loadSchema(), '#');
+    walk(loadSchema(schemaFile), '#');
     expect(missing).toEqual([]);
   });
 
@@ -99,7 +112,10 @@ describe('the desired-state JSON Schema', () => {
   });
 
   test('binary hex: the schema pattern and the parser accept the same strings', () => {
-    const pattern = new RegExp(((loadSchema().$defs as Record<string, { pattern: string }>).binaryData as { pattern: string }).pattern, 'u');
+    // the hex branch; the other branch is text with a variable reference, checked once substituted
+    const branches = ((loadSchema().$defs as Record<string, { anyOf: { pattern?: string; $ref?: string }[] }>).binaryData?.anyOf ?? []);
+    expect(branches.map((b) => b.$ref ?? 'hex')).toEqual(['hex', '#/$defs/variableReference']);
+    const pattern = new RegExp(branches[0]?.pattern as string, 'u');
     const samples = ['', ' ', '00', '0', 'f', 'fg', '00 11', '00  11', '00,11', '00 ,11', '00, 11', '00 , 11', '00,,11', '00:,11', '00 :', ':00', '00\n11', ' 00 ', '0011', '001', 'x'];
     for (const s of samples) expect([s, parseHexBytes(s).ok]).toEqual([s, pattern.test(s)]);
   });

@@ -10,8 +10,9 @@ import { type BackendOptions, openBackend, openRecordedTarget } from '../open-ba
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
 import { executeAndReport } from './execute-plan.js';
 import { markBackendPhases, markPhase } from '../phase-timings.js';
+import { type VarOptions, readLocalVars } from '../var-options.js';
 
-export interface ApplyOptions extends BackendOptions, SessionOptions {
+export interface ApplyOptions extends BackendOptions, SessionOptions, VarOptions {
   format: 'text' | 'json';
   autoApprove?: boolean;
   maxChanges?: string;
@@ -45,8 +46,11 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Io): Pr
   return runRecorded('apply', opts, io, async (outcome, stateDir) => {
     const maxChanges = parseMaxChanges(opts.maxChanges);
     const saved = await readIfSavedPlan(inputs, io);
+    if (saved && (opts.var !== undefined || opts.varFile !== undefined)) {
+      throw new RegstateError('USAGE', `--var and --var-file set variables of configs; the plan ${saved.file} already holds the values it applies`);
+    }
     markPhase('load config');
-    const desired = saved ? undefined : await loadDesiredState(inputs, { cwd: io.cwd });
+    const desired = saved ? undefined : await loadDesiredState(inputs, { cwd: io.cwd, vars: await readLocalVars(opts, io.cwd) });
     markPhase('read registry');
     outcome.configs = saved ? saved.meta.configs : (desired?.files ?? []).map(({ path, sha256 }) => ({ path, sha256 }));
     const backend = saved ? await openRecordedTarget(saved.meta.target, opts, io, `the plan ${saved?.file}`) : await openBackend(opts, io);

@@ -9,8 +9,9 @@ import { loadConfigs } from '../load-configs.js';
 import type { Io } from '../io.js';
 import { checkOutputFile, writeOutputFile } from '../write-output-file.js';
 import { escapeControl } from '../../model/display-text.js';
+import { type VarOptions, readLocalVars } from '../var-options.js';
 
-export interface ExportOptions {
+export interface ExportOptions extends VarOptions {
   format: 'reg' | 'gpp';
   out?: string;
   force?: boolean;
@@ -23,7 +24,7 @@ export interface ExportOptions {
  */
 export async function runExport(configs: string[], opts: ExportOptions, io: Io): Promise<number> {
   if (opts.out) await checkOutputFile(opts.out, io, { overwrite: opts.force === true });
-  const desired = await loadConfigs(configs, io);
+  const desired = await loadConfigs(configs, io, await readLocalVars(opts, io.cwd));
   for (const w of describeUnexported(desired, opts.format)) io.stderr.write(`regstate: warning: ${formatDiagnostic(w)}\n`);
   let output: string | Uint8Array;
   let text: string;

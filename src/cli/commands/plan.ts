@@ -10,8 +10,9 @@ import { type PlanFormat, renderPlan } from '../render-plan.js';
 import { checkOutputFile, writeOutputFile } from '../write-output-file.js';
 import { reportStats } from './report-stats.js';
 import { escapeControl } from '../../model/display-text.js';
+import { type VarOptions, readLocalVars } from '../var-options.js';
 
-export interface PlanOptions extends BackendOptions {
+export interface PlanOptions extends BackendOptions, VarOptions {
   format: PlanFormat;
   out?: string;
   detailedExitcode?: boolean;
@@ -23,7 +24,7 @@ export async function runPlan(configs: string[], opts: PlanOptions, io: Io): Pro
   // A plan that cannot be saved is found out before the registry is read.
   if (opts.out) await checkOutputFile(opts.out, io);
   markPhase('load config');
-  const desired = await loadConfigs(configs, io);
+  const desired = await loadConfigs(configs, io, await readLocalVars(opts, io.cwd));
   markPhase('read registry');
   const backend = markBackendPhases(await openBackend(opts, io));
   try {

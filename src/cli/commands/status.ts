@@ -7,8 +7,9 @@ import { type Io, useColor } from '../io.js';
 import { loadConfigs } from '../load-configs.js';
 import { type BackendOptions, openBackend } from '../open-backend.js';
 import { reportStats } from './report-stats.js';
+import { type VarOptions, readLocalVars } from '../var-options.js';
 
-export interface StatusOptions extends BackendOptions {
+export interface StatusOptions extends BackendOptions, VarOptions {
   format: 'text' | 'json';
   detailedExitcode?: boolean;
   color?: boolean;
@@ -17,7 +18,7 @@ export interface StatusOptions extends BackendOptions {
 
 /** `regstate status CONFIG...`: every declared item, its current and desired state; nothing is written. */
 export async function runStatus(configs: string[], opts: StatusOptions, io: Io): Promise<number> {
-  const desired = await loadConfigs(configs, io);
+  const desired = await loadConfigs(configs, io, await readLocalVars(opts, io.cwd));
   const backend = await openBackend(opts, io);
   try {
     const status = describeStatus(desired, new LiveState(await backend.read(readRequestsFor(desired))));
