@@ -435,3 +435,19 @@ function Invoke-RegstateRequest {
     }
     [Console]::Out.WriteLine('REGSTATE:' + [Convert]::ToBase64String($script:RsUtf8.GetBytes($text)))
 }
+
+# The same request and answer as Invoke-RegstateRequest, for a caller that is not reading this
+# process's stdout (the fleet driver runs it in a remote session): the answer line is returned.
+# One whole request per call (no chunks: a remote call's argument has no line limit).
+function Get-RegstateAnswer {
+    param([Parameter(Mandatory = $true)][string]$RequestBase64)
+    try {
+        $request = ConvertFrom-RsJsonText ($script:RsUtf8.GetString([Convert]::FromBase64String($RequestBase64))) ([RsRequest])
+        if ($null -eq $request) { throw (New-RsError 'INTERNAL' 'the request is empty') }
+        $text = ConvertTo-RsJsonText (Invoke-RsRequest $request)
+    } catch {
+        $info = Get-RsErrorInfo $_.Exception 'INTERNAL'
+        $text = ConvertTo-RsJsonText @{ ok = $false; results = $null; errors = @(@{ code = $info.code; message = $info.message }) }
+    }
+    return 'REGSTATE:' + [Convert]::ToBase64String($script:RsUtf8.GetBytes($text))
+}

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { PowerShell } from 'node-powershell';
-import { assetPath, readAsset } from '../../assets.js';
+import { type AssetName, assetPath, readAsset } from '../../assets.js';
 import { RegstateError } from '../../errors.js';
 import { type AgentAnswer, excerpt, parseAnswerLine } from './answer-line.js';
 
@@ -12,6 +12,8 @@ export interface PowerShellSessionOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  /** Our own scripts loaded after the agent's (the fleet driver, src/fleet/remoting.ps1). */
+  extraScripts?: readonly AssetName[];
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -43,7 +45,7 @@ function toBase64(text: string): string {
  * its own line under 1 MiB (Windows PowerShell 5.1 reads a long line slowly and its JSON reader
  * refuses about 2 MB), and the last line runs the request on all of them.
  */
-export function requestLines(body: Record<string, unknown>): string[] {
+export function requestLines(body: Record<string, unknown>, entry = 'Invoke-RegstateRequest'): string[] {
   const encoded = toBase64(JSON.stringify(body));
   const lines: string[] = [];
   let at = 0;
@@ -51,7 +53,7 @@ export function requestLines(body: Record<string, unknown>): string[] {
     lines.push(`${CHUNK_PREFIX}${encoded.slice(at, at + CHUNK_CHARS)}'`);
     at += CHUNK_CHARS;
   }
-  lines.push(`Invoke-RegstateRequest -RequestBase64 '${encoded.slice(at)}'`);
+  lines.push(`${entry} -RequestBase64 '${encoded.slice(at)}'`);
   return lines;
 }
 
@@ -199,12 +201,15 @@ export class PowerShellSession {
     return this.helloResults ?? { os: '' };
   }
 
-  /** Sends one request to the agent and returns its answer: one round trip. */
-  async request(body: Record<string, unknown>): Promise<AgentAnswer> {
+  /**
+   * Sends one request and returns its answer: one round trip. `entry` is the function that runs it:
+   * the agent's Invoke-RegstateRequest, or an entry point of an extra script (same line protocol).
+   */
+  async request(body: Record<string, unknown>, entry?: string): Promise<AgentAnswer> {
     await this.ensureStarted();
     this.roundTrips++;
     // One call at a time on the one process: a second caller waits for the first answer.
-    const turn = this.queue.then(() => this.invoke(requestLines(body)));
+    const turn = this.queue.then(() => this.invoke(requestLines(body, entry)));
     this.queue = turn.catch(() => undefined);
     return turn;
   }
@@ -218,7 +223,8 @@ export class PowerShellSession {
 
   private async start(): Promise<void> {
     const platform = this.options.platform ?? process.platform;
-    const agent = AGENT_SCRIPTS.map((name) => readAsset(`src/registry/powershell/${name}`)).join('\n');
+    const scripts: AssetName[] = [...AGENT_SCRIPTS.map((name) => `src/registry/powershell/${name}` as const), ...(this.options.extraScripts ?? [])];
+    const agent = scripts.map((name) => readAsset(name)).join('\n');
     // node-powershell starts the process (-NoLogo -NoExit -Command - and the options below). Its
     // invoke() is not used: it re-scans the whole output on every chunk (minutes for a 20 MB answer),
     // so this session writes stdin and reads stdout itself, linearly, through the public streams.
