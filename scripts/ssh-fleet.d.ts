@@ -18,3 +18,5 @@ export interface SshFleet {
   close(): Promise<void>;
 }
 export function startSshFleet(options: SshFleetOptions): Promise<SshFleet>;
+/** Every process id below `pid`, from /proc. */
+export function descendants(pid: number): number[];

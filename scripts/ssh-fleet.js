@@ -18,7 +18,7 @@ const PER_SSHD = 16;
 const START_TIMEOUT_MS = 20_000;
 
 /** Every process id below `pid` (children first listed last), from /proc. @param {number} pid */
-function descendants(pid) {
+export function descendants(pid) {
   /** @type {Map<number, number[]>} */
   const children = new Map();
   for (const entry of readdirSync('/proc')) {

@@ -46,6 +46,8 @@ export interface FleetStats {
   roundTrips: number;
   /** Time to open every session (with the agent loaded), in milliseconds. */
   openMs: number;
+  /** The local PowerShell's process id while it runs (for measuring it). */
+  pid?: number;
 }
 
 /** Every host's connection, and the one local PowerShell process behind them. */
@@ -256,7 +258,8 @@ class Fleet implements FleetSession {
   }
 
   stats(): FleetStats {
-    return { ...this.session.stats(), openMs: this.openMs };
+    const pid = this.session.pid;
+    return { ...this.session.stats(), openMs: this.openMs, ...(pid === undefined ? {} : { pid }) };
   }
 
   async close(): Promise<void> {
