@@ -21,7 +21,7 @@ export interface HostConnection {
 export type FleetProgress =
   | { kind: 'opening'; hosts: number; parallel: number }
   | { kind: 'host-open'; host: string; ms: number; attempts: number }
-  | { kind: 'host-failed'; host: string; failure: HostFailure }
+  | { kind: 'host-failed'; host: string; failure: HostFailure; attempts?: number }
   | { kind: 'round-trip'; hosts: number; ms: number };
 
 export interface OpenFleetOptions {
@@ -122,12 +122,12 @@ class Fleet implements FleetSession {
     return Math.max(1, Math.floor(this.options.parallel || DEFAULT_PARALLEL));
   }
 
-  private fail(id: number, failure: HostFailure): void {
+  private fail(id: number, failure: HostFailure, attempts?: number): void {
     const connection = this.connections[id];
     if (!connection || connection.state === 'failed') return;
     connection.state = 'failed';
     connection.failure = failure;
-    this.options.onProgress?.({ kind: 'host-failed', host: connection.host.name, failure });
+    this.options.onProgress?.({ kind: 'host-failed', host: connection.host.name, failure, ...(attempts === undefined ? {} : { attempts }) });
   }
 
   async open(): Promise<void> {
@@ -153,7 +153,7 @@ class Fleet implements FleetSession {
       if (!connection || seen.has(r.id)) protocol(`host id ${String(r.id)}`);
       seen.add(r.id);
       if (!r.ok) {
-        this.fail(r.id, describeOpenFailure(String(r.reason ?? ''), lines.get(r.id) ?? [], r.code));
+        this.fail(r.id, describeOpenFailure(String(r.reason ?? ''), lines.get(r.id) ?? [], r.code), r.attempts);
         continue;
       }
       let os = '';
@@ -212,11 +212,22 @@ class Fleet implements FleetSession {
   private async flush(): Promise<void> {
     if (this.flushing || this.pending.length === 0) return;
     this.flushing = true;
-    // One request per host per fan-out: a host's second call waits for the next one.
+    // One request per host per fan-out: a host's second call waits for the next one. A host that
+    // failed meanwhile gets its own failure back, not a second one.
     const batch: PendingCall[] = [];
     const rest: PendingCall[] = [];
-    for (const c of this.pending) (batch.some((b) => b.id === c.id) ? rest : batch).push(c);
+    for (const c of this.pending) {
+      const connection = this.connections[c.id] as HostConnection;
+      if (connection.state === 'failed') {
+        const failure = connection.failure as HostFailure;
+        c.reject(new RegstateError(failure.code, `${connection.host.name}: ${failure.reason}`));
+      } else (batch.some((b) => b.id === c.id) ? rest : batch).push(c);
+    }
     this.pending = rest;
+    if (batch.length === 0) {
+      this.flushing = false;
+      return;
+    }
     const started = Date.now();
     try {
       const answer = await this.session.request(

@@ -50,13 +50,16 @@ export function attributeSshLines(lines: readonly string[], hosts: readonly Host
 // What ssh, WinRM and the driver say when the host answered but refused who we are.
 const AUTH_REFUSED = /permission denied|authentication fail|too many authentication failures|no supported authentication methods|host key verification failed|access is denied|logon failure|credential/i;
 
-// PowerShell's own message for any ssh failure; it is kept only when ssh said nothing.
-const TRANSPORT_NOISE = /The SSH (client session has ended with error message: The SSH )?transport process has abruptly terminated causing this remote session to break\.?( \/ )?/g;
+// PowerShell's own message for any ssh failure, and its wrapper of a failed .NET call: kept only when nothing else was said.
+const NOISE = [/^The SSH (client session has ended with error message: The SSH )?transport process has abruptly terminated/, /^Exception calling "\w+" with "\d+" argument\(s\)/];
 
 function describe(driverReason: string, sshLines: readonly string[]): string {
-  const own = driverReason.replace(TRANSPORT_NOISE, '').trim();
-  const parts = [...new Set(sshLines)];
-  if (own !== '') parts.push(own);
+  // The driver joins an exception chain's messages with " / ".
+  const own = driverReason
+    .split(' / ')
+    .map((part) => part.trim())
+    .filter((part) => part !== '' && !NOISE.some((noise) => noise.test(part)));
+  const parts = [...new Set([...sshLines, ...own])];
   return parts.length > 0 ? parts.join('; ') : driverReason.trim() || 'the session ended without a reason';
 }
 

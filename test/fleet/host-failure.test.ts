@@ -44,6 +44,10 @@ describe('the reason a host failed, in ssh\'s words, and its code', () => {
 
   test('a host that drops mid-run is HOST_DROPPED, with what ssh said and what PowerShell said beyond its stock message', () => {
     expect(describeDroppedHost(`${TRANSPORT}`, ['Connection to 10.0.0.9 closed by remote host.'])).toEqual({ code: 'HOST_DROPPED', reason: 'Connection to 10.0.0.9 closed by remote host.' });
+    expect(describeDroppedHost('Exception calling "EndInvoke" with "1" argument(s): "" / ' + TRANSPORT, ['Connection to 10.0.0.9 closed by remote host.'])).toEqual({
+      code: 'HOST_DROPPED',
+      reason: 'Connection to 10.0.0.9 closed by remote host.',
+    });
     expect(describeDroppedHost('no answer within 600000 ms', [])).toEqual({ code: 'HOST_DROPPED', reason: 'no answer within 600000 ms' });
     expect(describeDroppedHost('', [])).toEqual({ code: 'HOST_DROPPED', reason: 'the session ended without a reason' });
   });

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type FleetSession, openFleet } from '../../src/fleet/fleet-session.js';
+import { type FleetProgress, type FleetSession, openFleet } from '../../src/fleet/fleet-session.js';
 import type { FleetHost } from '../../src/fleet/fleet-model.js';
 import type { KeyRef } from '../../src/model/key-ref.js';
 import type { WriteOp } from '../../src/registry/backend.js';
@@ -16,6 +16,7 @@ let ssh: SshFleet;
 let fleet: FleetSession;
 let hosts: FleetHost[];
 let victim: FleetHost;
+const progress: FleetProgress[] = [];
 
 function connection(name: string) {
   const c = fleet.connections.find((x) => x.host.name === name);
@@ -43,7 +44,7 @@ beforeAll(async () => {
     sshHost(ssh, 'unreachable', ssh.unservedAddress),
   ];
   for (const [i, h] of hosts.entries()) await writeHive(h.simulatedHive as string, { Index: i, Port: 25 });
-  fleet = await openFleet(hosts, { parallel: 16, powershell: ssh.pwsh, openTimeoutMs: 120_000 });
+  fleet = await openFleet(hosts, { parallel: 16, powershell: ssh.pwsh, openTimeoutMs: 120_000, onProgress: (e) => progress.push(e) });
 }, 900_000);
 
 afterAll(async () => {
@@ -63,6 +64,12 @@ test('every reachable host opens; the unreachable one and the refused key fail w
   expect(connection('wrongkey').backend).toBeUndefined();
   expect(connection('web01').backend?.target).toEqual({ backend: 'powershell', host: 'web01', simulatedHive: hosts[0]?.simulatedHive });
   expect(fleet.stats().processes).toBe(1);
+  // A broken open is tried again, a bounded number of times (2 retries by default).
+  const failedEvents = progress.flatMap((e) => (e.kind === 'host-failed' ? [[e.host, e.attempts]] : []));
+  expect(failedEvents.sort()).toEqual([
+    ['unreachable', 3],
+    ['wrongkey', 3],
+  ]);
 });
 
 test('each host reads its own hive, all hosts in one round trip to the local PowerShell', async () => {
@@ -100,7 +107,10 @@ test('a host that dies mid-apply fails alone, with the reason; every other host 
   expect((dropped as PromiseRejectedResult).reason).toMatchObject({ code: 'HOST_DROPPED' });
   for (const c of others) expect(byName.get(c.host.name)).toEqual({ status: 'fulfilled', value: Array.from({ length: WRITES }, () => ({ ok: true })) });
   expect(connection('dies')).toMatchObject({ state: 'failed', failure: { code: 'HOST_DROPPED' } });
-  expect(connection('dies').failure?.reason).not.toBe('');
+  // ssh's own words, not PowerShell's stock "transport process has abruptly terminated".
+  expect(connection('dies').failure?.reason).toContain(`Connection to ${victim.address} closed by remote host.`);
+  expect(connection('dies').failure?.reason).not.toContain('abruptly terminated');
+  expect((dropped as PromiseRejectedResult).reason.message).toMatch(/^dies: Connection to /);
   await expect(connection('dies').backend?.read([{ key: KEY }])).rejects.toMatchObject({ code: 'HOST_DROPPED' });
 
   // Read back from every other host, again in one fan-out.
