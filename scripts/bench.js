@@ -9,13 +9,15 @@ import { join } from 'node:path';
 import { YAML_STYLES, generateBenchData } from './bench-data.js';
 import { formatShares, measureCli, median, phaseShares, repoRoot } from './bench-measure.js';
 import { renderWine, runWine } from './bench-wine.js';
+import { renderFleet, runFleet } from './bench-fleet.js';
 import { createPowerShellBackend } from '../dist/registry/powershell/powershell-backend.js';
 import { decodeReadAnswer, encodeReadRequest, encodeWriteRequest } from '../dist/registry/powershell/agent-protocol.js';
 import { PowerShellSession } from '../dist/registry/powershell/powershell-session.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000,10000,100000').split(',').map(Number);
 // BENCH_PARTS=styles,regfile runs only those parts: cold, sizes (regfile and PowerShell), regfile, styles,
-// inpwsh (the agent's time per value, simulated layer, 10,000 values), wine (the Windows layer under wine)
+// inpwsh (the agent's time per value, simulated layer, 10,000 values), wine (the Windows layer under wine),
+// fleet (32 hosts x 100 values over loopback SSH remoting, scripts/bench-fleet.js; needs root and sshd)
 const PARTS = (process.env.BENCH_PARTS ?? 'cold,sizes,styles').split(',');
 const STYLE_SIZES = [10_000, 100_000].filter((n) => SIZES.includes(n));
 const PWSH_MAX = 10_000;
@@ -150,6 +152,7 @@ async function main() {
     if (PARTS.includes('sizes') || PARTS.includes('regfile') || PARTS.includes('inpwsh')) await runSizes(dir, results);
     if (PARTS.includes('wine')) results.wine = await runWine(dir, SIZES, generateBenchData);
     if (PARTS.includes('styles')) results.styles = await runStyles(dir);
+    if (PARTS.includes('fleet')) results.fleet = await runFleet(dir, generateBenchData);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -185,6 +188,7 @@ function renderTable(r) {
       ? [`inside pwsh, simulated layer, ${r.inPwsh.read.values} values: read ${r.inPwsh.read.usPerValue} us/value (first read ${r.inPwsh.readCold.usPerValue}), write ${r.inPwsh.write.usPerValue} us/value; hive load ${r.inPwsh.read.loadMs} ms`, '']
       : []),
     ...renderWine(r.wine ?? []),
+    ...renderFleet(r.fleet),
     ...renderStyles(r.styles),
     ...renderPhases(r.sizes),
     ...(r.coldStart ? [`validate cold start (median of ${r.coldStart.runs}): ${r.coldStart.medianMs} ms`] : []),

@@ -2,6 +2,7 @@
 # Installs what `npm test` needs into .tools/ (git-ignored), and only what is missing:
 #   .tools/pwsh                        PowerShell 7.6.9 for Linux (a .NET tool)
 #   wine, osslsigncode                 Debian's packages (apt-get, only when running as root)
+#   openssh-server                     Debian's package, for the fleet tests' own sshd (root only)
 #   .tools/windows-pwsh/pwsh.exe       a Windows build of PowerShell 7.6.9 (tools/windows-pwsh-host)
 #   .tools/windows-pwsh/pwsh-wine      the wrapper regstate runs as `--powershell` (pwsh.exe under wine)
 #   .tools/wine-prefix-template/       a booted WINEPREFIX (Windows 10) that tests copy
@@ -23,6 +24,14 @@ fail() {
 if [ ! -x "$tools/pwsh" ]; then
   command -v dotnet >/dev/null 2>&1 || fail "the .NET SDK (dotnet) is needed to install PowerShell 7" "apt-get install -y dotnet-sdk-10.0"
   dotnet tool install --tool-path "$tools" PowerShell --version 7.6.9 >&2
+fi
+
+# OpenSSH's server (Debian's openssh-server): the fleet tests and bench run their own sshd on loopback
+# (scripts/ssh-fleet.js), never the system's.
+if [ ! -x /usr/sbin/sshd ]; then
+  [ "$(id -u)" = "0" ] || fail "openssh-server is needed for the fleet tests (PowerShell remoting over SSH)" "sudo apt-get install -y openssh-server"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y openssh-server >&2 || { apt-get update >&2 && apt-get install -y openssh-server >&2; }
 fi
 
 if [ "${REGSTATE_SKIP_WINDOWS:-}" = "1" ]; then

@@ -30,6 +30,10 @@ export type ErrorCode =
   | 'UNSUPPORTED_KIND'
   | 'WRITE_FAILED'
   | 'VERIFY_FAILED'
+  // fleet hosts (PowerShell remoting)
+  | 'HOST_UNREACHABLE'
+  | 'HOST_AUTH_FAILED'
+  | 'HOST_DROPPED'
   // run control
   | 'USAGE'
   | 'NOT_APPROVED'

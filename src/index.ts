@@ -40,3 +40,5 @@ export { openRegFile, parseRegFile } from './registry/reg-file/index.js';
 export { createPowerShellBackend, type PowerShellBackendOptions } from './registry/powershell/powershell-backend.js';
 export { run } from './cli/run.js';
 export type { Io } from './cli/io.js';
+export { openFleet, DEFAULT_PARALLEL, type FleetSession, type FleetStats, type FleetProgress, type HostConnection, type OpenFleetOptions } from './fleet/fleet-session.js';
+export type { HostFailure, HostFailureCode } from './fleet/host-failure.js';

@@ -175,9 +175,9 @@ function Invoke-RsRequest($Request) {
     return $answer
 }
 
-function Get-RsErrorInfo($Exception) {
-    if ($null -eq $script:RsCodeError) { return [Regstate.Agent.RsAgent]::ErrorInfo($Exception, 'INTERNAL') }
-    return @{ code = 'INTERNAL'; message = [string]$Exception.Message }
+function Get-RsErrorInfo($Exception, [string]$Fallback = 'INTERNAL') {
+    if ($null -eq $script:RsCodeError) { return [Regstate.Agent.RsAgent]::ErrorInfo($Exception, $Fallback) }
+    return @{ code = $Fallback; message = [string]$Exception.Message }
 }
 
 function Add-RegstateRequestChunk {
@@ -185,21 +185,33 @@ function Add-RegstateRequestChunk {
     [void]$script:RsPending.Append($Base64)
 }
 
-function Invoke-RegstateRequest {
-    param([Parameter(Mandatory = $true)][string]$RequestBase64)
+# One whole request (base64 of UTF-8 JSON) to its answer line, REGSTATE:<base64 of UTF-8 JSON>.
+function Get-RsAnswerLine([string]$RequestBase64) {
     try {
-        [void]$script:RsPending.Append($RequestBase64)
-        $whole = $script:RsPending.ToString()
-        [void]$script:RsPending.Clear()
         if ($null -ne $script:RsCodeError) { throw $script:RsCodeError }
-        $request = ConvertFrom-RsJsonText ($script:RsUtf8.GetString([Convert]::FromBase64String($whole))) ([Regstate.Agent.RsRequest])
+        $request = ConvertFrom-RsJsonText ($script:RsUtf8.GetString([Convert]::FromBase64String($RequestBase64))) ([Regstate.Agent.RsRequest])
         if ($null -eq $request) { throw ([Regstate.Agent.RsAgent]::Error('INTERNAL', 'the request is empty')) }
         $answer = Invoke-RsRequest $request
         $text = ConvertTo-RsJsonText $answer
     } catch {
-        [void]$script:RsPending.Clear()
         $info = Get-RsErrorInfo $_.Exception
         $text = ConvertTo-RsJsonText @{ ok = $false; results = $null; errors = @(@{ code = $info['code']; message = $info['message'] }) }
     }
-    [Console]::Out.WriteLine('REGSTATE:' + [Convert]::ToBase64String($script:RsUtf8.GetBytes($text)))
+    return 'REGSTATE:' + [Convert]::ToBase64String($script:RsUtf8.GetBytes($text))
+}
+
+function Invoke-RegstateRequest {
+    param([Parameter(Mandatory = $true)][string]$RequestBase64)
+    [void]$script:RsPending.Append($RequestBase64)
+    $whole = $script:RsPending.ToString()
+    [void]$script:RsPending.Clear()
+    [Console]::Out.WriteLine((Get-RsAnswerLine $whole))
+}
+
+# The same request and answer as Invoke-RegstateRequest, for a caller that is not reading this
+# process's stdout (the fleet driver runs it in a remote session): the answer line is returned.
+# One whole request per call (no chunks: a remote call's argument has no line limit).
+function Get-RegstateAnswer {
+    param([Parameter(Mandatory = $true)][string]$RequestBase64)
+    return (Get-RsAnswerLine $RequestBase64)
 }

@@ -5,8 +5,17 @@ import { describeKey } from '../../model/key-ref.js';
 import type { LiveKey } from '../../model/live-state.js';
 import type { BackendStats, ReadRequest, RegistryBackend, Target, WriteOp, WriteOutcome } from '../backend.js';
 import { decodeReadAnswer, decodeWriteAnswer, encodeReadRequest, encodeWriteRequest, hasLoneSurrogate, unsendableText } from './agent-protocol.js';
+import type { AgentAnswer } from './answer-line.js';
 import { findPowerShell } from './find-powershell.js';
-import { PowerShellSession } from './powershell-session.js';
+import { type AgentHello, PowerShellSession } from './powershell-session.js';
+
+/** What a PowerShell backend talks to: one loaded agent, in a local process or on a remote host. */
+export interface AgentChannel {
+  hello(): Promise<AgentHello>;
+  request(body: Record<string, unknown>): Promise<AgentAnswer>;
+  stats(): BackendStats;
+  close(): Promise<void>;
+}
 
 export interface PowerShellBackendOptions {
   /** PowerShell executable (CLI `--powershell`); else REGSTATE_POWERSHELL, pwsh on PATH, powershell.exe. */
@@ -29,11 +38,12 @@ class PowerShellBackend implements RegistryBackend {
   readonly target: Target;
 
   constructor(
-    private readonly session: PowerShellSession,
+    private readonly session: AgentChannel,
     private readonly simulatedHive: string | undefined,
     private readonly ownsSession: boolean,
+    host: string = hostname(),
   ) {
-    this.target = { backend: 'powershell', host: hostname(), ...(simulatedHive === undefined ? {} : { simulatedHive }) };
+    this.target = { backend: 'powershell', host, ...(simulatedHive === undefined ? {} : { simulatedHive }) };
   }
 
   // The live registry is wherever PowerShell runs: node may be on Linux driving a Windows PowerShell.
@@ -94,4 +104,13 @@ export async function createPowerShellBackend(options: PowerShellBackendOptions 
   const executable = findPowerShell({ explicit: options.executable, env: options.env, platform });
   const session = new PowerShellSession({ executable, timeoutMs: options.timeoutMs, env: options.env, platform });
   return new PowerShellBackend(session, simulatedHive, true);
+}
+
+/**
+ * A registry backend over an agent that is already loaded elsewhere (a fleet host's remote session):
+ * the same requests, answers and checks as createPowerShellBackend. `simulatedHive` is a path on
+ * that host, sent as given. Closing the backend closes the channel.
+ */
+export function createAgentBackend(channel: AgentChannel, options: { host: string; simulatedHive?: string }): RegistryBackend {
+  return new PowerShellBackend(channel, options.simulatedHive, true, options.host);
 }

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { PowerShell } from 'node-powershell';
-import { assetPath, readAsset } from '../../assets.js';
+import { type AssetName, assetPath, readAsset } from '../../assets.js';
 import { RegstateError } from '../../errors.js';
 import { type AgentAnswer, excerpt, parseAnswerLine } from './answer-line.js';
 
@@ -12,6 +12,8 @@ export interface PowerShellSessionOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  /** Our own scripts loaded after the agent's (the fleet driver, src/fleet/remoting.ps1). */
+  extraScripts?: readonly AssetName[];
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -41,8 +43,9 @@ export function agentScriptPath(name: (typeof AGENT_SCRIPTS)[number] | (typeof A
  * PowerShell runs stdin line by line (a multi-line definition would wait for a blank line), so the
  * agent goes as one line: its own text, base64, turned into a script block; then its C# text.
  */
-export function agentLoadLine(): string {
-  const script = AGENT_SCRIPTS.map((name) => readAsset(`src/registry/powershell/${name}`)).join('\n');
+export function agentLoadLine(extraScripts: readonly AssetName[] = []): string {
+  const scripts: AssetName[] = [...AGENT_SCRIPTS.map((name) => `src/registry/powershell/${name}` as const), ...extraScripts];
+  const script = scripts.map((name) => readAsset(name)).join('\n');
   const code = AGENT_SOURCES.map((name) => readAsset(`src/registry/powershell/${name}`)).join('\n');
   return `. ([ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${toBase64(script)}')))); Import-RegstateAgentCode -SourceBase64 '${toBase64(code)}'; Invoke-RegstateRequest -RequestBase64 '${toBase64(JSON.stringify({ op: 'hello' }))}'`;
 }
@@ -56,7 +59,7 @@ function toBase64(text: string): string {
  * its own line under 1 MiB (Windows PowerShell 5.1 reads a long line slowly and its JSON reader
  * refuses about 2 MB), and the last line runs the request on all of them.
  */
-export function requestLines(body: Record<string, unknown>): string[] {
+export function requestLines(body: Record<string, unknown>, entry = 'Invoke-RegstateRequest'): string[] {
   const encoded = toBase64(JSON.stringify(body));
   const lines: string[] = [];
   let at = 0;
@@ -64,7 +67,7 @@ export function requestLines(body: Record<string, unknown>): string[] {
     lines.push(`${CHUNK_PREFIX}${encoded.slice(at, at + CHUNK_CHARS)}'`);
     at += CHUNK_CHARS;
   }
-  lines.push(`Invoke-RegstateRequest -RequestBase64 '${encoded.slice(at)}'`);
+  lines.push(`${entry} -RequestBase64 '${encoded.slice(at)}'`);
   return lines;
 }
 
@@ -212,12 +215,15 @@ export class PowerShellSession {
     return this.helloResults ?? { os: '' };
   }
 
-  /** Sends one request to the agent and returns its answer: one round trip. */
-  async request(body: Record<string, unknown>): Promise<AgentAnswer> {
+  /**
+   * Sends one request and returns its answer: one round trip. `entry` is the function that runs it:
+   * the agent's Invoke-RegstateRequest, or an entry point of an extra script (same line protocol).
+   */
+  async request(body: Record<string, unknown>, entry?: string): Promise<AgentAnswer> {
     await this.ensureStarted();
     this.roundTrips++;
     // One call at a time on the one process: a second caller waits for the first answer.
-    const turn = this.queue.then(() => this.invoke(requestLines(body)));
+    const turn = this.queue.then(() => this.invoke(requestLines(body, entry)));
     this.queue = turn.catch(() => undefined);
     return turn;
   }
@@ -265,7 +271,7 @@ export class PowerShellSession {
       return exit;
     });
     track(child);
-    const hello = await this.invoke([agentLoadLine()]);
+    const hello = await this.invoke([agentLoadLine(this.options.extraScripts)]);
     const results = hello.results as { agent?: unknown; protocol?: unknown; os?: unknown } | null;
     if (!hello.ok || results?.agent !== 'regstate' || results.protocol !== AGENT_PROTOCOL) {
       await this.fail(new RegstateError('POWERSHELL_PROTOCOL', `the regstate agent did not start in ${this.options.executable}: ${excerpt(JSON.stringify(hello))}`));

@@ -22,6 +22,10 @@ describeWithPwsh('the agent scripts stay within Windows PowerShell 5.1 (real pws
     expect(await check(agentScriptPath(name))).toEqual({ exitCode: 0, findings: [] });
   });
 
+  test('the fleet driver (src/fleet/remoting.ps1) parses without errors, is ASCII, and uses nothing 5.1 lacks', async () => {
+    expect(await check(join(repoRoot, 'src', 'fleet', 'remoting.ps1'))).toEqual({ exitCode: 0, findings: [] });
+  });
+
   test('the guard flags every 5.1-incompatible construct in the violations fixture, on its line, and nothing else', async () => {
     const fixture = join(repoRoot, 'test', 'fixtures', 'ps51-violations.ps1');
     const expected = readFileSync(fixture, 'utf8')
