@@ -38,7 +38,8 @@ function findUnderAbsent(keys: DesiredKey[]): Diagnostic[] {
  */
 export function mergeDeclarations(declared: readonly DesiredKey[]): { keys: DesiredKey[]; diagnostics: Diagnostic[] } {
   const merged = new Map<string, DesiredKey>();
-  const seenValues = new Map<string, DesiredValue>();
+  // the values seen per merged key, by folded name (one small map per key, no key-and-name string per value)
+  const seenValues = new Map<DesiredKey, Map<string, DesiredValue>>();
   const diagnostics: Diagnostic[] = [];
   for (const decl of declared) {
     // One identity per registry key: the two views of an unredirected key are the same key.
@@ -67,10 +68,15 @@ export function mergeDeclarations(declared: readonly DesiredKey[]): { keys: Desi
       const problem = mergeKeyOptions(target, decl);
       if (problem) diagnostics.push(problem);
     }
+    let seen = seenValues.get(target);
+    if (!seen) {
+      seen = new Map();
+      seenValues.set(target, seen);
+    }
     for (const value of decl.values) {
-      // the same identity as valueId(), without folding the key path again for every value
-      const vid = `${id}\u0000${foldName(value.name)}`;
-      const first = seenValues.get(vid);
+      // the same identity as valueId(): the key's physical id (above), then the folded name
+      const vid = foldName(value.name);
+      const first = seen.get(vid);
       if (first) {
         diagnostics.push({
           code: 'DUPLICATE',
@@ -79,7 +85,7 @@ export function mergeDeclarations(declared: readonly DesiredKey[]): { keys: Desi
         });
         continue;
       }
-      seenValues.set(vid, value);
+      seen.set(vid, value);
       target.values.push(value);
     }
   }
