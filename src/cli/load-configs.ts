@@ -5,6 +5,8 @@ import { RegstateError } from '../errors.js';
 import type { VarTable } from '../fleet/fleet-model.js';
 import type { DesiredState } from '../model/desired-state.js';
 import type { Io } from './io.js';
+import { suggestName } from '../config/did-you-mean.js';
+import { escapeControl } from '../model/display-text.js';
 
 async function isSavedPlanFile(file: string, io: Io): Promise<boolean> {
   // loaded only on this error path: it reads JSON with the `yaml` library, which a valid config does not need
@@ -28,13 +30,26 @@ async function explainFailure(error: unknown, configs: string[], io: Io): Promis
   throw error;
 }
 
+/** A warning for each --var that no config references: most likely a misspelt name. */
+export function warnUnusedVars(vars: VarTable, referenced: Set<string>, io: Io): void {
+  for (const [name, value] of vars) {
+    if (value.origin.kind !== 'cli' || referenced.has(name)) continue;
+    const guess = suggestName(name, [...referenced]);
+    io.stderr.write(`regstate: warning: --var ${escapeControl(name)} is not used by any config${guess === undefined ? '' : ` (did you mean ${guess}?)`}\n`);
+  }
+}
+
 /** loadDesiredState for a command that takes configs, with the command line's variables. */
 export async function loadConfigs(configs: string[], io: Io, vars?: VarTable): Promise<DesiredState> {
+  const referenced = new Set<string>();
+  let desired: DesiredState;
   try {
-    return await loadDesiredState(configs, vars === undefined ? { cwd: io.cwd } : { cwd: io.cwd, vars });
+    desired = await loadDesiredState(configs, vars === undefined ? { cwd: io.cwd } : { cwd: io.cwd, vars, referenced });
   } catch (error) {
     return explainFailure(error, configs, io);
   }
+  if (vars) warnUnusedVars(vars, referenced, io);
+  return desired;
 }
 
 /** loadDesiredStates for a command that works on the hosts of an inventory: each host's DesiredState by name. */

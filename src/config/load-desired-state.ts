@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { type Diagnostic, RegstateError } from '../errors.js';
 import type { ConfigFile, DesiredKey, DesiredState } from '../model/desired-state.js';
-import type { VarTable } from '../fleet/fleet-model.js';
+import type { VarTable, VarValue } from '../fleet/fleet-model.js';
 import { asRecord } from './declared-value.js';
 import { collectDeclarations } from './collect-declarations.js';
 import { type LoadedConfig, loadFileFast } from './load-file-fast.js';
@@ -119,6 +119,23 @@ export interface LoadOptions {
   parser?: 'fast' | 'reference';
   /** Variables for `${name}` references, over each file's own `vars:` defaults (see resolveHostVars for the precedence). */
   vars?: VarTable;
+  /** Filled with the name of every variable the files reference (to tell a --var no config uses). */
+  referenced?: Set<string>;
+}
+
+/** A table that notes each name looked up in it. */
+class RecordingTable extends Map<string, VarValue> {
+  constructor(
+    table: VarTable,
+    private readonly seen: Set<string>,
+  ) {
+    super(table);
+  }
+
+  override get(name: string) {
+    this.seen.add(name);
+    return super.get(name);
+  }
 }
 
 /**
@@ -130,7 +147,8 @@ export interface LoadOptions {
 export async function loadDesiredState(paths: readonly string[], options: LoadOptions = {}): Promise<DesiredState> {
   const parsed = await parseFiles(paths, options);
   const diagnostics = parsed.diagnostics;
-  const resolved = await resolveFiles(parsed.files, options.vars ?? noVars);
+  const vars = options.vars ?? noVars;
+  const resolved = await resolveFiles(parsed.files, options.referenced ? new RecordingTable(vars, options.referenced) : vars);
   append(diagnostics, resolved.diagnostics);
   if (diagnostics.length > 0) throw RegstateError.fromDiagnostics(sortDiagnostics(diagnostics, paths));
   return resolved.state;

@@ -60,6 +60,13 @@ describe('--var and --var-file', () => {
     expect(withPlan.stderr).toContain('--var and --var-file set variables of configs; the plan plan.json already holds the values it applies');
   });
 
+  test('a --var no config uses is a warning, with the likely name', async () => {
+    const result = await runCli(['plan', agpmConfig, '--registry', agpmSnapshot, '--var', 'smtpport=25', '--var', 'other=1']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe('regstate: warning: --var smtpport is not used by any config (did you mean smtpPort?)\nregstate: warning: --var other is not used by any config');
+    expect(result.stdout).toContain('587 (0x0000024b)');
+  });
+
   test('a config variable without any value is an error at validate time', async () => {
     const { dir } = await tempWorkspace();
     await writeFile(join(dir, 'c.yaml'), 'version: 1\nkeys:\n  - path: HKLM\\SOFTWARE\\${app}\n');

@@ -11,6 +11,7 @@ import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js
 import { executeAndReport } from './execute-plan.js';
 import { markBackendPhases, markPhase } from '../phase-timings.js';
 import { type VarOptions, readLocalVars } from '../var-options.js';
+import { warnUnusedVars } from '../load-configs.js';
 
 export interface ApplyOptions extends BackendOptions, SessionOptions, VarOptions {
   format: 'text' | 'json';
@@ -50,7 +51,10 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Io): Pr
       throw new RegstateError('USAGE', `--var and --var-file set variables of configs; the plan ${saved.file} already holds the values it applies`);
     }
     markPhase('load config');
-    const desired = saved ? undefined : await loadDesiredState(inputs, { cwd: io.cwd, vars: await readLocalVars(opts, io.cwd) });
+    const vars = await readLocalVars(opts, io.cwd);
+    const referenced = new Set<string>();
+    const desired = saved ? undefined : await loadDesiredState(inputs, { cwd: io.cwd, vars, referenced });
+    if (desired) warnUnusedVars(vars, referenced, io);
     markPhase('read registry');
     outcome.configs = saved ? saved.meta.configs : (desired?.files ?? []).map(({ path, sha256 }) => ({ path, sha256 }));
     const backend = saved ? await openRecordedTarget(saved.meta.target, opts, io, `the plan ${saved?.file}`) : await openBackend(opts, io);
