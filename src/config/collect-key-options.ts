@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../errors.js';
 import { DEFAULT_MAX_UNDECLARED, type DesiredKey, type ExclusiveMode } from '../model/desired-state.js';
+import { foldName } from '../model/fold-name.js';
 import { formatKey, splitKeyPath } from '../model/key-ref.js';
 import type { Hive } from '../model/hive.js';
 import { formatDataPath } from './data-path.js';
@@ -8,11 +9,14 @@ import { type SourceNode, type YamlSource, childNode, nodePos } from './yaml-nod
 /** What a key says about its undeclared contents: `undeclared`, `exclusive`, `maxUndeclared`, `force`. */
 export type KeyOptions = Pick<DesiredKey, 'undeclared' | 'exclusive'>;
 
+// Roots of a hive below the top level: the 32-bit view of HKLM\SOFTWARE, and the user's classes hive.
+const NESTED_ROOTS = new Set(['HKLM\\SOFTWARE\\WOW6432NODE', 'HKCU\\SOFTWARE\\CLASSES']);
+
 // A hive (`HKLM`, `HKLM\`), or HKLM\SOFTWARE, HKLM\SYSTEM, HKU\<SID>, ...: each the root of a hive file loaded there.
 function hiveRootOf(text: unknown): { hive: Hive; path: string } | undefined {
   const split = typeof text === 'string' ? splitKeyPath(text.replace(/\\+$/, '')) : undefined;
   if (!split) return undefined;
-  const isRoot = split.path === '' || ((split.hive === 'HKLM' || split.hive === 'HKU') && !split.path.includes('\\'));
+  const isRoot = split.path === '' || ((split.hive === 'HKLM' || split.hive === 'HKU') && !split.path.includes('\\')) || NESTED_ROOTS.has(foldName(formatKey(split)));
   return isRoot ? split : undefined;
 }
 

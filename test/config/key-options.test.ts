@@ -35,7 +35,9 @@ describe('undeclared, exclusive, maxUndeclared, force', () => {
     ['a hive root', 'HKLM', ['KEY_PATH@3:11', 'EXCLUSIVE@4:16']],
     ['the root of a loaded hive (HKLM\\SOFTWARE)', 'HKLM\\SOFTWARE', ['EXCLUSIVE@4:16']],
     ['a user hive (HKU\\<SID>)', 'HKEY_USERS\\S-1-5-21-1', ['EXCLUSIVE@4:16']],
-    ['the 32-bit software root', 'hklm\\Software\\', ['KEY_PATH@3:11', 'EXCLUSIVE@4:16']],
+    ['the software root with a trailing backslash', 'hklm\\Software\\', ['KEY_PATH@3:11', 'EXCLUSIVE@4:16']],
+    ['the 32-bit software root', 'HKLM\\SOFTWARE\\Wow6432Node', ['EXCLUSIVE@4:16']],
+    ["the user's classes hive", 'HKEY_CURRENT_USER\\Software\\Classes', ['EXCLUSIVE@4:16']],
   ])('exclusive on %s is refused at its line:column', async (_, path, expected) => {
     const paths = await writeConfigs({ 'root.yaml': file(`  - path: ${path}`, '    exclusive: true') });
     const diagnostics = await loadFailure(paths);
