@@ -53,7 +53,7 @@ async function runInWindowsPwsh(env) {
   const session = new PowerShellSession({ executable: WINDOWS_PWSH, env: { ...process.env, ...env }, timeoutMs: TIMEOUT_S * 1000 });
   try {
     const requests = [{ key: /** @type {any} */ ({ hive: 'HKLM', path: 'SOFTWARE\\RegstateBench', view: 64 }), recursive: true }];
-    const perValue = (/** @type {any} */ a) => ({ values: a.stats.values, usPerValue: Math.round((a.stats.workMs * 1000) / Math.max(1, a.stats.values)) });
+    const perValue = (/** @type {any} */ a) => ({ values: a.stats.values, usPerValue: Math.round((a.stats.workMs * 1000) / Math.max(1, a.stats.values)), cpuMs: a.stats.cpuMs });
     const cold = await session.request(encodeReadRequest(requests, undefined));
     const warm = await session.request(encodeReadRequest(requests, undefined));
     const ops = decodeReadAnswer(requests, warm).flatMap((live) => live.values.map((v) => ({ op: 'set-value', key: live.key, name: v.name, value: v.value })));
@@ -79,7 +79,7 @@ export async function runWine(dir, sizes, generate) {
 export function renderWine(rows) {
   if (rows.length === 0) return [];
   const cell = (/** @type {any} */ m) => `${m.ms} ms (cpu ${m.cpuMs}), node ${m.nodeMaxRssMb} MB, ${m.processes} proc/${m.roundTrips} rt`;
-  const us = (/** @type {any} */ p) => `read ${p.read.usPerValue} us/value (first ${p.readCold.usPerValue}), write ${p.write.usPerValue} us/value`;
+  const us = (/** @type {any} */ p) => `read ${p.read.usPerValue} us/value (first ${p.readCold.usPerValue}), write ${p.write.usPerValue} us/value; pwsh CPU ${p.readCold.cpuMs} / ${p.read.cpuMs} / ${p.write.cpuMs} ms`;
   return [
     '| values (wine) | apply into empty registry | plan, converged | plan, drift | apply, drift | inside pwsh (Windows layer) |',
     '|---:|---|---|---|---|---|',

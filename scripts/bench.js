@@ -85,7 +85,7 @@ async function runInPwsh(/** @type {string} */ dir, /** @type {any} */ data) {
   const session = new PowerShellSession({ executable: pwsh, timeoutMs: 600_000 });
   try {
     const requests = [{ key: /** @type {any} */ ({ hive: 'HKLM', path: 'SOFTWARE\\RegstateBench', view: 64 }), recursive: true }];
-    const perValue = (/** @type {any} */ a) => ({ values: a.stats.values, loadMs: Math.round(a.stats.loadMs), usPerValue: Math.round((a.stats.workMs * 1000) / Math.max(1, a.stats.values)) });
+    const perValue = (/** @type {any} */ a) => ({ values: a.stats.values, loadMs: Math.round(a.stats.loadMs), usPerValue: Math.round((a.stats.workMs * 1000) / Math.max(1, a.stats.values)), cpuMs: a.stats.cpuMs });
     const cold = await session.request(encodeReadRequest(requests, hive));
     const warm = await session.request(encodeReadRequest(requests, hive));
     const ops = decodeReadAnswer(requests, warm).flatMap((live) => live.values.map((v) => ({ op: 'set-value', key: live.key, name: v.name, value: v.value })));
@@ -185,7 +185,7 @@ function renderTable(r) {
         ]
       : []),
     ...(r.inPwsh
-      ? [`inside pwsh, simulated layer, ${r.inPwsh.read.values} values: read ${r.inPwsh.read.usPerValue} us/value (first read ${r.inPwsh.readCold.usPerValue}), write ${r.inPwsh.write.usPerValue} us/value; hive load ${r.inPwsh.read.loadMs} ms`, '']
+      ? [`inside pwsh, simulated layer, ${r.inPwsh.read.values} values: read ${r.inPwsh.read.usPerValue} us/value (first read ${r.inPwsh.readCold.usPerValue}), write ${r.inPwsh.write.usPerValue} us/value; hive load ${r.inPwsh.read.loadMs} ms; process CPU per request (load and work) ${r.inPwsh.readCold.cpuMs} / ${r.inPwsh.read.cpuMs} / ${r.inPwsh.write.cpuMs} ms`, '']
       : []),
     ...renderWine(r.wine ?? []),
     ...renderFleet(r.fleet),

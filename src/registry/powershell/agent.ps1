@@ -1,6 +1,11 @@
 <#
 regstate PowerShell agent. Loaded once into a PowerShell session (Windows PowerShell 5.1 or
-PowerShell 7); every call afterwards is one line:
+PowerShell 7), with its compiled part (agent.cs and simulated-hive.cs, their text as base64 of UTF-8):
+
+    Import-RegstateAgentCode -SourceBase64 '<base64 of the C# text>'
+
+(compiled once per machine and user, see Import-RsCode; a failure is reported by every request).
+Every call afterwards is one line:
 
     Invoke-RegstateRequest -RequestBase64 '<base64 of UTF-8 JSON>'
 
@@ -40,24 +45,28 @@ ANSWER (JSON): { "ok": bool, "results": ..., "errors": [ { "code", "message", ..
          unreadable: values .NET cannot hand out (REG_LINK, resource lists and other kinds it does not
          name give kind Unknown and no data; a REG_DWORD or REG_QWORD of the wrong size): code UNSUPPORTED_KIND.
          errors [ { "request", "sub", "code", "message" } ]: a key that could not be read.
-  every answer may carry "stats": { "values": n, "workMs": time spent in the agent's loop, "loadMs": hive file load }.
+  every answer may carry "stats": { "values": n, "workMs": time spent in the agent's loop, "loadMs": hive file load
+         (both by the clock), "cpuMs": the process's CPU time for the whole request }.
   write: results [ { "ok": true } | { "ok": false, "code", "message" } ], one per op, in order.
   ok false with results null: the request as a whole failed (errors says why).
 Codes: ACCESS_DENIED, UNSUPPORTED_KIND, WRITE_FAILED, KEY_PATH, NO_REGISTRY, FILE_UNREADABLE, INTERNAL.
 
 LAYERS. Only the lowest layer differs between a real registry and a simulated one: the object whose
-methods are called. The Windows layer is Microsoft.Win32.RegistryKey itself (OpenBaseKey); the
-simulated layer is the class RsSimKey with the same methods (OpenSubKey, CreateSubKey, GetValueNames,
-GetSubKeyNames, GetValueKind, GetValue, SetValue, DeleteValue, DeleteSubKeyTree, Close), the same
-.NET types (Int32 DWORD, Int64 QWORD, byte[] binary, string[] multi) and the same exception types,
-so everything above it is the code that runs on Windows. The hot loops call those methods inline:
-no script block or function call per value.
+methods are called. Both are C# (agent.cs) behind one abstract class, RsKey, with the methods of
+Microsoft.Win32.RegistryKey (OpenSubKey, CreateSubKey, GetValueNames, GetSubKeyNames, GetValueKind,
+GetValue, SetValue, DeleteValue, DeleteSubKeyTree, Close): the Windows layer, RsWinKey, hands each
+call to a RegistryKey from OpenBaseKey unchanged (its results and exceptions are .NET's own); the
+simulated layer, RsSimKey (simulated-hive.cs), has the same .NET types (Int32 DWORD, Int64 QWORD,
+byte[] binary, string[] multi) and throws the same exception types. The loops above them (RsAgent.Read,
+RsAgent.Write: type conversion, batching, error mapping) are compiled C# too, the code that runs on
+Windows: no script block or function call per value. This file keeps what runs once per request:
+JSON in and out, the layer choice, the answer line.
 
-JSON: PowerShell 7 reads requests with System.Text.Json into the classes below, Windows PowerShell 5.1
-with JavaScriptSerializer (no length limit; ConvertFrom-Json refuses about 2 MB); both write answers
-with the same serializer.
+JSON: PowerShell 7 reads requests with System.Text.Json into agent.cs's classes (fields typed object
+through RsPlainConverter, as plain values), Windows PowerShell 5.1 with JavaScriptSerializer (no length
+limit; ConvertFrom-Json refuses about 2 MB); both write answers with the same serializer.
 
-The simulated layer and its hive file format are in simulated-hive.ps1, loaded with this file.
+The simulated layer is in simulated-hive.cs; its hive file format in simulated-hive.ps1, loaded with this file.
 #>
 
 $ErrorActionPreference = 'Stop'
@@ -91,7 +100,10 @@ function ConvertTo-RsJsonText($Value) {
 
 function Import-RsCode([string]$Source) {
     # Compiling costs seconds (Roslyn or csc), loading a compiled copy milliseconds: the assembly is
-    # kept per user, named by the SHA-256 of the source and the PowerShell and .NET versions.
+    # kept per user, named by the SHA-256 of the source and the PowerShell and .NET versions, in the
+    # user's local application data (%LOCALAPPDATA%\regstate; the system profile's under SYSTEM;
+    # ~/.local/share/regstate elsewhere). Whoever can write there can already change what this user
+    # runs. A copy that does not load is compiled again; without a writable folder, every process compiles.
     if ($null -ne ('Regstate.Agent.RsAgent' -as [type])) { return }
     if ($script:RsIsCore) { $Source = "#define RS_CORE`n" + $Source }
     $sha = [System.Security.Cryptography.SHA256]::Create()

@@ -130,7 +130,7 @@ describe('PowerShell session faults (fake PowerShell programs)', () => {
           '^\\[Console\\]::(Out|Error)\\.WriteLine\\("[0-9A-Za-z]{16}"\\)$',
           `^Invoke-RegstateRequest -RequestBase64 ${B64}$`,
           `^Add-RegstateRequestChunk -Base64 ${B64}$`,
-          `^\\. \\(\\[ScriptBlock\\]::Create\\(\\[Text\\.Encoding\\]::UTF8\\.GetString\\(\\[Convert\\]::FromBase64String\\(${B64}\\)\\)\\)\\); Invoke-RegstateRequest -RequestBase64 ${B64}$`,
+          `^\\. \\(\\[ScriptBlock\\]::Create\\(\\[Text\\.Encoding\\]::UTF8\\.GetString\\(\\[Convert\\]::FromBase64String\\(${B64}\\)\\)\\)\\); Import-RegstateAgentCode -SourceBase64 ${B64}; Invoke-RegstateRequest -RequestBase64 ${B64}$`,
         ].join('|'),
       );
       expect(lines.filter((l) => !grammar.test(l))).toEqual([]);
