@@ -108,12 +108,14 @@ function collectKey(walk: Walk, plain: unknown, exact: unknown, node: SourceNode
   if (!k) return undefined;
   const pathAt = at(walk, node, 'path');
   let parsed: ReturnType<typeof parseKeyPath> | undefined;
+  let pathText: unknown = k.path;
   if (typeof k.path === 'string') {
     const label = formatDataPath([...path, 'path']);
     const substituted = substituteText(k.path, walk.lookup, false);
     if (!substituted.ok) {
       for (const problem of substituted.problems) walk.diagnostics.push(fromSubstitution(problem, label, nodePos(walk.source, pathAt)));
     } else {
+      pathText = substituted.value;
       parsed = parseKeyPath(substituted.value as string);
       if (!parsed.ok) {
         const message = `${label}: ${parsed.message}${describeUsedVars(substituted.used)}`;
@@ -134,7 +136,7 @@ function collectKey(walk: Walk, plain: unknown, exact: unknown, node: SourceNode
   }
   const view = k.view ?? 64;
   const ensure = k.ensure ?? 'present';
-  const options = collectKeyOptions(walk.source, walk.diagnostics, k, node, path);
+  const options = collectKeyOptions(walk.source, walk.diagnostics, k, node, path, pathText);
   if (!parsed?.ok || !isView(view) || !isEnsure(ensure)) return undefined;
   return { key: { hive: parsed.hive, path: parsed.path, view }, ensure, values, source: nodePos(walk.source, pathAt), ...options };
 }

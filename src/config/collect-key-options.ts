@@ -38,6 +38,8 @@ export function collectKeyOptions(
   k: Record<string, unknown>,
   node: SourceNode | null,
   path: string[],
+  /** The key's path after `${name}` substitution (a variable must not hide a hive root). */
+  pathText: unknown = k.path,
 ): KeyOptions {
   if (k.ensure === 'absent') return {};
   const where = (field: string) => nodePos(source, childNode(source, node, field) ?? { node });
@@ -45,7 +47,7 @@ export function collectKeyOptions(
   const mode = modeOf(k.exclusive);
   if (!mode) return options;
   const exclusiveAt = where('exclusive');
-  const root = hiveRootOf(k.path);
+  const root = hiveRootOf(pathText);
   if (root) {
     diagnostics.push({
       code: 'EXCLUSIVE',

@@ -45,6 +45,12 @@ describe('undeclared, exclusive, maxUndeclared, force', () => {
     expect(diagnostics.find((d) => d.code === 'EXCLUSIVE')?.message).toMatch(/^keys\[0\]\.exclusive: .* is the root of a hive/);
   });
 
+  test('a variable cannot hide a hive root from the exclusive check: the substituted path is checked', async () => {
+    const paths = await writeConfigs({ 'var-root.yaml': ['version: 1', 'vars:', '  root: HKLM\\SOFTWARE', 'keys:', '  - path: ${root}', '    exclusive: true', ''].join('\n') });
+    const diagnostics = await loadFailure(paths);
+    expect(placed(diagnostics)).toEqual(['EXCLUSIVE@6:16']);
+  });
+
   test('exclusive below a loaded hive root is allowed (HKCU\\Software, HKLM\\SOFTWARE\\X)', async () => {
     const paths = await writeConfigs({ 'ok.yaml': file('  - path: HKCU\\Software', '    exclusive: true', '  - path: HKLM\\SOFTWARE\\X', '    exclusive: subkeys') });
     await expect(loadDesiredState(paths)).resolves.toMatchObject({ keys: [{ exclusive: { mode: 'values' } }, { exclusive: { mode: 'subkeys' } }] });
