@@ -14,9 +14,16 @@ type Colors = ReturnType<typeof picocolors.createColors>;
 // Source comments line up, except after a line so long that lining up would push them off screen.
 const MAX_ALIGNED_WIDTH = 72;
 
+// Printable ASCII and the arrow and ellipsis the plan writes take one cell a character; string-width
+// (which segments graphemes, slowly: most of the render of a large plan) measures anything else.
+const ONE_CELL_EACH = /^[\x20-\x7e→…]*$/;
+function cellWidth(text: string): number {
+  return ONE_CELL_EACH.test(text) ? text.length : stringWidth(text);
+}
+
 // Columns line up on screen: a Hangul or CJK character takes two cells, a combining mark none.
 function padCells(text: string, width: number): string {
-  return text + ' '.repeat(Math.max(0, width - stringWidth(text)));
+  return text + ' '.repeat(Math.max(0, width - cellWidth(text)));
 }
 
 const MARKS: Record<ChangeAction, string> = { 'create-key': '+', create: '+', update: '~', delete: '-', 'delete-key': '-' };
@@ -39,6 +46,9 @@ function isRetype(change: ValueChange): boolean {
   return change.action === 'update' && change.before.type !== change.after.type;
 }
 
+// Not Math.max(...list): a key with a few hundred thousand changes would overflow the call stack.
+const largest = (list: readonly number[]): number => list.reduce((m, n) => (n > m ? n : m), 0);
+
 function renderGroup(group: KeyGroup, c: Colors): string[] {
   const keyAction = group.keyChange?.action ?? 'mixed';
   const mark = group.keyChange ? MARKS[group.keyChange.action] : '~';
@@ -46,13 +56,17 @@ function renderGroup(group: KeyGroup, c: Colors): string[] {
   if (group.keyChange?.action === 'delete-key') header += ` (${formatKeyContents(group.keyChange.contents)})`;
   if (group.keyChange) header += `  ${c.dim(`# ${formatSourceLine(group.keyChange.source)}`)}`;
 
-  const nameWidth = Math.max(0, ...group.values.map((v) => stringWidth(formatValueName(v.name))));
-  const typeWidth = Math.max(0, ...group.values.filter((v) => !isRetype(v)).map((v) => formatValueType(v.after ?? v.before).length));
-  const rows = group.values.map((v) => ({ change: v, name: formatValueName(v.name), detail: describeValueChange(v, typeWidth) }));
-  const bodyWidth = (r: (typeof rows)[number]) => Math.max(nameWidth, stringWidth(r.name)) + 2 + stringWidth(r.detail);
-  const aligned = Math.max(0, ...rows.map(bodyWidth).filter((w) => w <= MAX_ALIGNED_WIDTH));
+  const names = group.values.map((v) => formatValueName(v.name));
+  const nameWidths = names.map(cellWidth);
+  const nameWidth = largest(nameWidths);
+  const typeWidth = largest(group.values.filter((v) => !isRetype(v)).map((v) => formatValueType(v.after ?? v.before).length));
+  const rows = group.values.map((v, i) => {
+    const detail = describeValueChange(v, typeWidth);
+    return { change: v, name: names[i] as string, detail, width: Math.max(nameWidth, nameWidths[i] as number) + 2 + cellWidth(detail) };
+  });
+  const aligned = largest(rows.map((r) => r.width).filter((w) => w <= MAX_ALIGNED_WIDTH));
   const lines = rows.map((r) => {
-    const gap = ' '.repeat(Math.max(2, aligned - bodyWidth(r) + 2));
+    const gap = ' '.repeat(Math.max(2, aligned - r.width + 2));
     const action = r.change.action;
     return `      ${paint(c, action, `${MARKS[action]} ${padCells(r.name, nameWidth)}`)}  ${r.detail}${gap}${c.dim(`# ${formatSourceLine(r.change.source)}`)}`;
   });
