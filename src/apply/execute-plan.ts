@@ -73,7 +73,7 @@ export async function executePlan(plan: Plan, live: LiveState, backend: Registry
     afterWrite: async (outcomes) => {
       journal.status = 'written';
       journal.outcomes = outcomes;
-      if (journal.image && backend.captureImage) journal.image.afterSha256 = (await backend.captureImage()).sha256;
+      if (journal.image && backend.captureImage) journal.image.afterSha256 = backend.imageSha256 ? await backend.imageSha256() : (await backend.captureImage()).sha256;
       await saveJournal();
     },
   });

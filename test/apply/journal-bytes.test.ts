@@ -65,5 +65,8 @@ describe('JournalBytes', () => {
     j.prior = j.prior.slice(1);
     j.image = { before: { data: 'AA==', sha256: 'd'.repeat(64) } };
     expect(JSON.parse(text(bytes.of(j)))).toEqual(asJson(j));
+    // data that is not base64 (a hand-edited journal read back and saved again) is escaped as JSON
+    j.image = { before: { data: 'not "base64" \\ é \u2028', sha256: 'd'.repeat(64) } };
+    expect(JSON.parse(text(bytes.of(j)))).toEqual(asJson(j));
   });
 });

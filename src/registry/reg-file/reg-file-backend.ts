@@ -171,10 +171,21 @@ export class RegFileBackend implements RegistryBackend {
   // can, so an apply journals them and its rollback restores them while the file is still exactly
   // what the apply left; otherwise rollback goes value by value, keeping other people's edits.
   async captureImage(): Promise<TargetImage> {
-    // Taken right before a write (for the journal): a file changed since the plan read it is refused here already.
-    // The file is read once: once it is checked to be what this backend last read or wrote, those bytes are its image.
-    const bytes = this.seen === undefined ? ((await readBytes(this.file)) ?? null) : (await this.checkUnchanged(), this.seen);
+    const bytes = await this.imageBytes();
     return bytes ? { data: bytes.toString('base64'), sha256: sha256Hex(bytes) } : { data: null, sha256: null };
+  }
+
+  async imageSha256(): Promise<string | null> {
+    const bytes = await this.imageBytes();
+    return bytes ? sha256Hex(bytes) : null;
+  }
+
+  // Taken right before a write (for the journal) and right after it: a file changed since this backend read or
+  // wrote it is refused (TARGET_CHANGED). The file is read once: checked to be those bytes, they are its image.
+  private async imageBytes(): Promise<Buffer | null> {
+    if (this.seen === undefined) return (await readBytes(this.file)) ?? null;
+    await this.checkUnchanged();
+    return this.seen;
   }
 
   async restoreImage(image: TargetImage, expectedSha256: string | null): Promise<boolean> {
