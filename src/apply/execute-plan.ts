@@ -7,6 +7,7 @@ import type { Plan } from '../plan/plan.js';
 import type { RegistryBackend } from '../registry/backend.js';
 import { type ApplyResult, applyPlan } from './apply-plan.js';
 import { JOURNAL_FORMAT_VERSION, type Journal, recordPriorState } from './journal.js';
+import { JournalBytes } from './journal-bytes.js';
 
 export interface ExecuteOptions {
   /** What the run is; named in the journal file and its `command`. */
@@ -64,13 +65,15 @@ export async function executePlan(plan: Plan, live: LiveState, backend: Registry
   };
   // Journals hold registry data: readable by the owner only, like the state directory.
   await mkdir(opts.journalDir, { recursive: true, mode: 0o700 });
-  const saveJournal = () => writeFileAtomic(journalFile, `${JSON.stringify(journal, null, 2)}\n`, 0o600);
+  // Saved three times: the prior state and the image are serialized once (see JournalBytes).
+  const bytes = new JournalBytes();
+  const saveJournal = () => writeFileAtomic(journalFile, bytes.of(journal), 0o600);
   await saveJournal();
   const result = await applyPlan(plan, backend, {
     afterWrite: async (outcomes) => {
       journal.status = 'written';
       journal.outcomes = outcomes;
-      if (journal.image && backend.captureImage) journal.image.afterSha256 = (await backend.captureImage()).sha256;
+      if (journal.image && backend.captureImage) journal.image.afterSha256 = backend.imageSha256 ? await backend.imageSha256() : (await backend.captureImage()).sha256;
       await saveJournal();
     },
   });

@@ -18,5 +18,6 @@ export function withImageRestore(backend: RegistryBackend, journal: Journal): Re
     stats: () => backend.stats(),
     close: () => backend.close(),
     ...(backend.captureImage ? { captureImage: () => (backend.captureImage as NonNullable<RegistryBackend['captureImage']>).call(backend), restoreImage: restore } : {}),
+    ...(backend.imageSha256 ? { imageSha256: () => (backend.imageSha256 as NonNullable<RegistryBackend['imageSha256']>).call(backend) } : {}),
   };
 }

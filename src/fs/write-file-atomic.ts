@@ -54,13 +54,13 @@ export async function resolveWriteTarget(file: string): Promise<WriteTarget> {
 }
 
 /**
- * Replaces `file` atomically and durably: readers see the old content or the new, never part of
+ * Replaces `file` atomically and durably with `data` (text as UTF-8, bytes, or pieces of bytes in order): readers see the old content or the new, never part of
  * it, and once this returns the new content survives a power loss (file and folder are fsynced).
  * Writes through a symbolic link to its target; an existing file keeps its mode and owner, a new
  * one gets `mode` (default 0666 less the umask). Nothing is left behind on failure. Throws
  * WRITE_FAILED naming the file and the reason.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode?: number): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array | readonly Uint8Array[], mode?: number): Promise<void> {
   const target = await resolveWriteTarget(file);
   const temp = join(dirname(target.path), `.${basename(target.path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   installExitHook();
@@ -68,8 +68,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   let handle: FileHandle | undefined;
   try {
     handle = await open(temp, 'wx', target.existing ? target.existing.mode & 0o7777 : (mode ?? 0o666));
-    // FileHandle.writeFile loops until every byte is written, so a full disk is an error, not a short file.
-    await handle.writeFile(data);
+    await writeAll(handle, data);
     await keepOwnerAndMode(temp, target.existing, mode);
     await handle.sync();
     await handle.close();
@@ -82,6 +81,20 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     await rm(temp, { force: true }).catch(() => undefined);
     liveTemps.delete(temp);
     throw cause instanceof RegstateError ? cause : writeFailed(file, describeFsError(cause), cause);
+  }
+}
+
+// Every byte, or an error: a full disk is an error, never a short file.
+async function writeAll(handle: FileHandle, data: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
+  // FileHandle.writeFile loops until every byte is written.
+  if (!Array.isArray(data)) return handle.writeFile(data as string | Uint8Array);
+  // Pieces are written one after another, without joining them into one copy first.
+  for (const piece of data as readonly Uint8Array[]) {
+    for (let at = 0; at < piece.byteLength; ) {
+      const { bytesWritten } = await handle.write(piece, at, piece.byteLength - at);
+      if (bytesWritten <= 0) throw Object.assign(new Error('the write made no progress'), { code: 'EIO' });
+      at += bytesWritten;
+    }
   }
 }
 

@@ -30,6 +30,8 @@ export interface LiveKey {
   unreadable?: UnreadableValue[];
 }
 
+const NO_VALUES: ReadonlyMap<string, LiveValue> = new Map();
+
 /** Live keys by identity, with case-insensitive value lookup. */
 export class LiveState {
   private readonly keys = new Map<string, LiveKey>();
@@ -57,6 +59,14 @@ export class LiveState {
     const live = this.keys.get(keyId(key));
     if (!live) throw new Error(`key not read: ${keyId(key)}`);
     return live.exists;
+  }
+
+  /**
+   * The key's values by folded name (empty when it was not read or holds none): one lookup of the
+   * key for many of its values (`values(key).get(foldName(name))` is `value(key, name)`).
+   */
+  values(key: KeyRef): ReadonlyMap<string, LiveValue> {
+    return this.valueIndex.get(keyId(key)) ?? NO_VALUES;
   }
 
   value(key: KeyRef, name: string): LiveValue | undefined {

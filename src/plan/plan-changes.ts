@@ -1,5 +1,6 @@
 import { RegstateError } from '../errors.js';
 import type { DesiredKey, DesiredState } from '../model/desired-state.js';
+import { foldName } from '../model/fold-name.js';
 import { formatKey, keyId } from '../model/key-ref.js';
 import type { LiveState } from '../model/live-state.js';
 import { valuesEqual } from '../model/registry-value.js';
@@ -77,11 +78,14 @@ function planPresentKey(declared: DesiredKey, live: LiveState, changes: Change[]
   let unchanged = 0;
   if (!exists) changes.push({ action: 'create-key', key, before: null, after: null, source: declared.source });
   else if (declared.values.length === 0) unchanged++;
+  // the key is looked up once for all its values
+  const liveValues = live.values(key);
+  const hasUnreadable = exists && (live.get(key)?.unreadable?.length ?? 0) > 0;
   for (const v of declared.values) {
     // A value that exists but cannot be read can be neither compared nor restored: refuse to plan it.
-    const unreadable = exists ? live.unreadable(key, v.name) : undefined;
+    const unreadable = hasUnreadable ? live.unreadable(key, v.name) : undefined;
     if (unreadable) throw new RegstateError('UNSUPPORTED_KIND', `${formatKey(key)}\\${v.name} is declared but cannot be read (${unreadable.message}); regstate cannot compare or restore it`);
-    const current = exists ? live.value(key, v.name)?.value : undefined;
+    const current = exists ? liveValues.get(foldName(v.name))?.value : undefined;
     if (v.ensure === 'absent') {
       if (current) changes.push({ action: 'delete', key, name: v.name, before: current, after: null, source: v.source });
       else unchanged++;

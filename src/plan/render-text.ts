@@ -40,6 +40,9 @@ function isRetype(change: ValueChange): boolean {
   return change.action === 'update' && change.before.type !== change.after.type;
 }
 
+// Not Math.max(...list): a key with a few hundred thousand changes would overflow the call stack.
+const largest = (list: readonly number[]): number => list.reduce((m, n) => (n > m ? n : m), 0);
+
 function renderGroup(group: KeyGroup, c: Colors): string[] {
   const keyAction = group.keyChange?.action ?? 'mixed';
   const mark = group.keyChange ? MARKS[group.keyChange.action] : '~';
@@ -47,13 +50,17 @@ function renderGroup(group: KeyGroup, c: Colors): string[] {
   if (group.keyChange?.action === 'delete-key') header += ` (${formatKeyContents(group.keyChange.contents)})`;
   if (group.keyChange) header += `  ${c.dim(`# ${formatSourceLine(group.keyChange.source)}`)}`;
 
-  const nameWidth = Math.max(0, ...group.values.map((v) => textWidth(formatValueName(v.name))));
-  const typeWidth = Math.max(0, ...group.values.filter((v) => !isRetype(v)).map((v) => formatValueType(v.after ?? v.before).length));
-  const rows = group.values.map((v) => ({ change: v, name: formatValueName(v.name), detail: describeValueChange(v, typeWidth) }));
-  const bodyWidth = (r: (typeof rows)[number]) => Math.max(nameWidth, textWidth(r.name)) + 2 + textWidth(r.detail);
-  const aligned = Math.max(0, ...rows.map(bodyWidth).filter((w) => w <= MAX_ALIGNED_WIDTH));
+  const names = group.values.map((v) => formatValueName(v.name));
+  const nameWidths = names.map(textWidth);
+  const nameWidth = largest(nameWidths);
+  const typeWidth = largest(group.values.filter((v) => !isRetype(v)).map((v) => formatValueType(v.after ?? v.before).length));
+  const rows = group.values.map((v, i) => {
+    const detail = describeValueChange(v, typeWidth);
+    return { change: v, name: names[i] as string, detail, width: Math.max(nameWidth, nameWidths[i] as number) + 2 + textWidth(detail) };
+  });
+  const aligned = largest(rows.map((r) => r.width).filter((w) => w <= MAX_ALIGNED_WIDTH));
   const lines = rows.map((r) => {
-    const gap = ' '.repeat(Math.max(2, aligned - bodyWidth(r) + 2));
+    const gap = ' '.repeat(Math.max(2, aligned - r.width + 2));
     const action = r.change.action;
     return `      ${paint(c, action, `${MARKS[action]} ${padCells(r.name, nameWidth)}`)}  ${r.detail}${gap}${c.dim(`# ${formatSourceLine(r.change.source)}`)}`;
   });

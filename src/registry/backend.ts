@@ -64,6 +64,8 @@ export interface RegistryBackend {
    * the content whose sha256 is `expectedSha256` (null: missing). Returns false, writing nothing, otherwise.
    */
   restoreImage?(image: TargetImage, expectedSha256: string | null): Promise<boolean>;
+  /** Optional, with captureImage: the sha256 its image would have now, without making the image. */
+  imageSha256?(): Promise<string | null>;
   /** Releases the backend (ends a PowerShell process, for instance). Safe to call twice. */
   close(): Promise<void>;
 }

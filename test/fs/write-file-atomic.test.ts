@@ -1,7 +1,9 @@
 import { expectRoot } from '../builders.js';
 import { chmod, chown, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../src/fs/write-file-atomic.js';
 
 let dir: string;
@@ -45,6 +47,32 @@ describe('writeFileAtomic', () => {
     await writeFileAtomic(join(dir, 'folder-link', 'b.json'), 'new via folder link');
     expect(await readFile(join(dir, 'real', 'b.json'), 'utf8')).toBe('new via folder link');
     expect((await readdir(join(dir, 'real'))).sort()).toEqual(['a.json', 'b.json']);
+  });
+
+  test('pieces of bytes are written one after another, empty ones included', async () => {
+    const file = join(dir, 'pieces.json');
+    await writeFileAtomic(file, [Buffer.from('{"a":'), new Uint8Array(0), Buffer.alloc(70_000, 0x31), Buffer.from('}\n')], 0o600);
+    expect(await readFile(file, 'utf8')).toBe(`{"a":${'1'.repeat(70_000)}}\n`);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readdir(dir)).toEqual(['pieces.json']);
+  });
+
+  // A 64 KiB tmpfs in a private mount namespace (root only; CI runs as root); the built module, as the CLI runs it.
+  test('pieces that do not fit on the disk: WRITE_FAILED "no space left", the old file kept, no temporary file', () => {
+    expectRoot();
+    const built = fileURLToPath(new URL('../../dist/fs/write-file-atomic.js', import.meta.url));
+    const disk = join(dir, 'disk');
+    const write = `import { writeFileAtomic } from ${JSON.stringify(built)};
+      try { await writeFileAtomic(process.argv[1], [Buffer.alloc(30000, 97), Buffer.alloc(30000, 98), Buffer.alloc(30000, 99)]); console.log('written'); }
+      catch (e) { console.log(e.code, e.message); }`;
+    const script = [
+      `mkdir "${disk}" && mount -t tmpfs -o size=64k tmpfs "${disk}"`,
+      `printf old > "${disk}/journal.json"`,
+      `node --input-type=module -e '${write.replace(/'/g, `'"'"'`)}' "${disk}/journal.json"`,
+      `cat "${disk}/journal.json"; echo; ls -A "${disk}"`,
+    ].join('\n');
+    const out = execFileSync('unshare', ['-m', 'sh', '-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out).toBe(`WRITE_FAILED cannot write ${disk}/journal.json: no space left on the device\nold\njournal.json\n`);
   });
 
   test.each([

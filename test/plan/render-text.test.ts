@@ -1,5 +1,6 @@
 import { renderPlanText } from '../../src/plan/render-text.js';
 import { agpmPlan, mixedPlan } from './fixtures.js';
+import stringWidth from 'string-width';
 import { at, dword, key, sz } from '../builders.js';
 
 const ANSI = /\x1b\[[0-9;]*m/g;
@@ -70,5 +71,26 @@ Plan: 2 to create, 5 to update, 2 to delete. 0 unchanged.
       unchanged: 0,
     }, { color: false });
     expect(text.match(/^ {2}~ .*$/gm)).toEqual(['  ~ HKCU\\A', '  ~ HKCU\\A (32-bit view)']);
+  });
+
+  test('columns line up on screen with wide and combining characters in names and data', () => {
+    const k = key('HKCU\\Wide');
+    const names = ['Port', '名前', 'e\u0301x', '한국어값', 'plain'];
+    const text = renderPlanText({
+      changes: names.map((name, i) => ({ action: 'create' as const, key: k, name, before: null, after: i === 1 ? sz('値段') : dword(i), source: at(i + 1) })),
+      unchanged: 0,
+    }, { color: false });
+    const rows = text.split('\n').filter((l) => l.startsWith('      + '));
+    expect(rows).toHaveLength(names.length);
+    // the type column and the source comments start at the same screen cell on every row
+    expect(new Set(rows.map((r) => stringWidth(r.slice(0, r.indexOf('REG_')))))).toEqual(new Set([stringWidth('      + 한국어값  ')]));
+    expect(new Set(rows.map((r) => stringWidth(r.slice(0, r.indexOf('#')))))).toHaveProperty('size', 1);
+  });
+
+  test('a key with 200,000 changes renders (no list spread into one call)', () => {
+    const k = key('HKCU\\Big');
+    const changes = Array.from({ length: 200_000 }, (_, i) => ({ action: 'create' as const, key: k, name: `v${i}`, before: null, after: dword(i), source: at(i + 1) }));
+    const text = renderPlanText({ changes, unchanged: 0 }, { color: false });
+    expect(text).toContain('Plan: 200000 to create');
   });
 });

@@ -39,6 +39,14 @@ export function renderKeySection(hive: Hive, path: string, entries: { name: stri
  * sections and entries left out. Where a kept last line had no line break and more follows, one is added.
  */
 export function renderRegFile(reg: RegFile, newline = detectNewline(reg)): string {
+  return renderRegFileParts(reg, newline).join('');
+}
+
+/**
+ * renderRegFile's text as the pieces it joins (the entries' own strings, in order): two renders
+ * of one file are the same text when their pieces are the same, compared without building either text.
+ */
+export function renderRegFileParts(reg: RegFile, newline = detectNewline(reg)): string[] {
   const chunks: string[] = [reg.header, ...reg.preamble.map((t) => t.raw)];
   for (const s of reg.sections) {
     if (s.removed) continue;
@@ -55,7 +63,45 @@ export function renderRegFile(reg: RegFile, newline = detectNewline(reg)): strin
     parts.push(c);
     last = c;
   }
-  return parts.join('');
+  return parts;
+}
+
+const totalLength = (pieces: readonly string[]): number => pieces.reduce((n, piece) => n + piece.length, 0);
+
+/**
+ * Whether two lists of pieces make the same text, without joining them: pieces that line up are
+ * compared whole (an entry left alone is the very same string), the rest character by character.
+ */
+export function sameRenderedText(a: readonly string[], b: readonly string[]): boolean {
+  if (totalLength(a) !== totalLength(b)) return false;
+  let i = 0;
+  let j = 0;
+  // offsets into a[i] and b[j]
+  let x = 0;
+  let y = 0;
+  while (i < a.length && j < b.length) {
+    const p = a[i] as string;
+    const q = b[j] as string;
+    if (x === 0 && y === 0 && p.length === q.length) {
+      if (p !== q) return false;
+      i++;
+      j++;
+      continue;
+    }
+    const n = Math.min(p.length - x, q.length - y);
+    for (let k = 0; k < n; k++) if (p.charCodeAt(x + k) !== q.charCodeAt(y + k)) return false;
+    x += n;
+    y += n;
+    if (x === p.length) {
+      i++;
+      x = 0;
+    }
+    if (y === q.length) {
+      j++;
+      y = 0;
+    }
+  }
+  return true;
 }
 
 /** The line break the file uses (that of its header line); CRLF for a file of one line. */

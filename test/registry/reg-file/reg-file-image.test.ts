@@ -1,4 +1,5 @@
-import { cp, mkdtemp, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,22 @@ describe('RegFileBackend images (exact undo)', () => {
     // The backend rereads what it restored.
     const [key] = await second.read([{ key: fixtureKey }]);
     expect(key?.values.map((v) => v.name)).toContain('Binary');
+  });
+
+  test('imageSha256 is the sha256 of the image captureImage would give, before and after a write; a file changed by another program is TARGET_CHANGED', async () => {
+    const file = await copy();
+    const backend = await openRegFile(file);
+    expect(await backend.imageSha256()).toBe((await backend.captureImage()).sha256);
+    expect((await backend.captureImage()).data).toBe((await readFile(file)).toString('base64'));
+    await backend.write([{ op: 'set-value', key: fixtureKey, name: 'Dword', value: { type: 'REG_DWORD', data: 7 } }]);
+    const written = await readFile(file);
+    expect(await backend.imageSha256()).toBe(createHash('sha256').update(written).digest('hex'));
+    expect(await backend.captureImage()).toEqual({ data: written.toString('base64'), sha256: await backend.imageSha256() });
+    await writeFile(file, Buffer.concat([written, Buffer.from('\r\n', 'utf16le')]));
+    await expect(backend.imageSha256()).rejects.toMatchObject({ code: 'TARGET_CHANGED' });
+    await expect(backend.captureImage()).rejects.toMatchObject({ code: 'TARGET_CHANGED' });
+    const missing = await openRegFile(join(await mkdtemp(join(tmpdir(), 'regstate-image-')), 'new.reg'), { create: true });
+    expect(await missing.imageSha256()).toBeNull();
   });
 
   test('refuses, writing nothing, when the file is not what the caller expects', async () => {
