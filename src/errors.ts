@@ -29,6 +29,9 @@ export type ErrorCode =
   | 'UNSUPPORTED_KIND'
   | 'WRITE_FAILED'
   | 'VERIFY_FAILED'
+  // fleet: one host of many
+  | 'HOST_UNREACHABLE'
+  | 'HOST_FAILED'
   // run control
   | 'USAGE'
   | 'NOT_APPROVED'

@@ -1,0 +1,57 @@
+import { resolve } from 'node:path';
+import { RegstateError } from '../errors.js';
+import type { DesiredState } from '../model/desired-state.js';
+import { FleetProgress } from '../fleet/fleet-progress.js';
+import type { FleetHost, Inventory } from '../fleet/fleet-model.js';
+import { type FleetConnector, loadDesiredStateWithVars, loadInventory, openFleet, resolveHostVars, selectHosts } from '../fleet/fleet-imports.js';
+import { regDirConnector } from '../fleet/reg-dir-fleet.js';
+import type { Io } from './io.js';
+
+/** The options every fleet command shares. */
+export interface FleetCliOptions {
+  inventory?: string;
+  limit?: string;
+  parallel?: string;
+  registryDir?: string;
+  registry?: string;
+  simulatedHive?: string;
+  createRegistry?: boolean;
+  powershell?: string;
+}
+
+/** --parallel N: hosts worked on at once (default 16). */
+export function parseParallel(text: string | undefined): number {
+  const n = Number(text ?? '16');
+  if (!Number.isInteger(n) || n < 1) throw new RegstateError('USAGE', `--parallel must be a whole number of hosts, 1 or more, not ${text}`);
+  return n;
+}
+
+/** Refuses options that name one registry next to an inventory of many. */
+export function checkFleetOptions(opts: FleetCliOptions): void {
+  if (opts.inventory && (opts.registry || opts.simulatedHive)) {
+    throw new RegstateError('USAGE', `--inventory names many hosts and ${opts.registry ? '--registry' : '--simulated-hive'} one registry: give --registry-dir DIR for one .reg file per host`);
+  }
+  if (!opts.inventory && (opts.registryDir || opts.limit)) throw new RegstateError('USAGE', `${opts.registryDir ? '--registry-dir' : '--limit'} needs --inventory FILE`);
+}
+
+/** The inventory and the hosts --limit selects. */
+export async function loadFleetHosts(opts: FleetCliOptions, io: Io): Promise<{ inventory: Inventory; hosts: FleetHost[] }> {
+  const inventory = await loadInventory(resolve(io.cwd, opts.inventory as string));
+  return { inventory, hosts: selectHosts(inventory, opts.limit) };
+}
+
+/** How the hosts are reached: their `.reg` files in --registry-dir, else PowerShell remoting. */
+export function fleetConnector(opts: FleetCliOptions, io: Io): FleetConnector {
+  return opts.registryDir ? regDirConnector(resolve(io.cwd, opts.registryDir), { create: opts.createRegistry === true }) : openFleet;
+}
+
+/** Each host's desired state, with its variables. */
+export function desiredForHost(configs: string[], io: Io): (host: FleetHost) => Promise<DesiredState> {
+  return (host) => loadDesiredStateWithVars(configs, { cwd: io.cwd, vars: resolveHostVars(host, new Map(), new Map()) });
+}
+
+/** Progress on stderr: a live line on a terminal (not under --format json), plain lines otherwise. */
+export function fleetProgress(io: Io, total: number, format: string, color: boolean): FleetProgress {
+  const live = io.stderr.isTTY === true && format !== 'json';
+  return new FleetProgress(io.stderr, total, { live, color });
+}
