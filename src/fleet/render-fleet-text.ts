@@ -50,9 +50,12 @@ export function renderFleetPlanText(runs: HostRun[], options: { color: boolean }
   return `${renderFleetPlansText(runs, options)}\n${renderFleetSummaryText(runs, 'plan', options)}`;
 }
 
-/** apply, after the writes: each host that wrote something with its outcome, then the summary. */
+/**
+ * apply, after the writes: each host that wrote something with its outcome, then the summary (hosts
+ * stopped before writing were shown with the plans, and are in the summary with the reason).
+ */
 export function renderFleetApplyText(runs: HostRun[], options: { color: boolean }): string {
   const c = picocolors.createColors(options.color);
-  const parts = runs.filter((r) => r.result || (r.status !== 'in-sync' && r.plan === undefined) || r.status === 'stale' || r.status === 'error' || r.status === 'unreachable').map((run) => `${hostHeader(run, c)}\n${run.result ? renderHostResult(run, c) : renderHostPlan(run, c)}`);
+  const parts = runs.filter((r) => r.result).map((run) => `${hostHeader(run, c)}\n${renderHostResult(run, c)}`);
   return `${parts.length > 0 ? `${parts.join('\n')}\n` : ''}${renderFleetSummaryText(runs, 'apply', options)}`;
 }

@@ -157,6 +157,7 @@ async function prepareHost(slot: Slot & { backend: RegistryBackend }, opts: Flee
     if (describeTarget(entry.target) !== describeTarget(slot.backend.target)) {
       throw new RegstateError('WRONG_TARGET', `the plan ${opts.saved.file} was made for ${describeTarget(entry.target)} on host ${host}, not for ${describeTarget(slot.backend.target)}: nothing was written there`);
     }
+    slot.run.plan = entry.plan;
     await lockHost(slot, opts);
     opts.progress?.phase(host, 'reading');
     slot.prepared = await recheckSavedPlan(entry.plan, slot.backend, `${opts.saved.file} (host ${host})`);
