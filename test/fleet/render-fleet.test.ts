@@ -1,6 +1,9 @@
 import { renderFleetPlanJson } from '../../src/fleet/render-fleet-json.js';
 import { renderFleetPlanMarkdown } from '../../src/fleet/render-fleet-markdown.js';
-import { renderFleetApplyText, renderFleetPlanText } from '../../src/fleet/render-fleet-text.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { repoRoot } from '../cli/cli-harness.js';
+import { renderFleetApplyText, renderFleetPlanText, renderFleetSummaryText } from '../../src/fleet/render-fleet-text.js';
 import type { HostRun } from '../../src/fleet/host-run.js';
 import type { Change } from '../../src/plan/plan.js';
 import { planChanges } from '../../src/plan/plan-changes.js';
@@ -20,6 +23,17 @@ const runs: HostRun[] = [
 ];
 
 describe('fleet plan output', () => {
+  test('the summary shown in the README is what the renderer prints', async () => {
+    const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+    const block = /Text: each host's plan[\s\S]*?```\n([\s\S]*?)```/.exec(readme)?.[1];
+    const shown: HostRun[] = [
+      { host: 'web01', status: 'drift', plan: drift, durationMs: 1 },
+      { host: 'web02', status: 'in-sync', plan: inSync, durationMs: 1 },
+      { host: 'db01', status: 'unreachable', problems: [{ code: 'HOST_UNREACHABLE', message: 'ssh: connect to host 10.0.0.9 port 22: Connection refused' }], durationMs: 1 },
+    ];
+    expect(renderFleetSummaryText(shown, 'plan', { color: false })).toBe(block);
+  });
+
   test('the single-host text these build on', () => {
     expect(renderPlanText(drift, { color: false })).toContain('      ~ EncryptSmtp  REG_DWORD  0 (0x00000000) → 1 (0x00000001)  # test.yaml:13\n');
   });
