@@ -26,8 +26,8 @@ export async function chooseJournal(journalArg: string | undefined, host: string
  */
 export async function openFleetHostTarget(target: Target, host: string, opts: { inventory?: string; registryDir?: string; createRegistry?: boolean; powershell?: string }, io: Io, what: string): Promise<RegistryBackend> {
   if (!opts.inventory) throw new RegstateError('USAGE', `${what} is for host ${escapeControl(truncateEcho(host))}, reached through remoting: give the inventory that reaches it, --inventory FILE`);
-  const { hosts } = await loadFleetHosts({ ...opts, limit: host }, io);
-  const session = await fleetConnector(opts, io)(hosts.filter((h) => h.name === host), { parallel: 1, ...(opts.powershell ? { powershell: opts.powershell } : {}) });
+  const { inventory } = await loadFleetHosts(opts, io);
+  const session = await fleetConnector(opts, io)(inventory.hosts.filter((h) => h.name === host), { parallel: 1, ...(opts.powershell ? { powershell: opts.powershell } : {}) });
   const connection = session.connections[0];
   if (connection?.state !== 'open' || !connection.backend) {
     await session.close();

@@ -80,6 +80,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .description('check desired-state files; every error as FILE:LINE:COLUMN: message')
     .argument('<config...>', 'desired-state YAML files')
     .addOption(formatOption(['text', 'json']))
+    .option('--inventory <file>', "check the configs for every host of this inventory, with each host's variables")
+    .option('--limit <hosts>', 'only these hosts and groups of the inventory (comma-separated)')
     .action(act(async (configs: string[], opts) => (await import('./commands/validate.js')).runValidate(configs, opts, io)));
 
   addFleetOptions(addBackendOptions(

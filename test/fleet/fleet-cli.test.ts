@@ -93,3 +93,20 @@ describe('fleet runs through the real CLI, each host a .reg file in --registry-d
     expect(refused.stderr).not.toContain('\u001b');
   });
 });
+
+describe('validate --inventory', () => {
+  test("checks the configs for every selected host; an invalid config fails every host with FILE:LINE:COLUMN", async () => {
+    const { dir, inventory } = await regFleet(3);
+    const ok = await runCli(['validate', agpmConfig, '--inventory', inventory, '--limit', 'odd'], { cwd: dir });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stdout).toBe('host web01: valid (1 key, 2 values)\nhost web03: valid (1 key, 2 values)');
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(bad, 'version: 1\nkeys:\n  - path: HKXX\\SOFTWARE\\X\n');
+    const json = await runCli(['validate', bad, '--inventory', inventory, '--format', 'json'], { cwd: dir });
+    expect(json.exitCode).toBe(1);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.valid).toBe(false);
+    expect(doc.hosts.map((h: { host: string; valid: boolean }) => `${h.host}:${h.valid}`)).toEqual(['web01:false', 'web02:false', 'web03:false']);
+    expect(doc.hosts[0].errors[0]).toMatchObject({ code: 'KEY_PATH', file: bad, line: 3 });
+  });
+});

@@ -5,7 +5,9 @@ import type { Io } from '../io.js';
 import { escapeControl } from '../../model/display-text.js';
 import { markPhase } from '../phase-timings.js';
 
-export async function runValidate(configs: string[], opts: { format: 'text' | 'json' }, io: Io): Promise<number> {
+export async function runValidate(configs: string[], opts: { format: 'text' | 'json'; inventory?: string; limit?: string }, io: Io): Promise<number> {
+  if (opts.inventory) return (await import('./fleet-validate.js')).runFleetValidate(configs, opts, io);
+  if (opts.limit) throw new RegstateError('USAGE', '--limit needs --inventory FILE');
   try {
     markPhase('load config');
     const desired = await loadConfigs(configs, io);
