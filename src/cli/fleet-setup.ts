@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { RegstateError } from '../errors.js';
+import { readRegularFile } from '../fs/read-regular-file.js';
+import { looksLikeSavedPlan } from '../plan/saved-plan.js';
 import type { DesiredState } from '../model/desired-state.js';
 import { FleetProgress } from '../fleet/fleet-progress.js';
 import type { FleetHost, Inventory } from '../fleet/fleet-model.js';
@@ -32,6 +34,14 @@ export function checkFleetOptions(opts: FleetCliOptions): void {
     throw new RegstateError('USAGE', `--inventory names many hosts and ${opts.registry ? '--registry' : '--simulated-hive'} one registry: give --registry-dir DIR for one .reg file per host`);
   }
   if (!opts.inventory && (opts.registryDir || opts.limit)) throw new RegstateError('USAGE', `${opts.registryDir ? '--registry-dir' : '--limit'} needs --inventory FILE`);
+}
+
+/** A single-host saved plan given to a fleet command: say what it is rather than fail on every host. */
+export async function refuseSingleHostPlan(inputs: string[], io: Io): Promise<void> {
+  const file = inputs[0];
+  if (inputs.length !== 1 || file === undefined || !file.toLowerCase().endsWith('.json')) return;
+  const text = await readRegularFile(resolve(io.cwd, file), file).then((b) => b.toString('utf8'), () => '');
+  if (looksLikeSavedPlan(text)) throw new RegstateError('USAGE', `${file} is a saved plan of one registry, not of a fleet: apply it without --inventory`);
 }
 
 /** The inventory and the hosts --limit selects. */

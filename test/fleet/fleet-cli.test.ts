@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { agpmConfig, listJournals, readJson, runCli } from '../cli/cli-harness.js';
 import { regFleet } from './fleet-fixtures.js';
 
+// Each test runs the CLI several times as a real process: on a loaded machine that takes minutes.
 // Someone sets EncryptSmtp to 5 on one server between review and apply.
 const meddle = 'version: 1\nkeys:\n  - path: HKLM\\SOFTWARE\\Microsoft\\AGPM\n    values:\n      - name: EncryptSmtp\n        type: REG_DWORD\n        data: 5\n';
 
@@ -30,7 +31,7 @@ describe('fleet runs through the real CLI, each host a .reg file in --registry-d
     const limited = await runCli(['plan', agpmConfig, ...fleet, '--limit', 'odd', '--detailed-exitcode', '--format', 'markdown'], { cwd: dir });
     expect(limited.exitCode).toBe(2);
     expect(limited.stdout.match(/^## host `(.*)`$/gm)).toEqual(['## host `web01`', '## host `web03`']);
-  });
+  }, 240_000);
 
   test('apply, then a saved plan applied only where its values still hold; rollback per host', async () => {
     const { dir, regs, inventory } = await regFleet(3);
@@ -70,7 +71,7 @@ describe('fleet runs through the real CLI, each host a .reg file in --registry-d
     expect(back.exitCode).toBe(0);
     const after = await runCli(['plan', agpmConfig, ...fleet, '--format', 'json'], { cwd: dir });
     expect(JSON.parse(after.stdout).hosts.map((h: { host: string; status: string }) => `${h.host}:${h.status}`)).toEqual(['web01:in-sync', 'web02:drift', 'web03:drift']);
-  });
+  }, 240_000);
 
   test('usage: --parallel 0, one registry beside an inventory, a fleet plan without --inventory, a host name that cannot be a file', async () => {
     const { dir, regs, inventory } = await regFleet(2);
@@ -81,6 +82,11 @@ describe('fleet runs through the real CLI, each host a .reg file in --registry-d
     expect(both.stderr).toMatch(/--inventory names many hosts and --registry one registry/);
     const planFile = join(dir, 'p.json');
     await runCli(['plan', agpmConfig, '--inventory', inventory, '--registry-dir', regs, '--out', planFile], { cwd: dir });
+    const single = join(dir, 'single.json');
+    await runCli(['plan', agpmConfig, '--registry', join(regs, 'web01.reg'), '--out', single], { cwd: dir });
+    const mixed = await runCli(['apply', single, '--inventory', inventory, '--registry-dir', regs, '--state-dir', join(dir, 'state')], { cwd: dir });
+    expect(mixed.exitCode).toBe(1);
+    expect(mixed.stderr).toMatch(/single\.json is a saved plan of one registry, not of a fleet: apply it without --inventory/);
     const noInventory = await runCli(['apply', planFile, '--state-dir', join(dir, 'state')], { cwd: dir });
     expect(noInventory.exitCode).toBe(1);
     expect(noInventory.stderr).toMatch(/is a fleet plan: give the inventory that reaches its hosts, --inventory FILE/);
@@ -91,7 +97,7 @@ describe('fleet runs through the real CLI, each host a .reg file in --registry-d
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain('host "../../escape\\u001b[31m" cannot name a file in --registry-dir');
     expect(refused.stderr).not.toContain('\u001b');
-  });
+  }, 240_000);
 });
 
 describe('validate --inventory', () => {
@@ -108,5 +114,5 @@ describe('validate --inventory', () => {
     expect(doc.valid).toBe(false);
     expect(doc.hosts.map((h: { host: string; valid: boolean }) => `${h.host}:${h.valid}`)).toEqual(['web01:false', 'web02:false', 'web03:false']);
     expect(doc.hosts[0].errors[0]).toMatchObject({ code: 'KEY_PATH', file: bad, line: 3 });
-  });
+  }, 240_000);
 });

@@ -12,7 +12,7 @@ import { type SavedFleetPlan, looksLikeFleetPlan, parseSavedFleetPlan } from '..
 import { escapeControl, truncateEcho } from '../../model/display-text.js';
 import { ensureStateDir } from '../../state/state-dir.js';
 import { resolveWriteTarget } from '../../fs/write-file-atomic.js';
-import { type FleetCliOptions, checkFleetOptions, desiredForHost, fleetConnector, fleetProgress, loadFleetHosts, parseParallel } from '../fleet-setup.js';
+import { type FleetCliOptions, refuseSingleHostPlan, checkFleetOptions, desiredForHost, fleetConnector, fleetProgress, loadFleetHosts, parseParallel } from '../fleet-setup.js';
 import { type Io, useColor } from '../io.js';
 import { type SessionOptions, lockTimeoutMs, saveRunReport, stateDirFor } from '../run-session.js';
 import { parseMaxChanges } from './apply.js';
@@ -65,6 +65,7 @@ export async function runFleetApply(inputs: string[], opts: FleetApplyOptions, i
   checkFleetOptions(opts);
   if (!opts.inventory) throw new RegstateError('USAGE', `${saved?.file ?? inputs[0]} is a fleet plan: give the inventory that reaches its hosts, --inventory FILE`);
   const parallel = parseParallel(opts.parallel);
+  if (!saved) await refuseSingleHostPlan(inputs, io);
   const maxChanges = parseMaxChanges(opts.maxChanges);
   const stateDir = stateDirFor(opts, io);
   if (opts.report) await resolveWriteTarget(resolve(io.cwd, opts.report));
