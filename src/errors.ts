@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'HOST_UNREACHABLE'
   | 'HOST_AUTH_FAILED'
   | 'HOST_DROPPED'
+  | 'HOST_FAILED'
   // run control
   | 'USAGE'
   | 'NOT_APPROVED'

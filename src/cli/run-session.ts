@@ -37,7 +37,8 @@ export function stateDirFor(opts: SessionOptions, io: Io): string {
   return resolveStateDir({ stateDir: opts.stateDir && resolve(io.cwd, opts.stateDir), platform: io.platform, env: io.env, cwd: io.cwd, uid: process.getuid?.() });
 }
 
-function lockTimeoutMs(opts: SessionOptions): number {
+/** --lock-timeout in milliseconds. */
+export function lockTimeoutMs(opts: SessionOptions): number {
   const seconds = Number(opts.lockTimeout ?? '60');
   if (!Number.isFinite(seconds) || seconds < 0) throw new RegstateError('USAGE', `--lock-timeout must be a number of seconds, not ${opts.lockTimeout}`);
   return Math.round(seconds * 1000);

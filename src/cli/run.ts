@@ -35,6 +35,18 @@ function addBackendOptions(cmd: Command): Command {
     .option('-v, --verbose', 'print PowerShell process and round-trip counts to stderr');
 }
 
+// Fleet runs: many hosts from an inventory (README, "Fleet").
+function addFleetOptions(cmd: Command): Command {
+  return cmd
+    .option('--inventory <file>', 'run on the hosts of this inventory (a fleet run) instead of this machine')
+    .option('--limit <hosts>', 'only these hosts and groups of the inventory (comma-separated)')
+    .option('--parallel <n>', 'hosts worked on at once (default 16)', (value: string) => {
+      if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new InvalidArgumentError('It must be a whole number of hosts, 1 or more.');
+      return value;
+    })
+    .option('--registry-dir <dir>', "rehearse a fleet offline: each host's registry is DIR/NAME.reg (its reg export)");
+}
+
 function formatOption(choices: string[]): Option {
   return new Option('-f, --format <format>', 'output format').choices(choices).default('text');
 }
@@ -73,16 +85,18 @@ export async function run(argv: string[], io: Io): Promise<number> {
     ),
   ).action(act(async (configs: string[], opts) => (await import('./commands/validate.js')).runValidate(configs, opts, io)));
 
-  addVarOptions(
-    addBackendOptions(
-      program
-        .command('plan')
-        .description('show what apply would change (a dry run)')
-        .argument('<config...>', 'desired-state YAML files')
-        .addOption(formatOption(['text', 'json', 'markdown']))
-        .option('-o, --out <plan.json>', 'save the plan for review and an exact `regstate apply PLAN.json`')
-        .option('--detailed-exitcode', 'exit 2 when changes are pending (0 in desired state, 1 error)')
-        .option('--no-color', 'no colour in text output'),
+  addFleetOptions(
+    addVarOptions(
+      addBackendOptions(
+        program
+          .command('plan')
+          .description('show what apply would change (a dry run)')
+          .argument('<config...>', 'desired-state YAML files')
+          .addOption(formatOption(['text', 'json', 'markdown']))
+          .option('-o, --out <plan.json>', 'save the plan for review and an exact `regstate apply PLAN.json`')
+          .option('--detailed-exitcode', 'exit 2 when changes are pending (0 in desired state, 1 error)')
+          .option('--no-color', 'no colour in text output'),
+      ),
     ),
   ).action(act(async (configs: string[], opts) => (await import('./commands/plan.js')).runPlan(configs, opts, io)));
 
@@ -98,15 +112,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
     ),
   ).action(act(async (configs: string[], opts) => (await import('./commands/status.js')).runStatus(configs, opts, io)));
 
-  addVarOptions(
-    addRunOptions(
-      addBackendOptions(
-        program
-          .command('apply')
-          .description('apply the changes a plan shows, then read back to prove convergence')
-          .argument('<config-or-plan...>', 'desired-state YAML files, or one saved plan (PLAN.json)')
-          .addOption(formatOption(['text', 'json']))
-          .option('--max-changes <n>', 'refuse a plan with more than N changes', numberOption('count')),
+  addFleetOptions(
+    addVarOptions(
+      addRunOptions(
+        addBackendOptions(
+          program
+            .command('apply')
+            .description('apply the changes a plan shows, then read back to prove convergence')
+            .argument('<config-or-plan...>', 'desired-state YAML files, or one saved plan (PLAN.json)')
+            .addOption(formatOption(['text', 'json']))
+            .option('--max-changes <n>', 'refuse a plan with more than N changes (per host in a fleet run)', numberOption('count')),
+        ),
       ),
     ),
   ).action(act(async (inputs: string[], opts) => (await import('./commands/apply.js')).runApply(inputs, opts, io)));
@@ -118,7 +134,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
         .description('undo an apply from its journal (default: the last apply)')
         .argument('[journal]', 'journal file (default: the newest apply journal in the state directory)')
         .addOption(formatOption(['text', 'json']))
-        .option('--force', 'roll back even values someone changed since the apply'),
+        .option('--force', 'roll back even values someone changed since the apply')
+        .option('--host <name>', 'roll back this host of a fleet apply (its newest apply, or the one the fleet journal names)')
+        .option('--inventory <file>', 'the inventory that reaches the host (for hosts reached through remoting)'),
     ),
   ).action(act(async (journal: string | undefined, opts) => (await import('./commands/rollback.js')).runRollback(journal, opts, io)));
 

@@ -19,7 +19,8 @@ export function renderSavedPlan(plan: Plan, meta: SavedPlanMeta): string {
   return renderPlanJson(plan, { kind: SAVED_PLAN_KIND, ...meta });
 }
 
-function isTarget(t: unknown): t is Target {
+/** True when `t` is a target a saved plan may record. */
+export function isTarget(t: unknown): t is Target {
   const x = t as Record<string, unknown>;
   if (typeof x !== 'object' || x === null) return false;
   if (x.backend === 'regfile') return typeof x.file === 'string';

@@ -53,6 +53,23 @@ export interface RunReport {
   exitCode: number;
   /** Why the run failed as a whole, when it did. */
   error?: ReportError;
+  /** A fleet run (--inventory): every host, in inventory order; then `target` is null and `changes` empty. */
+  hosts?: RunReportHost[];
+}
+
+/** One host of a fleet run: what became of it and why (statuses as src/fleet/host-run.ts lists them). */
+export interface RunReportHost {
+  host: string;
+  status: string;
+  target: Target | null;
+  plan: { summary: PlanSummary } | null;
+  changes: RunReportChange[];
+  /** Why the host stopped: unreachable with the transport's reason, stale values, an error. */
+  problems?: { code: string; message: string }[];
+  /** The host's undo journal, when the apply wrote anything there. */
+  journal?: string;
+  durationMs: number;
+  stats: BackendStats;
 }
 
 /** A plan change as a report entry. */

@@ -12,6 +12,7 @@ import { executeAndReport } from './execute-plan.js';
 import { markBackendPhases, markPhase } from '../phase-timings.js';
 import { type VarOptions, readLocalVars } from '../var-options.js';
 import { warnUnusedVars } from '../load-configs.js';
+import { type FleetCliOptions, checkFleetOptions } from '../fleet-setup.js';
 
 export interface ApplyOptions extends BackendOptions, SessionOptions, VarOptions {
   format: 'text' | 'json';
@@ -21,7 +22,8 @@ export interface ApplyOptions extends BackendOptions, SessionOptions, VarOptions
   verbose?: boolean;
 }
 
-function parseMaxChanges(text: string | undefined): number | undefined {
+/** --max-changes as a number (absent: no limit). */
+export function parseMaxChanges(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) throw new RegstateError('USAGE', `--max-changes must be a whole number, not ${text}`);
@@ -42,7 +44,11 @@ async function readIfSavedPlan(inputs: string[], io: Io): Promise<(ReturnType<ty
   return looksLikeSavedPlan(text) ? { file, ...parseSavedPlan(text, file) } : undefined;
 }
 
-export async function runApply(inputs: string[], opts: ApplyOptions, io: Io): Promise<number> {
+export async function runApply(inputs: string[], opts: ApplyOptions & FleetCliOptions, io: Io): Promise<number> {
+  const fleet = await import('./fleet-apply.js');
+  const fleetPlan = await fleet.readIfFleetPlan(inputs, io);
+  if (opts.inventory || fleetPlan) return fleet.runFleetApply(inputs, opts, io, fleetPlan);
+  checkFleetOptions(opts);
   const color = useColor(io, opts.color);
   return runRecorded('apply', opts, io, async (outcome, stateDir) => {
     const maxChanges = parseMaxChanges(opts.maxChanges);

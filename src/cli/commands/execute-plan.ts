@@ -30,7 +30,8 @@ export interface PrintedExecution {
   exitCode: number;
 }
 
-async function confirm(io: Io, command: string): Promise<boolean> {
+/** Asks for approval on the terminal (only 'yes' counts); without a terminal, NOT_APPROVED. */
+export async function confirm(io: Io, command: string): Promise<boolean> {
   if (!io.stdinIsTTY || !io.prompt) {
     throw new RegstateError('NOT_APPROVED', `there is no terminal to ask for approval: review the plan, then run again with --auto-approve (nothing was written)`);
   }

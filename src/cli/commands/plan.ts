@@ -11,6 +11,7 @@ import { checkOutputFile, writeOutputFile } from '../write-output-file.js';
 import { reportStats } from './report-stats.js';
 import { escapeControl } from '../../model/display-text.js';
 import { type VarOptions, readLocalVars } from '../var-options.js';
+import { type FleetCliOptions, checkFleetOptions } from '../fleet-setup.js';
 
 export interface PlanOptions extends BackendOptions, VarOptions {
   format: PlanFormat;
@@ -20,7 +21,9 @@ export interface PlanOptions extends BackendOptions, VarOptions {
   verbose?: boolean;
 }
 
-export async function runPlan(configs: string[], opts: PlanOptions, io: Io): Promise<number> {
+export async function runPlan(configs: string[], opts: PlanOptions & FleetCliOptions, io: Io): Promise<number> {
+  if (opts.inventory) return (await import('./fleet-plan.js')).runFleetPlan(configs, opts, io);
+  checkFleetOptions(opts);
   // A plan that cannot be saved is found out before the registry is read.
   if (opts.out) await checkOutputFile(opts.out, io);
   markPhase('load config');

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { type Journal, parseJournal } from '../../apply/journal.js';
 import { planRollback } from '../../apply/prepare-plan.js';
 import { withImageRestore } from '../../apply/restore-image.js';
@@ -10,6 +10,7 @@ import { type BackendOptions, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
 import { executeAndReport } from './execute-plan.js';
 import { escapeControl } from '../../model/display-text.js';
+import { chooseJournal, openFleetHostTarget } from '../fleet-rollback.js';
 
 export interface RollbackOptions extends BackendOptions, SessionOptions {
   format: 'text' | 'json';
@@ -17,6 +18,9 @@ export interface RollbackOptions extends BackendOptions, SessionOptions {
   force?: boolean;
   color?: boolean;
   verbose?: boolean;
+  /** A fleet apply's host (README, "Fleet: rollback"). */
+  host?: string;
+  inventory?: string;
 }
 
 /** The newest journal of an apply in the state directory. */
@@ -35,11 +39,12 @@ async function readJournal(file: string): Promise<Journal> {
 export async function runRollback(journalArg: string | undefined, opts: RollbackOptions, io: Io): Promise<number> {
   const color = useColor(io, opts.color);
   return runRecorded('rollback', opts, io, async (outcome, stateDir) => {
-    const file = journalArg ? resolve(io.cwd, journalArg) : await findLastApplyJournal(stateDir);
+    const file = await chooseJournal(journalArg, opts.host, stateDir, io, () => findLastApplyJournal(stateDir));
     const journal = await readJournal(file);
     outcome.configs = journal.configs;
     if (opts.format === 'text') io.stdout.write(`${escapeControl(`Rolling back ${journal.command} of ${journal.createdAt} (${file})`)}\n\n`);
-    const backend = await openRecordedTarget(journal.target, opts, io, `the journal ${file}`);
+    const remote = opts.host !== undefined && journal.target.backend === 'powershell';
+    const backend = remote ? await openFleetHostTarget(journal.target, opts.host as string, opts, io, `the journal ${file}`) : await openRecordedTarget(journal.target, opts, io, `the journal ${file}`);
     outcome.backend = backend;
     const execution = await withRunLock(backend, 'rollback', opts, io, async () => {
       const { plan, live } = await planRollback(journal, backend, { force: opts.force });
