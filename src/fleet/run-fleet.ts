@@ -65,7 +65,7 @@ function problemsOf(error: RegstateError): HostProblem[] {
 }
 
 function statusOf(error: RegstateError): HostStatus {
-  if (error.code === 'HOST_UNREACHABLE' || error.code === 'HOST_FAILED') return 'unreachable';
+  if (error.code === 'HOST_UNREACHABLE' || error.code === 'HOST_AUTH_FAILED' || error.code === 'HOST_DROPPED' || error.code === 'HOST_FAILED') return 'unreachable';
   if (error.code === 'STALE_PLAN') return 'stale';
   return 'error';
 }

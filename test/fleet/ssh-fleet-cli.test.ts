@@ -1,0 +1,93 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { agpmConfig, pwsh, runCli } from '../cli/cli-harness.js';
+import { type SshFleet, startSshFleet } from './ssh-fleet.js';
+
+// The fleet commands as an administrator runs them: the real CLI, an inventory of SSH hosts (each a
+// loopback address behind a real sshd, rehearsing on its own simulated hive), the AGPM config with a
+// per-host port from inventory variables, one host whose key the server refuses.
+const AGPM = 'HKLM\\SOFTWARE\\Microsoft\\AGPM';
+
+let ssh: SshFleet;
+let inventory: string;
+let state: string[];
+
+function hiveOf(name: string): string {
+  return join(ssh.dir, `${name}.hive.json`);
+}
+
+async function agpmValues(name: string): Promise<Record<string, number>> {
+  const doc = JSON.parse(await readFile(hiveOf(name), 'utf8')) as { keys: { path: string; values: { name: string; data: number }[] }[] };
+  const key = doc.keys.find((k) => k.path.toLowerCase() === AGPM.toLowerCase());
+  return Object.fromEntries((key?.values ?? []).map((v) => [v.name, v.data]));
+}
+
+beforeAll(async () => {
+  ssh = await startSshFleet({ hosts: 4 });
+  const hosts = [
+    { name: 'agpm01', address: ssh.addresses[0], vars: '' },
+    { name: 'agpm02', address: ssh.addresses[1], vars: '    vars: { smtpPort: 465 }\n' },
+    { name: 'relay01', address: ssh.addresses[2], vars: '', groups: '    groups: [legacy-relay]\n' },
+    { name: 'badkey', address: ssh.addresses[3], vars: '', keyFile: ssh.wrongKeyFile },
+  ];
+  for (const h of hosts) {
+    // Every server starts unencrypted on port 25, as the shipped snapshot.
+    const doc = { format: 'regstate-simulated-hive', version: 1, keys: [{ path: AGPM, values: [{ name: 'EncryptSmtp', kind: 'DWord', data: 0 }, { name: 'SmtpServer', kind: 'String', data: 'mail.corp.example' }] }] };
+    await writeFile(hiveOf(h.name), JSON.stringify(doc));
+  }
+  inventory = join(ssh.dir, 'inventory.yaml');
+  await writeFile(
+    inventory,
+    [
+      'version: 1',
+      'defaults:',
+      '  transport: ssh',
+      `  port: ${ssh.port}`,
+      '  user: root',
+      `  keyFile: ${ssh.keyFile}`,
+      'groups:',
+      '  legacy-relay:',
+      '    vars: { encryptSmtp: 0, smtpPort: 25 }',
+      'hosts:',
+      ...hosts.map((h) => `  - name: ${h.name}\n    address: ${h.address}\n    simulatedHive: ${hiveOf(h.name)}\n${h.keyFile ? `    keyFile: ${h.keyFile}\n` : ''}${h.vars}${h.groups ?? ''}`.trimEnd()),
+      '',
+    ].join('\n'),
+  );
+  state = ['--state-dir', join(ssh.dir, 'state')];
+}, 300_000);
+
+afterAll(async () => {
+  await ssh?.close();
+}, 60_000);
+
+test('plan, apply, plan again and roll back one host of a fleet through SSH remoting; the refused key is reported and every other host converges', async () => {
+  const env = { REGSTATE_POWERSHELL: pwsh };
+  const planned = await runCli(['plan', agpmConfig, '--inventory', inventory, '--format', 'json'], { env });
+  expect(planned.exitCode).toBe(1);
+  const doc = JSON.parse(planned.stdout) as { hosts: { host: string; status: string; problems?: { code: string; message: string }[]; plan?: { changes: { name?: string; after: { data: number } | null }[] } }[] };
+  const byHost = new Map(doc.hosts.map((h) => [h.host, h]));
+  expect([...byHost.keys()]).toEqual(['agpm01', 'agpm02', 'relay01', 'badkey']);
+  const portOf = (name: string) => byHost.get(name)?.plan?.changes.find((c) => c.name === 'SmtpPort')?.after?.data;
+  expect([portOf('agpm01'), portOf('agpm02'), portOf('relay01')]).toEqual([587, 465, 25]);
+  expect(byHost.get('badkey')?.status).toBe('unreachable');
+  expect(byHost.get('badkey')?.problems?.[0]?.message).toMatch(/Permission denied \(publickey/);
+
+  const applied = await runCli(['apply', agpmConfig, '--inventory', inventory, '--auto-approve', ...state], { env });
+  expect(applied.exitCode).toBe(1);
+  expect(applied.stdout).toMatch(/^agpm01 .* converged$/m);
+  expect(applied.stdout).toMatch(/^badkey .* unreachable: .*Permission denied \(publickey/m);
+  // Read back from each host's own hive file, not from what the CLI said.
+  expect(await agpmValues('agpm01')).toEqual({ EncryptSmtp: 1, SmtpServer: 'mail.corp.example', SmtpPort: 587 });
+  expect(await agpmValues('agpm02')).toEqual({ EncryptSmtp: 1, SmtpServer: 'mail.corp.example', SmtpPort: 465 });
+  expect(await agpmValues('relay01')).toEqual({ EncryptSmtp: 0, SmtpServer: 'mail.corp.example', SmtpPort: 25 });
+  expect(await agpmValues('badkey')).toEqual({ EncryptSmtp: 0, SmtpServer: 'mail.corp.example' });
+
+  const again = await runCli(['plan', agpmConfig, '--inventory', inventory, '--limit', 'agpm01,agpm02,legacy-relay', '--detailed-exitcode'], { env });
+  expect(again.exitCode).toBe(0);
+  expect(again.stdout).toMatch(/^Fleet plan: 3 hosts: 3 in-sync$/m);
+
+  const back = await runCli(['rollback', '--host', 'agpm02', '--inventory', inventory, '--auto-approve', ...state], { env });
+  expect(back.exitCode).toBe(0);
+  expect(await agpmValues('agpm02')).toEqual({ EncryptSmtp: 0, SmtpServer: 'mail.corp.example' });
+  expect(await agpmValues('agpm01')).toEqual({ EncryptSmtp: 1, SmtpServer: 'mail.corp.example', SmtpPort: 587 });
+}, 900_000);
