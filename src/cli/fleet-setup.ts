@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { RegstateError } from '../errors.js';
-import { readRegularFile } from '../fs/read-regular-file.js';
+import { readJsonArgument } from './read-json-argument.js';
 import { looksLikeSavedPlan } from '../plan/saved-plan.js';
 import type { DesiredState } from '../model/desired-state.js';
 import { FleetProgress } from '../fleet/fleet-progress.js';
@@ -41,10 +41,8 @@ export function checkFleetOptions(opts: FleetCliOptions): void {
 
 /** A single-host saved plan given to a fleet command: say what it is rather than fail on every host. */
 export async function refuseSingleHostPlan(inputs: string[], io: Io): Promise<void> {
-  const file = inputs[0];
-  if (inputs.length !== 1 || file === undefined || !file.toLowerCase().endsWith('.json')) return;
-  const text = await readRegularFile(resolve(io.cwd, file), file).then((b) => b.toString('utf8'), () => '');
-  if (looksLikeSavedPlan(text)) throw new RegstateError('USAGE', `${file} is a saved plan of one registry, not of a fleet: apply it without --inventory`);
+  const json = await readJsonArgument(inputs, io);
+  if (json && looksLikeSavedPlan(json.text)) throw new RegstateError('USAGE', `${json.file} is a saved plan of one registry, not of a fleet: apply it without --inventory`);
 }
 
 /** The inventory, the hosts --limit selects, and each host's variables (inventory, --var-file, --var). */

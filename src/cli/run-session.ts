@@ -64,9 +64,9 @@ export async function withRunLock<T>(backend: RegistryBackend, command: string, 
   }
 }
 
-export function buildRunReport(command: 'apply' | 'rollback', startedAt: Date, outcome: RunOutcome): RunReport {
+/** The fields every run report starts with: the version, the command, when it ran, where and as whom. */
+export function reportHeader(command: 'apply' | 'rollback', startedAt: Date): Pick<RunReport, 'formatVersion' | 'regstate' | 'command' | 'startedAt' | 'finishedAt' | 'durationMs' | 'host' | 'user'> {
   const finishedAt = new Date();
-  const results = new Map(outcome.result?.results.map((r) => [r.change, r]) ?? []);
   return {
     formatVersion: 1,
     regstate: packageVersion(),
@@ -76,6 +76,13 @@ export function buildRunReport(command: 'apply' | 'rollback', startedAt: Date, o
     durationMs: finishedAt.getTime() - startedAt.getTime(),
     host: hostname(),
     user: userInfo().username,
+  };
+}
+
+export function buildRunReport(command: 'apply' | 'rollback', startedAt: Date, outcome: RunOutcome): RunReport {
+  const results = new Map(outcome.result?.results.map((r) => [r.change, r]) ?? []);
+  return {
+    ...reportHeader(command, startedAt),
     target: outcome.backend?.target ?? null,
     configs: outcome.configs,
     plan: outcome.plan ? { summary: summarizePlan(outcome.plan) } : null,

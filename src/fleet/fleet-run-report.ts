@@ -1,6 +1,5 @@
-import { hostname, userInfo } from 'node:os';
 import type { ChangeResult } from '../apply/apply-plan.js';
-import { packageVersion } from '../cli/package-info.js';
+import { reportHeader } from '../cli/run-session.js';
 import { type PlanSummary, summarizePlan } from '../plan/plan.js';
 import { type ReportError, type RunReport, type RunReportHost, toReportChange } from '../state/run-report.js';
 import type { HostRun } from './host-run.js';
@@ -25,7 +24,6 @@ function hostReport(run: HostRun): RunReportHost {
 
 /** The JSON report of a fleet run: the usual fields, every host under `hosts`, plan counts summed. */
 export function buildFleetRunReport(command: 'apply' | 'rollback', startedAt: Date, runs: HostRun[], configs: { path: string; sha256: string }[], exitCode: number, error?: ReportError): RunReport {
-  const finishedAt = new Date();
   const planned = runs.filter((r) => r.plan);
   const total: PlanSummary = { create: 0, update: 0, delete: 0, unchanged: 0 };
   for (const run of planned) {
@@ -37,14 +35,7 @@ export function buildFleetRunReport(command: 'apply' | 'rollback', startedAt: Da
   }
   const hosts = runs.map(hostReport);
   return {
-    formatVersion: 1,
-    regstate: packageVersion(),
-    command,
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    durationMs: finishedAt.getTime() - startedAt.getTime(),
-    host: hostname(),
-    user: userInfo().username,
+    ...reportHeader(command, startedAt),
     target: null,
     configs,
     plan: planned.length > 0 ? { summary: total } : null,

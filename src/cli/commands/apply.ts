@@ -1,14 +1,13 @@
-import { resolve } from 'node:path';
 import { planDesiredState, recheckSavedPlan } from '../../apply/prepare-plan.js';
 import { loadDesiredState } from '../../config/load-desired-state.js';
 import { RegstateError } from '../../errors.js';
-import { readRegularFile } from '../../fs/read-regular-file.js';
 import type { DesiredState } from '../../model/desired-state.js';
 import { looksLikeSavedPlan, parseSavedPlan } from '../../plan/saved-plan.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openBackend, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
 import { executeAndReport } from './execute-plan.js';
+import { readJsonArgument } from '../read-json-argument.js';
 import { markBackendPhases, markPhase } from '../phase-timings.js';
 import { type VarOptions, readLocalVars } from '../var-options.js';
 import { warnUnusedVars } from '../load-configs.js';
@@ -32,16 +31,8 @@ export function parseMaxChanges(text: string | undefined): number | undefined {
 
 /** The saved plan named by the arguments, if they are one `.json` file that is a saved plan; read once. */
 async function readIfSavedPlan(inputs: string[], io: Io): Promise<(ReturnType<typeof parseSavedPlan> & { file: string }) | undefined> {
-  const file = inputs[0];
-  if (inputs.length !== 1 || file === undefined || !file.toLowerCase().endsWith('.json')) return undefined;
-  let text: string;
-  try {
-    text = (await readRegularFile(resolve(io.cwd, file), file)).toString('utf8');
-  } catch {
-    // Not readable as a plan: loadDesiredState reports it with its own error.
-    return undefined;
-  }
-  return looksLikeSavedPlan(text) ? { file, ...parseSavedPlan(text, file) } : undefined;
+  const json = await readJsonArgument(inputs, io);
+  return json && looksLikeSavedPlan(json.text) ? { file: json.file, ...parseSavedPlan(json.text, json.file) } : undefined;
 }
 
 export async function runApply(inputs: string[], opts: ApplyOptions & FleetCliOptions, io: Io): Promise<number> {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { RegstateError } from '../../errors.js';
-import { readRegularFile } from '../../fs/read-regular-file.js';
+import { readJsonArgument } from '../read-json-argument.js';
 import { fleetExitCode } from '../../fleet/fleet-exit-code.js';
 import { writeFleetJournal } from '../../fleet/fleet-journal.js';
 import type { FleetHost } from '../../fleet/fleet-model.js';
@@ -27,15 +27,8 @@ export interface FleetApplyOptions extends FleetCliOptions, SessionOptions {
 
 /** The saved fleet plan named by the arguments, if they are one `.json` file that is one. */
 export async function readIfFleetPlan(inputs: string[], io: Io): Promise<(SavedFleetPlan & { file: string }) | undefined> {
-  const file = inputs[0];
-  if (inputs.length !== 1 || file === undefined || !file.toLowerCase().endsWith('.json')) return undefined;
-  let text: string;
-  try {
-    text = (await readRegularFile(resolve(io.cwd, file), file)).toString('utf8');
-  } catch {
-    return undefined;
-  }
-  return looksLikeFleetPlan(text) ? { file, ...parseSavedFleetPlan(text, file) } : undefined;
+  const json = await readJsonArgument(inputs, io);
+  return json && looksLikeFleetPlan(json.text) ? { file: json.file, ...parseSavedFleetPlan(json.text, json.file) } : undefined;
 }
 
 
