@@ -1,7 +1,6 @@
 import { RegstateError } from '../errors.js';
 import type { HostVarTable } from '../config/load-desired-state.js';
 import type { FleetHost, Inventory } from './fleet-model.js';
-import { loadInventory } from './inventory.js';
 import { resolveHostVars } from './resolve-host-vars.js';
 import { selectHosts } from './select-hosts.js';
 import type { CliVars } from './var-options.js';
@@ -23,6 +22,8 @@ export async function selectFleet(opts: { inventory?: string; limit?: string }, 
     if (opts.limit !== undefined) throw new RegstateError('USAGE', '--limit selects hosts of an inventory: give --inventory FILE too');
     return undefined;
   }
+  // the inventory loader (and the `yaml` library it uses) is loaded only for a fleet run
+  const { loadInventory } = await import('./inventory.js');
   const inventory = await loadInventory(opts.inventory, { cwd });
   const hosts = selectHosts(inventory, opts.limit);
   return { inventory, hosts, hostVars: hosts.map((host) => ({ name: host.name, vars: resolveHostVars(host, vars.cli, vars.varFile) })) };

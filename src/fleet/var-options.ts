@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { type Diagnostic, RegstateError } from '../errors.js';
 import { FAST_CORE_SCHEMA } from '../config/fast-yaml-schema.js';
-import { parseConfigText } from '../config/parse-config-text.js';
 import { readConfigFile } from '../config/read-config-file.js';
 import { readVarBlock } from '../config/read-var-block.js';
 import { VAR_NAME } from '../config/substitute-vars.js';
@@ -63,6 +62,8 @@ export function parseVarOption(option: string): { name: string; value: VarValue 
 export async function loadVarFile(path: string, options: { cwd?: string } = {}): Promise<VarTable> {
   const read = await readConfigFile(path, options.cwd === undefined ? path : resolve(options.cwd, path));
   if (!read.ok) throw RegstateError.fromDiagnostics([read.diagnostic]);
+  // the `yaml` library (positions for every problem) is loaded only for a run that reads a variables file
+  const { parseConfigText } = await import('../config/parse-config-text.js');
   const parsed = parseConfigText(path, read.text, 'a variables file');
   if (!parsed.ok) throw RegstateError.fromDiagnostics(parsed.diagnostics);
   const block = readVarBlock(parsed.source, { node: parsed.source.root }, parsed.exact, { path: [], origin: (source) => ({ kind: 'var-file', source }), schemaChecked: false });
