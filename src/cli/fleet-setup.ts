@@ -1,7 +1,5 @@
 import { resolve } from 'node:path';
 import { RegstateError } from '../errors.js';
-import { readJsonArgument } from './read-json-argument.js';
-import { looksLikeSavedPlan } from '../plan/saved-plan.js';
 import type { DesiredState } from '../model/desired-state.js';
 import { FleetProgress } from '../fleet/fleet-progress.js';
 import type { FleetHost } from '../fleet/fleet-model.js';
@@ -37,12 +35,6 @@ export function checkFleetOptions(opts: FleetCliOptions): void {
     throw new RegstateError('USAGE', `--inventory names many hosts and ${opts.registry ? '--registry' : '--simulated-hive'} one registry: give --registry-dir DIR for one .reg file per host`);
   }
   if (!opts.inventory && (opts.registryDir || opts.limit)) throw new RegstateError('USAGE', `${opts.registryDir ? '--registry-dir' : '--limit'} needs --inventory FILE`);
-}
-
-/** A single-host saved plan given to a fleet command: say what it is rather than fail on every host. */
-export async function refuseSingleHostPlan(inputs: string[], io: Io): Promise<void> {
-  const json = await readJsonArgument(inputs, io);
-  if (json && looksLikeSavedPlan(json.text)) throw new RegstateError('USAGE', `${json.file} is a saved plan of one registry, not of a fleet: apply it without --inventory`);
 }
 
 /** The inventory, the hosts --limit selects, and each host's variables (inventory, --var-file, --var). */

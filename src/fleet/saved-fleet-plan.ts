@@ -8,8 +8,10 @@ import { isTarget } from '../plan/saved-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { Target } from '../registry/backend.js';
 import type { HostProblem, HostRun } from './host-run.js';
+import { FLEET_PLAN_KIND } from './fleet-plan-kind.js';
 
-export const FLEET_PLAN_KIND = 'regstate-fleet-plan';
+export { FLEET_PLAN_KIND, looksLikeFleetPlan } from './fleet-plan-kind.js';
+
 /** The version of the saved fleet plan format; each host's plan is the single-host plan format inside it. */
 export const FLEET_PLAN_FORMAT_VERSION = 1;
 
@@ -57,10 +59,6 @@ export function savedFleetPlanRuns(saved: SavedFleetPlan): HostRun[] {
   );
 }
 
-/** True when the text looks like a saved fleet plan. */
-export function looksLikeFleetPlan(text: string): boolean {
-  return /^\s*\{/.test(text) && text.includes(`"${FLEET_PLAN_KIND}"`);
-}
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const TOP_FIELDS = new Set(['kind', 'fleetFormatVersion', 'createdAt', 'inventory', 'configs', 'hosts']);

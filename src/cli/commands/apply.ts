@@ -8,6 +8,7 @@ import { type BackendOptions, openBackend, openRecordedTarget } from '../open-ba
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
 import { executeAndReport } from './execute-plan.js';
 import { readJsonArgument } from '../read-json-argument.js';
+import { looksLikeFleetPlan } from '../../fleet/fleet-plan-kind.js';
 import { markBackendPhases, markPhase } from '../phase-timings.js';
 import { type VarOptions, readLocalVars } from '../var-options.js';
 import { warnUnusedVars } from '../load-configs.js';
@@ -29,21 +30,16 @@ export function parseMaxChanges(text: string | undefined): number | undefined {
   return n;
 }
 
-/** The saved plan named by the arguments, if they are one `.json` file that is a saved plan; read once. */
-async function readIfSavedPlan(inputs: string[], io: Io): Promise<(ReturnType<typeof parseSavedPlan> & { file: string }) | undefined> {
-  const json = await readJsonArgument(inputs, io);
-  return json && looksLikeSavedPlan(json.text) ? { file: json.file, ...parseSavedPlan(json.text, json.file) } : undefined;
-}
-
 export async function runApply(inputs: string[], opts: ApplyOptions & FleetCliOptions, io: Io): Promise<number> {
-  const fleet = await import('./fleet-apply.js');
-  const fleetPlan = await fleet.readIfFleetPlan(inputs, io);
-  if (opts.inventory || fleetPlan) return fleet.runFleetApply(inputs, opts, io, fleetPlan);
+  // The one `.json` argument, if any (a saved plan of one registry or of a fleet), read once.
+  const json = await readJsonArgument(inputs, io);
+  // the fleet commands are loaded only for a fleet run
+  if (opts.inventory || (json && looksLikeFleetPlan(json.text))) return (await import('./fleet-apply.js')).runFleetApply(inputs, opts, io, json);
   checkFleetOptions(opts);
   const color = useColor(io, opts.color);
   return runRecorded('apply', opts, io, async (outcome, stateDir) => {
     const maxChanges = parseMaxChanges(opts.maxChanges);
-    const saved = await readIfSavedPlan(inputs, io);
+    const saved = json && looksLikeSavedPlan(json.text) ? { file: json.file, ...parseSavedPlan(json.text, json.file) } : undefined;
     if (saved && (opts.var !== undefined || opts.varFile !== undefined)) {
       throw new RegstateError('USAGE', `--var and --var-file set variables of configs; the plan ${saved.file} already holds the values it applies`);
     }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { RegstateError } from '../../errors.js';
-import { readJsonArgument } from '../read-json-argument.js';
+import { looksLikeSavedPlan } from '../../plan/saved-plan.js';
 import { fleetExitCode } from '../../fleet/fleet-exit-code.js';
 import { writeFleetJournal } from '../../fleet/fleet-journal.js';
 import type { FleetHost } from '../../fleet/fleet-model.js';
@@ -12,7 +12,7 @@ import { type SavedFleetPlan, looksLikeFleetPlan, parseSavedFleetPlan } from '..
 import { escapeControl, truncateEcho } from '../../model/display-text.js';
 import { ensureStateDir } from '../../state/state-dir.js';
 import { resolveWriteTarget } from '../../fs/write-file-atomic.js';
-import { type FleetCliOptions, refuseSingleHostPlan, checkFleetOptions, desiredForHosts, fleetConnector, fleetProgress, loadFleetHosts, parseParallel } from '../fleet-setup.js';
+import { type FleetCliOptions, checkFleetOptions, desiredForHosts, fleetConnector, fleetProgress, loadFleetHosts, parseParallel } from '../fleet-setup.js';
 import { type Io, useColor } from '../io.js';
 import { type SessionOptions, lockTimeoutMs, saveRunReport, stateDirFor } from '../run-session.js';
 import { parseMaxChanges } from './apply.js';
@@ -24,13 +24,6 @@ export interface FleetApplyOptions extends FleetCliOptions, SessionOptions {
   maxChanges?: string;
   color?: boolean;
 }
-
-/** The saved fleet plan named by the arguments, if they are one `.json` file that is one. */
-export async function readIfFleetPlan(inputs: string[], io: Io): Promise<(SavedFleetPlan & { file: string }) | undefined> {
-  const json = await readJsonArgument(inputs, io);
-  return json && looksLikeFleetPlan(json.text) ? { file: json.file, ...parseSavedFleetPlan(json.text, json.file) } : undefined;
-}
-
 
 /**
  * The hosts a saved fleet plan applies to: its planned hosts (those --limit selects), each of which the
@@ -53,12 +46,13 @@ function savedPlanHosts(saved: SavedFleetPlan & { file: string }, selected: Flee
 }
 
 /** `apply --inventory` (configs or a saved fleet plan): every host at once, one approval, per-host journals. */
-export async function runFleetApply(inputs: string[], opts: FleetApplyOptions, io: Io, saved?: SavedFleetPlan & { file: string }): Promise<number> {
+export async function runFleetApply(inputs: string[], opts: FleetApplyOptions, io: Io, json?: { file: string; text: string }): Promise<number> {
+  const saved: (SavedFleetPlan & { file: string }) | undefined = json && looksLikeFleetPlan(json.text) ? { file: json.file, ...parseSavedFleetPlan(json.text, json.file) } : undefined;
   const startedAt = new Date();
   checkFleetOptions(opts);
   if (!opts.inventory) throw new RegstateError('USAGE', `${saved?.file ?? inputs[0]} is a fleet plan: give the inventory that reaches its hosts, --inventory FILE`);
   const parallel = parseParallel(opts.parallel);
-  if (!saved) await refuseSingleHostPlan(inputs, io);
+  if (!saved && json && looksLikeSavedPlan(json.text)) throw new RegstateError('USAGE', `${json.file} is a saved plan of one registry, not of a fleet: apply it without --inventory`);
   const maxChanges = parseMaxChanges(opts.maxChanges);
   const stateDir = stateDirFor(opts, io);
   if (opts.report) await resolveWriteTarget(resolve(io.cwd, opts.report));
