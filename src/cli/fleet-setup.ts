@@ -6,7 +6,8 @@ import type { FleetHost } from '../fleet/fleet-model.js';
 import type { FleetConnector } from '../fleet/fleet-connector.js';
 import { type FleetSelection, selectFleet } from '../fleet/select-fleet.js';
 import { loadHostConfigs } from './load-configs.js';
-import { type VarOptions, readCliVars } from './var-options.js';
+import type { VarOptions } from './var-options.js';
+import { readVarOptions } from '../fleet/var-options.js';
 import { regDirConnector } from '../fleet/reg-dir-fleet.js';
 import type { Io } from './io.js';
 
@@ -39,7 +40,7 @@ export function checkFleetOptions(opts: FleetCliOptions): void {
 
 /** The inventory, the hosts --limit selects, and each host's variables (inventory, --var-file, --var). */
 export async function loadFleetHosts(opts: FleetCliOptions, io: Io): Promise<FleetSelection> {
-  const selection = await selectFleet({ inventory: opts.inventory as string, ...(opts.limit === undefined ? {} : { limit: opts.limit }) }, await readCliVars(opts, io.cwd), io.cwd);
+  const selection = await selectFleet({ inventory: opts.inventory as string, ...(opts.limit === undefined ? {} : { limit: opts.limit }) }, await readVarOptions(opts, io.cwd), io.cwd);
   return selection as FleetSelection;
 }
 

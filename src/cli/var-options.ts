@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { VarTable } from '../fleet/fleet-model.js';
 import { mergeVarTables } from '../fleet/resolve-host-vars.js';
-import { type CliVars, readVarOptions } from '../fleet/var-options.js';
+import { readVarOptions } from '../fleet/var-options.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -31,11 +31,6 @@ export function addInventoryOptions(cmd: Command): Command {
   return cmd
     .option('--inventory <file.yaml>', 'work on the hosts of this inventory instead of the local machine')
     .option('--limit <names>', 'only these hosts and groups of the inventory, separated by commas');
-}
-
-/** The command line's variables, read once per run. */
-export function readCliVars(opts: VarOptions, cwd: string): Promise<CliVars> {
-  return readVarOptions(opts, cwd);
 }
 
 /** The variables of a run on the local machine (no inventory): --var-file below --var. */

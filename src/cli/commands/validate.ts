@@ -6,7 +6,8 @@ import { loadConfigs, loadHostConfigs } from '../load-configs.js';
 import type { Io } from '../io.js';
 import { escapeControl } from '../../model/display-text.js';
 import { markPhase } from '../phase-timings.js';
-import { type InventoryOptions, type VarOptions, readCliVars } from '../var-options.js';
+import type { InventoryOptions, VarOptions } from '../var-options.js';
+import { readVarOptions } from '../../fleet/var-options.js';
 import { mergeVarTables } from '../../fleet/resolve-host-vars.js';
 
 export interface ValidateOptions extends VarOptions, InventoryOptions {
@@ -20,7 +21,7 @@ const countValues = (desired: DesiredState) => desired.keys.reduce((n, k) => n +
 export async function runValidate(configs: string[], opts: ValidateOptions, io: Io): Promise<number> {
   try {
     markPhase('load config');
-    const vars = await readCliVars(opts, io.cwd);
+    const vars = await readVarOptions(opts, io.cwd);
     const fleet = await selectFleet(opts, vars, io.cwd);
     if (fleet) {
       const states = await loadHostConfigs(configs, io, fleet.hostVars);
