@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'UNSUPPORTED_KIND'
   | 'WRITE_FAILED'
   | 'VERIFY_FAILED'
+  // a user profile whose hive cannot be loaded (NTUSER.DAT missing, locked or unreadable)
+  | 'PROFILE_UNAVAILABLE'
   // fleet hosts (PowerShell remoting)
   | 'HOST_UNREACHABLE'
   | 'HOST_AUTH_FAILED'

@@ -1,6 +1,7 @@
 import type { KeyRef } from '../model/key-ref.js';
 import type { LiveKey } from '../model/live-state.js';
 import type { RegistryValue } from '../model/registry-value.js';
+import type { UserProfile } from '../model/user-profile.js';
 import type { ErrorCode } from '../errors.js';
 
 /** A key to read. With `recursive`, every key below it is returned too, each as its own LiveKey. */
@@ -66,6 +67,11 @@ export interface RegistryBackend {
   restoreImage?(image: TargetImage, expectedSha256: string | null): Promise<boolean>;
   /** Optional, with captureImage: the sha256 its image would have now, without making the image. */
   imageSha256?(): Promise<string | null>;
+  /**
+   * Optional: the user profiles of the target (ProfileList, plus the default profile), for keys that
+   * apply to every user. A backend without it cannot serve per-user keys.
+   */
+  listProfiles?(): Promise<UserProfile[]>;
   /** Releases the backend (ends a PowerShell process, for instance). Safe to call twice. */
   close(): Promise<void>;
 }
