@@ -122,11 +122,21 @@ async function waitForLock(dir: string, holder: LockHolder, options: RunLockOpti
   }
 }
 
+// How often mkdir is tried again after the folder vanished under it (see makeLockDir).
+const MKDIR_ATTEMPTS = 100;
+
 async function makeLockDir(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (e) {
-    throw new RegstateError('STATE_DIR', `cannot create lock directory ${dir}: ${describeFsError(e)}`, { cause: e });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await mkdir(dir, { recursive: true });
+      return;
+    } catch (e) {
+      // mkdir -p checks an existing folder with a stat after EEXIST. A holder that releases the lock
+      // removes the empty folder, and when that falls between the two, the stat fails with ENOENT
+      // though nothing is wrong: the folder is simply to be made again.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && attempt < MKDIR_ATTEMPTS) continue;
+      throw new RegstateError('STATE_DIR', `cannot create lock directory ${dir}: ${describeFsError(e)}`, { cause: e });
+    }
   }
 }
 

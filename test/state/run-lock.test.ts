@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -112,6 +112,34 @@ describe('acquireRunLock in one process', () => {
     await a.release();
     await a.release();
     await b.release();
+  });
+
+  test('the lock folder removed and made again by other runs meanwhile never fails an acquire', async () => {
+    // Every release removes the empty folder; mkdir -p's check of an existing folder can then meet
+    // ENOENT. Another run's release is played here by a loop that removes and makes the folder.
+    const stateDir = await newStateDir();
+    let stop = false;
+    const churn = (async () => {
+      while (!stop) {
+        await rmdir(stateDir).catch(() => undefined);
+        await mkdir(stateDir).catch(() => undefined);
+      }
+    })();
+    const failures: string[] = [];
+    try {
+      for (let i = 0; i < 30; i++) {
+        try {
+          const lock = await acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 10000, pollMs: 5 });
+          await lock.release();
+        } catch (e) {
+          failures.push((e as Error).message);
+        }
+      }
+    } finally {
+      stop = true;
+      await churn;
+    }
+    expect(failures).toEqual([]);
   });
 
   test('an unreadable lock file is not broken: LOCK_TIMEOUT names the file', async () => {
