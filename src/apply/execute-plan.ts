@@ -23,6 +23,8 @@ export interface ExecuteOptions {
    * Absent: the plan counts as approved (a saved plan, --auto-approve).
    */
   approve?: (plan: Plan) => Promise<boolean>;
+  /** Called once the journal is durable, before the first write (a fleet apply records it in its fleet journal). */
+  onJournal?: (journalFile: string) => Promise<void>;
 }
 
 export interface Execution {
@@ -69,6 +71,7 @@ export async function executePlan(plan: Plan, live: LiveState, backend: Registry
   const bytes = new JournalBytes();
   const saveJournal = () => writeFileAtomic(journalFile, bytes.of(journal), 0o600);
   await saveJournal();
+  await opts.onJournal?.(journalFile);
   const result = await applyPlan(plan, backend, {
     afterWrite: async (outcomes) => {
       journal.status = 'written';

@@ -6,19 +6,22 @@ import { writeFileAtomic } from '../fs/write-file-atomic.js';
 import { escapeControl, truncateEcho } from '../model/display-text.js';
 import { parseJsonTree } from '../plan/plan-json-tree.js';
 import { hostDirName } from './host-file-name.js';
-import type { HostRun } from './host-run.js';
 
 export const FLEET_JOURNAL_KIND = 'regstate-fleet-journal';
 
 /**
  * The record of one fleet apply, `journals/<time>-<pid>-fleet-apply.json`: which hosts it wrote and
  * where each host's own journal is (`journals/hosts/<name>-<hash>/...-apply.json`, a regstate journal
- * like any other). Rollback goes one host at a time: `rollback --host NAME`.
+ * like any other). Rollback goes one host at a time: `rollback --host NAME`. It is saved before each
+ * host's first write, naming that host (`status` started), and once more when the run ends (finished):
+ * a run killed mid-fleet leaves a fleet journal naming every host it may have changed.
  */
 export interface FleetJournal {
   kind: typeof FLEET_JOURNAL_KIND;
   formatVersion: 1;
   createdAt: string;
+  /** Absent in a journal written only at the end of its run (by earlier versions): finished. */
+  status?: 'started' | 'finished';
   hosts: { host: string; journal: string }[];
 }
 
@@ -30,16 +33,51 @@ function recordedPath(host: string, journalFile: string): string {
   return ['hosts', hostDirName(host), basename(journalFile)].join('/');
 }
 
-/** Writes the fleet journal of an apply (when some host wrote anything); returns its path. */
-export async function writeFleetJournal(stateDir: string, runs: HostRun[], createdAt: Date): Promise<string | undefined> {
-  const hosts = runs.filter((r) => r.journalFile).map((r) => ({ host: r.host, journal: recordedPath(r.host, r.journalFile as string) }));
-  if (hosts.length === 0) return undefined;
-  const dir = join(stateDir, 'journals');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, `${createdAt.toISOString().replace(/:/g, '-')}-${process.pid}-fleet-apply.json`);
-  const journal: FleetJournal = { kind: FLEET_JOURNAL_KIND, formatVersion: 1, createdAt: createdAt.toISOString(), hosts };
-  await writeFileAtomic(file, `${JSON.stringify(journal, null, 2)}\n`, 0o600);
-  return file;
+/**
+ * Writes the fleet journal of one apply as it goes: nothing until a host is about to write, then the
+ * whole journal again (atomically, in order) each time a host's own journal is durable, before that
+ * host writes; finish() marks it finished.
+ */
+export class FleetJournalWriter {
+  private readonly journal: FleetJournal;
+  private saving: Promise<void> = Promise.resolve();
+  /** The journal's path, once it has been saved. */
+  file: string | undefined;
+
+  constructor(
+    private readonly stateDir: string,
+    createdAt: Date,
+  ) {
+    this.journal = { kind: FLEET_JOURNAL_KIND, formatVersion: 1, createdAt: createdAt.toISOString(), status: 'started', hosts: [] };
+  }
+
+  /** Records a host's journal (already on disk) and returns once the fleet journal naming it is durable. */
+  addHost(host: string, journalFile: string): Promise<void> {
+    this.journal.hosts.push({ host, journal: recordedPath(host, journalFile) });
+    return this.save();
+  }
+
+  /** Marks the journal finished; its path, or undefined when no host wrote anything. */
+  async finish(): Promise<string | undefined> {
+    if (this.journal.hosts.length === 0) return undefined;
+    this.journal.status = 'finished';
+    await this.save();
+    return this.file;
+  }
+
+  // One save at a time, each writing the journal as it is then; a failed save does not stop the next.
+  private save(): Promise<void> {
+    const next = this.saving.catch(() => undefined).then(() => this.write());
+    this.saving = next;
+    return next;
+  }
+
+  private async write(): Promise<void> {
+    const dir = join(this.stateDir, 'journals');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    this.file ??= join(dir, `${this.journal.createdAt.replace(/:/g, '-')}-${process.pid}-fleet-apply.json`);
+    await writeFileAtomic(this.file, `${JSON.stringify(this.journal, null, 2)}\n`, 0o600);
+  }
 }
 
 export function looksLikeFleetJournal(text: string): boolean {
@@ -60,6 +98,7 @@ export function parseFleetJournal(text: string, file: string): FleetJournal {
   const json = tree.value as Partial<FleetJournal> | null;
   if (json?.kind !== FLEET_JOURNAL_KIND || json.formatVersion !== 1) fail('missing kind or format version 1');
   if (typeof json?.createdAt !== 'string' || !Array.isArray(json.hosts)) fail('missing createdAt or hosts');
+  if (json?.status !== undefined && json.status !== 'started' && json.status !== 'finished') fail('status must be "started" or "finished"');
   const hosts = (json?.hosts ?? []).map((h) => {
     if (typeof h?.host !== 'string' || typeof h.journal !== 'string') return fail('a host entry without host and journal');
     const [first, dir, name, ...rest] = h.journal.split('/');
@@ -68,7 +107,7 @@ export function parseFleetJournal(text: string, file: string): FleetJournal {
     }
     return { host: h.host, journal: h.journal };
   });
-  return { kind: FLEET_JOURNAL_KIND, formatVersion: 1, createdAt: json?.createdAt as string, hosts };
+  return { kind: FLEET_JOURNAL_KIND, formatVersion: 1, createdAt: json?.createdAt as string, ...(json?.status ? { status: json.status } : {}), hosts };
 }
 
 /** The host journal a fleet journal names, as a path in the state directory. */

@@ -8,6 +8,7 @@ import type { Plan } from '../plan/plan.js';
 import type { RegistryBackend, Target } from '../registry/backend.js';
 import { type RunLock, acquireRunLock } from '../state/run-lock.js';
 import { locateLock } from '../state/lock-location.js';
+import { FleetJournalWriter } from './fleet-journal.js';
 import type { FleetHost } from './fleet-model.js';
 import type { FleetConnector, HostConnection } from './fleet-connector.js';
 import { hostDirName } from './host-file-name.js';
@@ -58,6 +59,8 @@ export interface FleetApplyOptions extends FleetRunOptions {
 
 export interface FleetOutcome {
   runs: HostRun[];
+  /** An apply's fleet journal, when some host wrote (see FleetJournalWriter). */
+  fleetJournal?: string;
 }
 
 function problemsOf(error: RegstateError): HostProblem[] {
@@ -171,7 +174,7 @@ async function prepareHost(slot: Slot & { backend: RegistryBackend }, opts: Flee
   slot.run.plan = slot.prepared.plan;
 }
 
-async function executeHost(slot: Slot & { backend: RegistryBackend; prepared: PreparedPlan }, opts: FleetApplyOptions): Promise<void> {
+async function executeHost(slot: Slot & { backend: RegistryBackend; prepared: PreparedPlan }, opts: FleetApplyOptions, fleetJournal: FleetJournalWriter): Promise<void> {
   const { plan, live } = slot.prepared;
   if (plan.changes.length === 0) return finish(slot, 'in-sync', opts.progress);
   opts.progress?.phase(slot.run.host, 'writing');
@@ -180,6 +183,7 @@ async function executeHost(slot: Slot & { backend: RegistryBackend; prepared: Pr
     journalDir: hostJournalDir(opts.stateDir, slot.run.host),
     configs: slot.configs ?? opts.configs,
     maxChanges: opts.maxChanges,
+    onJournal: (file) => fleetJournal.addHost(slot.run.host, file),
   });
   const result = execution.result as ApplyResult;
   finish(slot, result.converged ? 'converged' : 'partial', opts.progress, { result, ...(execution.journalFile ? { journalFile: execution.journalFile } : {}) });
@@ -192,11 +196,14 @@ export function hostJournalDir(stateDir: string, host: string): string {
 
 /**
  * Applies to every host: locks and plans (or re-checks a saved plan) on all hosts at once, shows the
- * plans, asks once, then writes, journals and verifies each host. A host that fails is reported
+ * plans, asks once, then writes, journals and verifies each host. Each host's journal, and the fleet
+ * journal naming it, are durable before that host's first write. A host that fails is reported
  * with the reason; every other host goes on. Throws only when nothing was written (NOT_APPROVED).
  */
 export async function applyFleet(opts: FleetApplyOptions): Promise<FleetOutcome> {
+  const fleetJournal = new FleetJournalWriter(opts.stateDir, new Date());
   const { slots, close } = await connect(opts);
+  let file: string | undefined;
   try {
     await Promise.all(
       slots.filter(isOpen).map(async (slot) => {
@@ -216,15 +223,16 @@ export async function applyFleet(opts: FleetApplyOptions): Promise<FleetOutcome>
     await Promise.all(
       ready.map(async (slot) => {
         try {
-          await executeHost(slot, opts);
+          await executeHost(slot, opts, fleetJournal);
         } catch (error) {
           fail(slot, error, opts.progress);
         }
       }),
     );
+    file = await fleetJournal.finish();
   } finally {
     for (const slot of slots) await slot.lock?.release();
     await close();
   }
-  return { runs: slots.map((s) => s.run) };
+  return { runs: slots.map((s) => s.run), ...(file ? { fleetJournal: file } : {}) };
 }

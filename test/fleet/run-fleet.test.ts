@@ -2,7 +2,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadDesiredState } from '../../src/config/load-desired-state.js';
 import { fleetExitCode } from '../../src/fleet/fleet-exit-code.js';
-import { writeFleetJournal } from '../../src/fleet/fleet-journal.js';
+import { parseFleetJournal } from '../../src/fleet/fleet-journal.js';
+import type { FleetConnector } from '../../src/fleet/fleet-connector.js';
 import { buildFleetRunReport } from '../../src/fleet/fleet-run-report.js';
 import { type ProgressSink, applyFleet, hostJournalDir, planFleet } from '../../src/fleet/run-fleet.js';
 import { regDirConnector } from '../../src/fleet/reg-dir-fleet.js';
@@ -40,7 +41,7 @@ describe('a fleet run over 12 real .reg files, one host unreachable and one drop
     const { dir, regs, hosts } = await regFleet(12);
     const stateDir = join(dir, 'state');
     const startedAt = new Date();
-    const { runs } = await applyFleet({
+    const { runs, fleetJournal } = await applyFleet({
       hosts,
       connector: faultyConnector(regs, { unreachable: ['web03'], dropOnWrite: ['web07'] }),
       parallel: 16,
@@ -70,9 +71,9 @@ describe('a fleet run over 12 real .reg files, one host unreachable and one drop
     // One journal per host that wrote, each in its own folder; the fleet journal names them.
     const exitCode = fleetExitCode('apply', runs.map((r) => r.status));
     expect(exitCode).toBe(3);
-    const fleetJournal = await writeFleetJournal(stateDir, runs, startedAt);
     const recorded = JSON.parse(await readFile(fleetJournal as string, 'utf8'));
-    expect(recorded.hosts.map((h: { host: string }) => h.host)).toEqual(hosts.map((h) => h.name).filter((n) => n !== 'web03'));
+    expect(recorded.status).toBe('finished');
+    expect(recorded.hosts.map((h: { host: string }) => h.host).sort()).toEqual(hosts.map((h) => h.name).filter((n) => n !== 'web03'));
     for (const h of hosts.filter((x) => x.name !== 'web03')) expect(await readdir(hostJournalDir(stateDir, h.name))).toHaveLength(1);
     await expect(readdir(hostJournalDir(stateDir, 'web03'))).rejects.toThrow();
 
@@ -105,5 +106,47 @@ describe('a fleet run over 12 real .reg files, one host unreachable and one drop
     expect(shown).toHaveLength(1);
     expect(await regText(regs, 'web01')).toBe(before);
     await expect(readdir(join(dir, 'state', 'journals'))).rejects.toThrow();
+  });
+
+  test('the fleet journal names each host before that host writes: a run stopped mid-fleet leaves it, and rollback finds the host through it', async () => {
+    const { dir, regs, hosts } = await regFleet(3);
+    const stateDir = join(dir, 'state');
+    // web02's write batch waits until released: the run is stopped there, mid-fleet.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered = (): void => undefined;
+    const writing = new Promise<void>((resolve) => (entered = resolve));
+    const base = regDirConnector(regs);
+    const connector: FleetConnector = async (list, o) => {
+      const session = await base(list, o);
+      const connections = session.connections.map((c) => {
+        const backend = c.backend;
+        if (c.host.name !== 'web02' || !backend) return c;
+        return { ...c, backend: { ...backend, target: backend.target, read: (r: Parameters<typeof backend.read>[0]) => backend.read(r), stats: () => backend.stats(), close: () => backend.close(), write: async (ops: Parameters<typeof backend.write>[0]) => (entered(), await held, backend.write(ops)) } };
+      });
+      return { ...session, connections };
+    };
+    const run = applyFleet({ hosts, connector, parallel: 3, desiredFor, stateDir, configs: [], lockTimeoutMs: 5000, lockEnv });
+    await writing;
+    const names = (await readdir(join(stateDir, 'journals'))).filter((n) => n.endsWith('-fleet-apply.json'));
+    expect(names).toHaveLength(1);
+    const file = join(stateDir, 'journals', names[0] as string);
+    const during = parseFleetJournal(await readFile(file, 'utf8'), file);
+    expect(during.status).toBe('started');
+    expect(during.hosts.map((h) => h.host)).toContain('web02');
+    // web02's own journal is on disk too: rollback through the fleet journal would find it
+    expect(await readdir(hostJournalDir(stateDir, 'web02'))).toHaveLength(1);
+    release();
+    const outcome = await run;
+    expect(outcome.fleetJournal).toBe(file);
+    const after = parseFleetJournal(await readFile(file, 'utf8'), file);
+    expect(after.status).toBe('finished');
+    expect(after.hosts.map((h) => h.host).sort()).toEqual(['web01', 'web02', 'web03']);
+
+    const back = await runInProcess(['rollback', file, '--host', 'web02', '--state-dir', stateDir, '--auto-approve'], dir);
+    expect(back.stderr).toBe('');
+    expect(back.exitCode).toBe(0);
+    const replan = await planFleet({ hosts, connector: regDirConnector(regs), parallel: 3, desiredFor });
+    expect(replan.runs.map((r) => [r.host, r.plan?.changes.length])).toEqual([['web01', 0], ['web02', 2], ['web03', 0]]);
   });
 });

@@ -1,6 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { agpmConfig, pwsh, runCli } from '../cli/cli-harness.js';
+import { execa } from 'execa';
+import { descendants } from '../../scripts/ssh-fleet.js';
+import { hostJournalDir } from '../../src/fleet/run-fleet.js';
+import { agpmConfig, bin, listJournals, pwsh, readJson, runCli, waitFor } from '../cli/cli-harness.js';
 import { type SshFleet, startSshFleet } from './ssh-fleet.js';
 
 // The fleet commands as an administrator runs them: the real CLI, an inventory of SSH hosts (each a
@@ -90,4 +93,53 @@ test('plan, apply, plan again and roll back one host of a fleet through SSH remo
   expect(back.exitCode).toBe(0);
   expect(await agpmValues('agpm02')).toEqual({ EncryptSmtp: 0, SmtpServer: 'mail.corp.example' });
   expect(await agpmValues('agpm01')).toEqual({ EncryptSmtp: 1, SmtpServer: 'mail.corp.example', SmtpPort: 587 });
+}, 900_000);
+
+test('the CLI killed mid-fleet-apply: the fleet journal names every host it may have changed, and rollback through it restores each', async () => {
+  // A fleet of its own (same sshd): kill01 writes at once; kill02 sleeps after each write, so the run is killed there.
+  const names = ['kill01', 'kill02'];
+  for (const [i, name] of names.entries()) {
+    const doc = { format: 'regstate-simulated-hive', version: 1, keys: [{ path: AGPM, values: [{ name: 'EncryptSmtp', kind: 'DWord', data: 0 }] }], ...(i === 1 ? { faults: { delayMsPerWrite: 20_000 } } : {}) };
+    await writeFile(hiveOf(name), JSON.stringify(doc));
+  }
+  const killInventory = join(ssh.dir, 'kill-inventory.yaml');
+  await writeFile(
+    killInventory,
+    ['version: 1', 'defaults:', '  transport: ssh', `  port: ${ssh.port}`, '  user: root', `  keyFile: ${ssh.keyFile}`, 'hosts:', ...names.map((n, i) => `  - name: ${n}\n    address: ${ssh.addresses[i]}\n    simulatedHive: ${hiveOf(n)}`), ''].join('\n'),
+  );
+  const stateDir = join(ssh.dir, 'kill-state');
+  const common = ['--inventory', killInventory, '--powershell', pwsh, '--state-dir', stateDir];
+  const apply = execa('node', [bin, 'apply', agpmConfig, ...common, '--auto-approve'], { env: { NO_COLOR: '1' }, reject: false });
+  const pid = apply.pid as number;
+  const hostJournals = (name: string) => readdir(hostJournalDir(stateDir, name)).catch(() => [] as string[]);
+  // kill01 written and read back from its hive; kill02's journal on disk, its write batch under way.
+  const written = async (name: string) => (await agpmValues(name).catch(() => ({}) as Record<string, number>)).EncryptSmtp === 1;
+  await waitFor(async () => (await written('kill01')) && (await hostJournals('kill02')).length === 1, 600_000);
+  const local = descendants(pid);
+  apply.kill('SIGKILL');
+  expect((await apply).signal).toBe('SIGKILL');
+  // The local PowerShell and its ssh clients are ended as a power loss would; then every remote session ends.
+  for (const p of local) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await waitFor(() => ssh.connectionPids(ssh.addresses[0] as string).length === 0, 120_000);
+
+  const fleetJournals = (await listJournals(stateDir)).filter((f) => f.endsWith('-fleet-apply.json'));
+  expect(fleetJournals).toHaveLength(1);
+  const fleetJournal = fleetJournals[0] as string;
+  expect(await readJson(fleetJournal)).toMatchObject({ status: 'started', hosts: expect.arrayContaining(names.map((host) => expect.objectContaining({ host }))) });
+  // The newest journal is this run's: a plain rollback names both hosts.
+  const plain = await runCli(['rollback', '--auto-approve', '--state-dir', stateDir]);
+  expect(plain.exitCode).toBe(1);
+  expect(plain.stderr).toMatch(/is the journal of an apply on 2 hosts \((kill01, kill02|kill02, kill01)\): roll back one host at a time with --host NAME/);
+
+  for (const name of names) {
+    const back = await runCli(['rollback', fleetJournal, '--host', name, ...common, '--auto-approve', '--lock-timeout', '0']);
+    expect({ name, exitCode: back.exitCode, stderr: back.stderr }).toEqual({ name, exitCode: 0, stderr: '' });
+    expect(await agpmValues(name)).toEqual({ EncryptSmtp: 0 });
+  }
 }, 900_000);

@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import { RegstateError } from '../../errors.js';
 import { looksLikeSavedPlan } from '../../plan/saved-plan.js';
 import { fleetExitCode } from '../../fleet/fleet-exit-code.js';
-import { writeFleetJournal } from '../../fleet/fleet-journal.js';
 import type { FleetHost } from '../../fleet/fleet-model.js';
 import { buildFleetRunReport } from '../../fleet/fleet-run-report.js';
 import type { HostRun } from '../../fleet/host-run.js';
@@ -100,7 +99,6 @@ export async function runFleetApply(inputs: string[], opts: FleetApplyOptions, i
   }
   progress.end();
   runs = [...runs, ...(fromPlan?.notPlanned ?? [])];
-  await writeFleetJournal(stateDir, runs, startedAt);
   const exitCode = error ? 1 : fleetExitCode('apply', runs.map((r) => r.status));
   if (!error && opts.format === 'text') io.stdout.write(renderFleetApplyText(runs, { color }));
   const report = buildFleetRunReport('apply', startedAt, runs, configs, exitCode, error && { code: error.code, message: error.message });
