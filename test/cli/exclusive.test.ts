@@ -146,6 +146,23 @@ describe('exclusive keys (.reg target)', () => {
     expect(await readFile(snapshot)).toEqual(before);
   }, 120_000);
 
+  test('a saved plan with an exclusive key is formatVersion 3 and applies; edited to 2 (as an older regstate would take it) it is refused and nothing is written', async () => {
+    const { dir, snapshot, config, state } = await workspace();
+    const planFile = join(dir, 'plan.json');
+    expect(await runCli(['plan', config, '--registry', snapshot, '--out', planFile])).toMatchObject({ exitCode: 0 });
+    const saved = await readJson(planFile);
+    expect(saved).toMatchObject({ formatVersion: 3, kind: 'regstate-plan' });
+    const older = join(dir, 'older.json');
+    await writeFile(older, JSON.stringify({ ...saved, formatVersion: 2 }, null, 2));
+    const before = await readFile(snapshot);
+    const refused = await runCli(['apply', older, ...state]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`^${older.replace(/[\\/.]/g, '\\$&')}:\\d+:\\d+: exclusiveKeys: a plan of formatVersion 2 cannot carry exclusiveKeys`, 'm'));
+    expect(await readFile(snapshot)).toEqual(before);
+    expect(await runCli(['apply', planFile, ...state])).toMatchObject({ exitCode: 0, stderr: '' });
+    expect((await readAgpm(snapshot))[0]?.values.map((v) => v.name)).toEqual(['EncryptSmtp', 'Port']);
+  }, 120_000);
+
   test('a saved plan is refused as stale when a value it deletes changed since', async () => {
     const { dir, snapshot, config } = await workspace();
     const planFile = join(dir, 'plan.json');
