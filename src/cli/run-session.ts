@@ -8,7 +8,7 @@ import type { RegistryBackend } from '../registry/backend.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import { locateLock } from '../state/lock-location.js';
 import { resolveWriteTarget } from '../fs/write-file-atomic.js';
-import { type RunReport, toReportChange } from '../state/run-report.js';
+import { type RunReport, reportUndeclared, toReportChange } from '../state/run-report.js';
 import { storeRunReport, writeRunReport } from '../state/write-run-report.js';
 import { ensureStateDir, resolveStateDir } from '../state/state-dir.js';
 import type { Io } from './io.js';
@@ -90,6 +90,7 @@ export function buildRunReport(command: 'apply' | 'rollback', startedAt: Date, o
       const r = results.get(change);
       return toReportChange(change, r?.outcome ?? 'skipped', r?.error);
     }),
+    ...reportUndeclared(outcome.plan),
     stats: outcome.backend?.stats() ?? { processes: 0, roundTrips: 0 },
     exitCode: outcome.exitCode,
     ...(outcome.error ? { error: { code: outcome.error.code, message: outcome.error.message } } : {}),

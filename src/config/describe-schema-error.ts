@@ -64,6 +64,8 @@ export function describeSchemaError(error: ErrorObject, property: string | undef
       return `must have at least ${String(params.limit)} ${params.limit === 1 ? 'entry' : 'entries'}`;
     case 'const':
       return `must be ${show(params.allowedValue)}, got ${describeValue(error.data)}`;
+    case 'not':
+      return schemaDescription(error) ?? `"${property ?? '?'}" is not allowed here`;
     case 'false schema':
       return `"${property ?? '?'}" is not allowed with ensure: absent`;
     case 'maxItems':

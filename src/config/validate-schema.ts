@@ -46,7 +46,7 @@ export function validateSchema(source: YamlSource, plain: unknown, validate: Val
     const found = findNode(source, segments);
     let at = found;
     // a property that may not be there at all is pointed at by its key
-    if ((error.keyword === 'false schema' || error.keyword === 'maxItems') && found.keyNode && found.depth === segments.length) {
+    if ((error.keyword === 'false schema' || error.keyword === 'not' || error.keyword === 'maxItems') && found.keyNode && found.depth === segments.length) {
       at = { node: found.keyNode, depth: found.depth };
     } else if (error.keyword === 'additionalProperties') {
       const name = unknownProperty(error).name;

@@ -1,7 +1,7 @@
 import type { ChangeResult } from '../apply/apply-plan.js';
 import { reportHeader } from '../cli/run-session.js';
 import { type PlanSummary, summarizePlan } from '../plan/plan.js';
-import { type ReportError, type RunReport, type RunReportHost, toReportChange } from '../state/run-report.js';
+import { type ReportError, type RunReport, type RunReportHost, reportUndeclared, toReportChange } from '../state/run-report.js';
 import type { HostRun } from './host-run.js';
 
 function hostReport(run: HostRun): RunReportHost {
@@ -15,6 +15,7 @@ function hostReport(run: HostRun): RunReportHost {
       const r = results.get(change);
       return toReportChange(change, r?.outcome ?? 'skipped', r?.error);
     }),
+    ...reportUndeclared(run.plan),
     ...(run.problems ? { problems: run.problems.map(({ code, message }) => ({ code, message })) } : {}),
     ...(run.journalFile ? { journal: run.journalFile } : {}),
     durationMs: run.durationMs,

@@ -12,7 +12,7 @@ import { findPlanContradictions } from './find-plan-contradictions.js';
 import { type SubtreeKey, countSubtree } from './key-subtree.js';
 import { type Change, type ChangeAction, type KeyContents, type Plan, summarizePlan } from './plan.js';
 import { type JsonObject, type PlanProblem, locateProblems, parseJsonTree } from './plan-json-tree.js';
-import { PLAN_FORMAT_VERSION } from './render-json.js';
+import { PLAN_FORMAT_VERSION, PLAN_FORMAT_VERSION_UNDECLARED } from './render-json.js';
 import { parseUndeclaredJson } from './undeclared-json.js';
 
 const ACTIONS: readonly ChangeAction[] = ['create-key', 'create', 'update', 'delete', 'delete-key'];
@@ -49,10 +49,17 @@ export function parsePlanJsonDocument(text: string, fileName: string, checkExtra
   }
   const { formatVersion, changes, summary, undeclared, exclusiveKeys, ...rest } = doc;
   const extra = Object.assign(Object.create(null) as JsonObject, rest);
-  if (formatVersion !== PLAN_FORMAT_VERSION) {
+  if (formatVersion !== PLAN_FORMAT_VERSION && formatVersion !== PLAN_FORMAT_VERSION_UNDECLARED) {
     const hint = typeof formatVersion === 'number' && formatVersion < PLAN_FORMAT_VERSION ? ' (written by an older regstate; plan again)' : typeof formatVersion === 'number' ? ' (written by a newer regstate)' : '';
-    problems.push({ code: 'PLAN_FILE', path: ['formatVersion'], message: `must be ${PLAN_FORMAT_VERSION}, found ${show(formatVersion)}${hint}` });
+    problems.push({ code: 'PLAN_FILE', path: ['formatVersion'], message: `must be ${PLAN_FORMAT_VERSION} or ${PLAN_FORMAT_VERSION_UNDECLARED}, found ${show(formatVersion)}${hint}` });
     return refuse();
+  }
+  // A version 2 plan is one an older regstate applies without the exclusive re-checks: it cannot carry them.
+  if (formatVersion === PLAN_FORMAT_VERSION) {
+    for (const [field, value] of [['undeclared', undeclared], ['exclusiveKeys', exclusiveKeys]] as const) {
+      if (value === undefined) continue;
+      problems.push({ code: 'PLAN_FILE', path: [field], message: `a plan of formatVersion ${PLAN_FORMAT_VERSION} cannot carry ${field}: regstate writes a plan with undeclared values or exclusive keys as formatVersion ${PLAN_FORMAT_VERSION_UNDECLARED} (plan again)` });
+    }
   }
   if (!Array.isArray(changes)) {
     problems.push({ code: 'PLAN_FILE', path: ['changes'], message: 'must be a list' });

@@ -8,6 +8,19 @@ import { type Change, type ChangeAction, type KeyContents, type Plan, type PlanS
 export const PLAN_FORMAT_VERSION = 2;
 
 /**
+ * The version of a plan that carries `undeclared` or `exclusiveKeys`: a regstate reading only
+ * version 2 would apply it without re-checking its exclusive keys, so it must refuse it instead.
+ */
+export const PLAN_FORMAT_VERSION_UNDECLARED = 3;
+
+/** 3 exactly when the plan carries undeclared values or exclusive keys, else 2 (what older regstate reads). */
+export function planFormatVersion(plan: Plan): PlanFormatVersion {
+  return plan.undeclared?.length || plan.exclusive?.length ? PLAN_FORMAT_VERSION_UNDECLARED : PLAN_FORMAT_VERSION;
+}
+
+export type PlanFormatVersion = typeof PLAN_FORMAT_VERSION | typeof PLAN_FORMAT_VERSION_UNDECLARED;
+
+/**
  * One change in the plan JSON. `key` is `HKLM\SOFTWARE\...` (short hive name), `view` 64 or 32,
  * `name` the value name ('' is the default value; null for key actions), `before`/`after` the
  * value JSON (model/value-json.ts) or null. `source` is an object, not a `file:line:column`
@@ -33,11 +46,11 @@ export interface SubtreeKeyJson {
 }
 
 /**
- * The whole document: `formatVersion`, `changes`, `summary`, `undeclared` and `exclusiveKeys` (only
+ * The whole document: `formatVersion` (planFormatVersion), `changes`, `summary`, `undeclared` and `exclusiveKeys` (only
  * when the plan has any: see undeclared-json.ts), then any extra top-level fields.
  */
 export interface PlanJson {
-  formatVersion: typeof PLAN_FORMAT_VERSION;
+  formatVersion: PlanFormatVersion;
   changes: ChangeJson[];
   summary: PlanSummary;
   [extra: string]: unknown;
@@ -64,7 +77,7 @@ function changeToJson(change: Change): ChangeJson {
 
 /** The plan as a JSON object; `extra` adds top-level fields (it may not replace the core ones). */
 export function planToJson(plan: Plan, extra: object = {}): PlanJson {
-  const doc: PlanJson = { formatVersion: PLAN_FORMAT_VERSION, changes: plan.changes.map(changeToJson), summary: summarizePlan(plan), ...undeclaredToJson(plan) };
+  const doc: PlanJson = { formatVersion: planFormatVersion(plan), changes: plan.changes.map(changeToJson), summary: summarizePlan(plan), ...undeclaredToJson(plan) };
   for (const [field, value] of Object.entries(extra)) {
     if (CORE_FIELDS.has(field)) throw new Error(`extra plan field would replace a core field: ${field}`);
     doc[field] = value;

@@ -2,7 +2,8 @@ import type { ErrorCode } from '../errors.js';
 import type { View } from '../model/key-ref.js';
 import { formatKey } from '../model/key-ref.js';
 import { type ValueJson, valueToJson } from '../model/value-json.js';
-import type { Change, ChangeAction, PlanSummary } from '../plan/plan.js';
+import type { Change, ChangeAction, Plan, PlanSummary } from '../plan/plan.js';
+import { type UndeclaredJson, undeclaredToJson } from '../plan/undeclared-json.js';
 import type { BackendStats, Target } from '../registry/backend.js';
 
 /** What became of one planned change in a run. */
@@ -49,6 +50,8 @@ export interface RunReport {
   /** Null when the run failed before it had a plan. */
   plan: { summary: PlanSummary } | null;
   changes: RunReportChange[];
+  /** The undeclared values (and force-kept subkeys) the plan found and left in place, per key, as in the plan JSON; only when there are any. */
+  undeclared?: UndeclaredJson[];
   stats: BackendStats;
   exitCode: number;
   /** Why the run failed as a whole, when it did. */
@@ -64,6 +67,8 @@ export interface RunReportHost {
   target: Target | null;
   plan: { summary: PlanSummary } | null;
   changes: RunReportChange[];
+  /** As RunReport's: what the host's plan found undeclared and left in place. */
+  undeclared?: UndeclaredJson[];
   /** Why the host stopped: unreachable with the transport's reason, stale values, an error. */
   problems?: { code: string; message: string }[];
   /** The host's undo journal, when the apply wrote anything there. */
@@ -85,4 +90,10 @@ export function toReportChange(change: Change, outcome: ChangeOutcome, error?: R
   };
   if (error) entry.error = { code: error.code, message: error.message };
   return entry;
+}
+
+/** The report's `undeclared` field: present only when the plan found undeclared values, so other reports read as before. */
+export function reportUndeclared(plan: Plan | undefined): Pick<RunReport, 'undeclared'> {
+  const { undeclared } = plan ? undeclaredToJson(plan) : {};
+  return undeclared ? { undeclared } : {};
 }

@@ -65,6 +65,45 @@ describe('undeclared values in plans (.reg target)', () => {
     expect(ignored.exitCode).toBe(0);
     expect(ignored.stdout).not.toContain('Undeclared');
   });
+
+  test("apply's closing lines, its --format json report and its --report file list the undeclared values it left in place", async () => {
+    const { dir, snapshot } = await workspace();
+    const state = ['--state-dir', join(dir, 'state')];
+    const names = ['ApproverEmails', 'ArchivePath', 'LogLevel', 'Port', 'SmtpFrom', 'SmtpServer'];
+    const text = await runCli(['apply', agpmConfig, '--registry', snapshot, '--auto-approve', '--report', join(dir, 'text-run.json'), ...state]);
+    expect(text).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(text.stdout).toMatch(/Apply complete: 2 changes written, read back and verified\.\nLeft in place: 6 undeclared values at 1 key \(undeclared, listed above\)\.$/);
+    const recorded = await readJson(join(dir, 'text-run.json'));
+    expect(recorded.undeclared).toEqual([
+      expect.objectContaining({ key: AGPM, view: 64, subkeys: [], source: { file: agpmConfig, line: 14, column: 11 } }),
+    ]);
+    expect(recorded.undeclared[0].values.map((v: { name: string }) => v.name)).toEqual(names);
+    expect(recorded.undeclared[0].values[2]).toEqual({ name: 'LogLevel', value: { type: 'REG_DWORD', data: 1 } });
+
+    // nothing left to change: the report still says what is there undeclared
+    const json = await runCli(['apply', agpmConfig, '--registry', snapshot, '--auto-approve', '--format', 'json', ...state]);
+    expect(json.exitCode).toBe(0);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.changes).toEqual([]);
+    expect(doc.undeclared[0].values.map((v: { name: string }) => v.name)).toEqual(names);
+
+    // a rollback restores what the journal holds and lists nothing it did not plan: no undeclared field
+    const rolled = await runCli(['rollback', '--auto-approve', '--format', 'json', ...state]);
+    expect(rolled.exitCode).toBe(0);
+    expect(JSON.parse(rolled.stdout)).not.toHaveProperty('undeclared');
+  }, 180_000);
+
+  test('an exclusive key with force: the apply report lists the unreadable values it left in place', async () => {
+    const { dir, config } = await workspace(exclusiveConfig('\n    force: true'));
+    const state = ['--state-dir', join(dir, 'state')];
+    const hive = join(dir, 'hive.json');
+    await writeHive(hive, [{ path: AGPM, values: [{ name: 'EncryptSmtp', kind: 'DWord', data: 0 }, { name: 'Legacy', kind: 'String', data: 'x' }, { name: 'Link', kind: 6, data: null }] }]);
+    const applied = await runCli(['apply', config, '--simulated-hive', hive, '--powershell', pwsh, '--auto-approve', '--format', 'json', ...state]);
+    expect(applied).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(JSON.parse(applied.stdout).undeclared).toEqual([
+      { key: AGPM, view: 64, values: [{ name: 'Link', unreadable: { code: 'UNSUPPORTED_KIND', message: expect.stringContaining('cannot be read') } }], subkeys: [], source: { file: config, line: 3, column: 11 } },
+    ]);
+  }, 240_000);
 });
 
 describe('exclusive keys (.reg target)', () => {
@@ -105,6 +144,23 @@ describe('exclusive keys (.reg target)', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(`stale plan ${planFile}: ${AGPM} is exclusive and holds value "Appeared", which was not there when planned; nothing was written, plan again`);
     expect(await readFile(snapshot)).toEqual(before);
+  }, 120_000);
+
+  test('a saved plan with an exclusive key is formatVersion 3 and applies; edited to 2 (as an older regstate would take it) it is refused and nothing is written', async () => {
+    const { dir, snapshot, config, state } = await workspace();
+    const planFile = join(dir, 'plan.json');
+    expect(await runCli(['plan', config, '--registry', snapshot, '--out', planFile])).toMatchObject({ exitCode: 0 });
+    const saved = await readJson(planFile);
+    expect(saved).toMatchObject({ formatVersion: 3, kind: 'regstate-plan' });
+    const older = join(dir, 'older.json');
+    await writeFile(older, JSON.stringify({ ...saved, formatVersion: 2 }, null, 2));
+    const before = await readFile(snapshot);
+    const refused = await runCli(['apply', older, ...state]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`^${older.replace(/[\\/.]/g, '\\$&')}:\\d+:\\d+: exclusiveKeys: a plan of formatVersion 2 cannot carry exclusiveKeys`, 'm'));
+    expect(await readFile(snapshot)).toEqual(before);
+    expect(await runCli(['apply', planFile, ...state])).toMatchObject({ exitCode: 0, stderr: '' });
+    expect((await readAgpm(snapshot))[0]?.values.map((v) => v.name)).toEqual(['EncryptSmtp', 'Port']);
   }, 120_000);
 
   test('a saved plan is refused as stale when a value it deletes changed since', async () => {

@@ -68,9 +68,21 @@ describe('undeclared, exclusive, maxUndeclared, force', () => {
     ['an unknown exclusive mode', ['    exclusive: values'], ['SCHEMA@4:16']],
     ['an unknown undeclared mode', ['    undeclared: hide'], ['SCHEMA@4:17']],
     ['exclusive on a key declared absent', ['    ensure: absent', '    exclusive: true'], ['SCHEMA@5:5']],
+    ['maxUndeclared with exclusive: false', ['    exclusive: false', '    maxUndeclared: 3'], ['SCHEMA@5:5']],
+    ['force with exclusive: false', ['    force: true', '    exclusive: false'], ['SCHEMA@4:5']],
+    ['maxUndeclared and force with exclusive: false, each at its line', ['    exclusive: false', '    maxUndeclared: 0', '    force: false'], ['SCHEMA@5:5', 'SCHEMA@6:5']],
   ])('%s is a schema error at its place', async (_, lines, expected) => {
     const paths = await writeConfigs({ 's.yaml': file('  - path: HKLM\\SOFTWARE\\X', ...lines) });
     expect(placed(await loadFailure(paths))).toEqual(expected);
+  });
+
+  test('maxUndeclared or force with exclusive: false names the option and says what to do', async () => {
+    const paths = await writeConfigs({ 'f.yaml': file('  - path: HKLM\\SOFTWARE\\X', '    exclusive: false', '    maxUndeclared: 3', '    force: true') });
+    const messages = (await loadFailure(paths)).map((d) => d.message);
+    expect(messages).toEqual([
+      expect.stringMatching(/^keys\[0\]\.maxUndeclared: maxUndeclared is for an exclusive key, and this key says exclusive: false; set exclusive to true or subkeys/),
+      expect.stringMatching(/^keys\[0\]\.force: force is for an exclusive key, and this key says exclusive: false/),
+    ]);
   });
 
   test('across files: exclusive from one file applies to the merged key; twice is a DUPLICATE naming both; ignore elsewhere is a CONFLICT', async () => {

@@ -57,6 +57,8 @@ describe('fleet runs through the real CLI, each host a .reg file in --registry-d
     const recorded = await readJson(report);
     expect(recorded.hosts.map((h: { host: string; status: string }) => `${h.host}:${h.status}`)).toEqual(['web01:converged', 'web02:stale', 'web03:converged']);
     expect(recorded).toMatchObject({ command: 'apply', exitCode: 1, target: null });
+    // each planned host's entry lists the undeclared values its plan found and left in place
+    expect(recorded.hosts.map((h: { undeclared?: { values: unknown[] }[] }) => h.undeclared?.[0]?.values.length)).toEqual([6, 6, 6]);
 
     // The fleet apply's journal is the newest: a plain rollback is refused, naming the hosts.
     const refused = await runCli(['rollback', '--auto-approve', ...state], { cwd: dir });

@@ -104,8 +104,8 @@ describe('parsePlanJson', () => {
   test.each<[string, string | ((doc: Record<string, any>) => unknown), string, string?]>([
     ['not JSON', '{"formatVersion": 2,', 'not valid JSON'],
     ['not an object', '[]', 'JSON object'],
-    ['an older format version', (d) => (d.formatVersion = 1), 'formatVersion: must be 2, found 1 (written by an older regstate; plan again)'],
-    ['a newer format version', (d) => (d.formatVersion = 3), 'written by a newer regstate'],
+    ['an older format version', (d) => (d.formatVersion = 1), 'formatVersion: must be 2 or 3, found 1 (written by an older regstate; plan again)'],
+    ['a newer format version', (d) => (d.formatVersion = 4), 'formatVersion: must be 2 or 3, found 4 (written by a newer regstate)'],
     ['no changes list', (d) => delete d.changes, 'changes'],
     ['unknown action', (d) => (d.changes[0].action = 'rename'), 'changes[0].action'],
     ['key without a hive', (d) => (d.changes[1].key = 'SOFTWARE\\X'), 'changes[1].key', 'KEY_PATH'],

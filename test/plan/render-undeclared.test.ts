@@ -112,8 +112,36 @@ describe('undeclared values and exclusive keys in JSON', () => {
     expect(doc.exclusiveKeys).toBeUndefined();
   });
 
-  test('a plan without them has neither field', () => {
+  test('a plan without them has neither field and is formatVersion 2, as older regstate reads it', () => {
     expect(Object.keys(JSON.parse(renderPlanJson(agpmPlan())))).toEqual(['formatVersion', 'changes', 'summary']);
+    expect(JSON.parse(renderPlanJson(agpmPlan())).formatVersion).toBe(2);
+  });
+
+  test('a plan carrying undeclared values or exclusive keys is formatVersion 3, so a regstate reading only 2 refuses it', () => {
+    expect(JSON.parse(renderPlanJson(listedPlan())).formatVersion).toBe(3);
+    // no drift, only undeclared values listed: still 3
+    expect(JSON.parse(renderPlanJson(listedPlan(false))).formatVersion).toBe(3);
+    // an exclusive key and nothing undeclared left
+    expect(exclusivePlan().undeclared).toBeUndefined();
+    expect(JSON.parse(renderPlanJson(exclusivePlan())).formatVersion).toBe(3);
+  });
+
+  test.each([
+    ['undeclared values', () => listedPlan(), 'undeclared'],
+    ['an exclusive key', () => exclusivePlan(), 'exclusiveKeys'],
+  ])('a formatVersion 2 plan carrying %s is refused at that field', (_, plan, field) => {
+    const doc = JSON.parse(renderPlanJson(plan())) as Record<string, any>;
+    doc.formatVersion = 2;
+    expect(() => parsePlanJson(JSON.stringify(doc, null, 2), 'old.json')).toThrow(
+      expect.objectContaining({ code: 'PLAN_FILE', message: expect.stringMatching(new RegExp(`^old\\.json:\\d+:\\d+: ${field}: a plan of formatVersion 2 cannot carry ${field}: .* as formatVersion 3 \\(plan again\\)`)) }),
+    );
+  });
+
+  test('formatVersion 3 without either field reads as the plan it is; 2 without them reads as before', () => {
+    const doc = JSON.parse(renderPlanJson(agpmPlan())) as Record<string, any>;
+    expect(parsePlanJson(JSON.stringify(doc), 'two.json')).toEqual(agpmPlan());
+    doc.formatVersion = 3;
+    expect(parsePlanJson(JSON.stringify(doc), 'three.json')).toEqual(agpmPlan());
   });
 
   test('a plan read back keeps both lists exactly', () => {

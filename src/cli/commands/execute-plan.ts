@@ -7,6 +7,7 @@ import { RegstateError } from '../../errors.js';
 import { escapeControl } from '../../model/display-text.js';
 import type { LiveState } from '../../model/live-state.js';
 import type { Plan } from '../../plan/plan.js';
+import { formatUndeclaredCount } from '../../plan/render-undeclared.js';
 import type { RegistryBackend } from '../../registry/backend.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
@@ -39,7 +40,7 @@ export async function confirm(io: Io, command: string): Promise<boolean> {
   return answer?.trim() === 'yes';
 }
 
-function printResults(result: ApplyResult, command: string, color: boolean, io: Io): void {
+function printResults(plan: Plan, result: ApplyResult, command: string, color: boolean, io: Io): void {
   const c = pc.createColors(color);
   for (const r of result.results) {
     if (r.outcome === 'applied') continue;
@@ -53,6 +54,8 @@ function printResults(result: ApplyResult, command: string, color: boolean, io: 
   } else {
     io.stdout.write(c.red(`${verb} incomplete: ${total - applied} of ${total} changes failed or did not verify (listed above).\n`));
   }
+  // the closing lines are what a log keeps: they say that undeclared values were there and stay
+  if (plan.undeclared?.length) io.stdout.write(`Left in place: ${formatUndeclaredCount(plan.undeclared)} (undeclared, listed above).\n`);
 }
 
 /** Prints the plan, has apply/ execute it (guards, approval, journal, write, verify), prints the outcome. */
@@ -69,6 +72,6 @@ export async function executeAndReport(plan: Plan, live: LiveState, backend: Reg
   });
   const { result } = execution;
   if (!result) return { plan, exitCode: EXIT.OK };
-  if (opts.format === 'text') printResults(result, opts.command, opts.color, io);
+  if (opts.format === 'text') printResults(plan, result, opts.command, opts.color, io);
   return { plan, result, exitCode: result.converged ? EXIT.OK : EXIT.PARTIAL };
 }
