@@ -257,7 +257,10 @@ namespace Regstate.Agent
         {
             EnablePrivileges();
             int code = RegLoadKey(HKEY_USERS, name, file);
-            if (code != 0) throw new IOException(Message(code));
+            if (code == 0) return;
+            // Wine leaves an empty key behind when a file is not a hive; on Windows nothing is loaded and this fails.
+            RegUnLoadKey(HKEY_USERS, name);
+            throw new IOException(Message(code));
         }
 
         public static void Unload(string name)
