@@ -163,8 +163,12 @@ const PROFILE_FIELDS = new Set(['sid', 'account', 'profilePath', 'loaded', 'kind
 function decodeText(value: unknown, field: string): string | undefined {
   if (value === null) return undefined;
   if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) protocol(`profile ${field} is not base64 or null`);
-  const bytes = Buffer.from(value as string, 'base64');
-  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.from(value as string, 'base64'));
+  } catch {
+    return protocol(`profile ${field} is not UTF-8`);
+  }
   if (text === '' || text.includes('\0')) protocol(`profile ${field} is empty or holds a NUL`);
   return text;
 }
