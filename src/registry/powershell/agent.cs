@@ -426,6 +426,19 @@ namespace Regstate.Agent
             return m;
         }
 
+        /// <summary>HKU's subkey names without the hives this request loaded.</summary>
+        public string[] Hide(string[] names)
+        {
+            List<string> shown = new List<string>();
+            foreach (string name in names)
+            {
+                bool mine = false;
+                foreach (RsHiveMount m in Mounts) if (m.Loaded && string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase)) mine = true;
+                if (!mine) shown.Add(name);
+            }
+            return shown.ToArray();
+        }
+
         /// <summary>A message with every temporary hive name put back to the SID it stands for.</summary>
         public string Unmap(string message)
         {
@@ -685,6 +698,8 @@ namespace Regstate.Agent
                                         }
                                     }
                                     string[] subkeys = handle.GetSubKeyNames();
+                                    // HKU itself: the hives this request loaded are not the machine's.
+                                    if (!hasPath && sub.Length == 0 && RsLayer.IsUsers(k.hive)) subkeys = hives.Hide(subkeys);
                                     Dictionary<string, object> result = Map();
                                     result["request"] = i; result["sub"] = sub; result["exists"] = true;
                                     result["values"] = values.ToArray(); result["subkeys"] = subkeys; result["unreadable"] = unreadable.ToArray();

@@ -65,7 +65,8 @@ a SID that ProfileList lists but HKU does not hold (the user is not logged on), 
 profile's <profile folder>\NTUSER.DAT: loaded for the request under HKU\regstate-<guid> (RegLoadKey, with
 SeRestorePrivilege and SeBackupPrivilege enabled), at most once per profile however many keys name it,
 and unloaded (RegUnLoadKey, after every handle into it is closed) when the request ends, also when it
-fails. Answers name keys as they were asked (HKU\<SID>\...), never the temporary key. A hive that cannot
+fails. Answers name keys as they were asked (HKU\<SID>\...), never the temporary key (a read of HKU
+itself does not list it). A hive that cannot
 be loaded (no profile folder, file missing, locked, not a hive) fails each of its keys (read: an error
 per requested key) or ops (write) with PROFILE_UNAVAILABLE and the reason; other keys and ops go on. A
 hive that cannot be unloaded fails the keys or ops that used it with PROFILE_UNAVAILABLE too. Any other

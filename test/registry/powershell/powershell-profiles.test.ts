@@ -161,6 +161,13 @@ describeWithPwsh('per-user hives on the simulated hive (real pwsh)', (pwsh) => {
     expect((await stored(hive)).keys.filter((k) => /^HKU\\regstate-/i.test(k.path))).toEqual([]);
   });
 
+  test('HKU read in the same request as an unloaded profile lists the logged-on users only', async () => {
+    await machine();
+    const live = await backend.read([{ key: hku(`${BOB}\\Software`) }, { key: hku(''), recursive: true }]);
+    expect(live.find((k) => k.key.path === '')?.subkeys).toEqual([SYSTEM, ALICE]);
+    expect(live.filter((k) => /regstate-/i.test(k.key.path))).toEqual([]);
+  });
+
   test('a read error inside an unloaded hive names the key as asked, never the temporary key', async () => {
     await machine();
     await expect(backend.read([{ key: hku(`${BOB}\\Software\\Secret`) }])).rejects.toMatchObject({
