@@ -59,21 +59,20 @@ ANSWER (JSON): { "ok": bool, "results": ..., "errors": [ { "code", "message", ..
          { "sid": "<Default>", "kind": "default", "loaded": false, "account": null, "profilePath": ProfileList's
          value Default expanded, else ProfilesDirectory\Default }, when one of those two values is set.
   every read and write answer's stats also say "hiveLoads": how many user hives the request loaded.
+  ok false with results null: the request as a whole failed (errors says why).
+Codes: ACCESS_DENIED, UNSUPPORTED_KIND, WRITE_FAILED, KEY_PATH, NO_REGISTRY, FILE_UNREADABLE, PROFILE_UNAVAILABLE, INTERNAL.
 
 USER HIVES. In read and write requests, a key of hive HKU whose first path component is "<Default>", or
 a SID that ProfileList lists but HKU does not hold (the user is not logged on), is served from that
-profile's <profile folder>\NTUSER.DAT: loaded for the request under HKU\regstate-<guid> (RegLoadKey, with
-SeRestorePrivilege and SeBackupPrivilege enabled), at most once per profile however many keys name it,
-and unloaded (RegUnLoadKey, after every handle into it is closed) when the request ends, also when it
-fails. Answers name keys as they were asked (HKU\<SID>\...), never the temporary key (a read of HKU
-itself does not list it). A hive that cannot
-be loaded (no profile folder, file missing, locked, not a hive) fails each of its keys (read: an error
-per requested key) or ops (write) with PROFILE_UNAVAILABLE and the reason; other keys and ops go on. A
-hive that cannot be unloaded fails the keys or ops that used it with PROFILE_UNAVAILABLE too. Any other
-HKU key (a logged-on user, a name ProfileList does not list) is opened as it is; deleting a key directly
-under HKU (a hive root) is refused.
-  ok false with results null: the request as a whole failed (errors says why).
-Codes: ACCESS_DENIED, UNSUPPORTED_KIND, WRITE_FAILED, KEY_PATH, NO_REGISTRY, FILE_UNREADABLE, PROFILE_UNAVAILABLE, INTERNAL.
+profile's <profile folder>\NTUSER.DAT: loaded for the request under HKU\regstate-<guid> (RegLoadKey,
+with SeRestorePrivilege and SeBackupPrivilege enabled), at most once per profile however many keys name
+it, and unloaded (RegUnLoadKey, after every handle into it is closed) when the request ends, also when
+it fails. Answers name keys as they were asked (HKU\<SID>\...), never the temporary key (a read of HKU
+itself does not list it). A hive that cannot be loaded (no profile folder, file missing, locked, not a
+hive) fails each of its keys (read: an error per requested key) or ops (write) with PROFILE_UNAVAILABLE
+and the reason; other keys and ops go on. A hive that cannot be unloaded fails the keys or ops that used
+it with PROFILE_UNAVAILABLE too. Any other HKU key (a logged-on user, a name ProfileList does not list)
+is opened as it is; deleting a key directly under HKU (a hive root) is refused.
 
 LAYERS. Only the lowest layer differs between a real registry and a simulated one: the object whose
 methods are called. Both are C# (agent.cs) behind one abstract class, RsKey, with the methods of
