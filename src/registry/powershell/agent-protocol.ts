@@ -2,6 +2,7 @@ import { type ErrorCode, type Diagnostic, RegstateError } from '../../errors.js'
 import { type KeyRef, describeKey } from '../../model/key-ref.js';
 import type { LiveKey, LiveValue, UnreadableValue } from '../../model/live-state.js';
 import type { RegistryValue } from '../../model/registry-value.js';
+import { DEFAULT_PROFILE_SID, type UserProfile } from '../../model/user-profile.js';
 import { valueFromJson, valueToJson } from '../../model/value-json.js';
 import type { ReadRequest, WriteOp, WriteOutcome } from '../backend.js';
 import type { AgentAnswer, AgentError } from './answer-line.js';
@@ -10,7 +11,7 @@ import type { AgentAnswer, AgentError } from './answer-line.js';
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
 /** Codes the agent may report; anything else means the agent is not the one we loaded. */
-const AGENT_CODES = new Set<string>(['ACCESS_DENIED', 'UNSUPPORTED_KIND', 'WRITE_FAILED', 'KEY_PATH', 'KEY_NOT_FOUND', 'NO_REGISTRY', 'FILE_UNREADABLE', 'INTERNAL']);
+const AGENT_CODES = new Set<string>(['ACCESS_DENIED', 'UNSUPPORTED_KIND', 'WRITE_FAILED', 'KEY_PATH', 'KEY_NOT_FOUND', 'NO_REGISTRY', 'FILE_UNREADABLE', 'PROFILE_UNAVAILABLE', 'INTERNAL']);
 
 function agentCode(code: unknown): ErrorCode {
   return typeof code === 'string' && AGENT_CODES.has(code) ? (code as ErrorCode) : 'POWERSHELL_PROTOCOL';
@@ -40,6 +41,10 @@ export function encodeReadRequest(requests: ReadRequest[], simulatedHive: string
     simulatedHive: simulatedHive === undefined ? null : b64(simulatedHive),
     keys: requests.map((r) => ({ ...keyFields(r.key), recursive: r.recursive === true })),
   };
+}
+
+export function encodeProfilesRequest(simulatedHive: string | undefined): Record<string, unknown> {
+  return { op: 'profiles', simulatedHive: simulatedHive === undefined ? null : b64(simulatedHive) };
 }
 
 export function encodeWriteRequest(ops: WriteOp[], simulatedHive: string | undefined): Record<string, unknown> {
@@ -147,5 +152,57 @@ export function decodeWriteAnswer(sent: number, answer: AgentAnswer): WriteOutco
     if (r.ok === true) return { ok: true };
     if (r.ok !== false) protocol('a write outcome without ok');
     return { ok: false, code: agentCode(r.code), message: String(r.message) };
+  });
+}
+
+const SID = /^S-1-\d+(-\d+)+$/i;
+const PROFILE_KINDS = new Set(['user', 'service', 'default']);
+const PROFILE_FIELDS = new Set(['sid', 'account', 'profilePath', 'loaded', 'kind']);
+
+// A base64 field of the profiles answer: null, or base64 of UTF-8 text without NULs or lone surrogates.
+function decodeText(value: unknown, field: string): string | undefined {
+  if (value === null) return undefined;
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) protocol(`profile ${field} is not base64 or null`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.from(value as string, 'base64'));
+  } catch {
+    return protocol(`profile ${field} is not UTF-8`);
+  }
+  if (text === '' || text.includes('\0')) protocol(`profile ${field} is empty or holds a NUL`);
+  return text;
+}
+
+/**
+ * Turns a profiles answer into UserProfiles, checked strictly: SIDs as ProfileList names them (each once,
+ * ignoring case), the default profile once as DEFAULT_PROFILE_SID, and no field the protocol does not have.
+ */
+export function decodeProfilesAnswer(answer: AgentAnswer): UserProfile[] {
+  throwIfFailed(answer);
+  if (!Array.isArray(answer.results)) protocol('profiles results are not a list');
+  const seen = new Set<string>();
+  return (answer.results as unknown[]).map((item): UserProfile => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) protocol('a profile is not an object');
+    const p = item as Record<string, unknown>;
+    const extra = Object.keys(p).find((k) => !PROFILE_FIELDS.has(k));
+    if (extra !== undefined) protocol(`a profile has an unknown field ${JSON.stringify(extra)}`);
+    const { sid, loaded, kind } = p;
+    if (typeof kind !== 'string' || !PROFILE_KINDS.has(kind)) protocol(`profile kind ${JSON.stringify(kind)} is not user, service or default`);
+    if (typeof loaded !== 'boolean') protocol('profile loaded is not a boolean');
+    if (typeof sid !== 'string') protocol('a profile without a SID');
+    const isDefault = kind === 'default';
+    if (isDefault ? sid !== DEFAULT_PROFILE_SID || loaded : !SID.test(sid as string)) protocol(`profile ${JSON.stringify(sid)} is not a ${isDefault ? 'default profile that is not loaded' : 'SID'}`);
+    const id = (sid as string).toUpperCase();
+    if (seen.has(id)) protocol(`profile ${sid as string} is listed twice`);
+    seen.add(id);
+    const account = decodeText(p.account, 'account');
+    const profilePath = decodeText(p.profilePath, 'profilePath');
+    return {
+      sid: sid as string,
+      ...(account === undefined ? {} : { account }),
+      ...(profilePath === undefined ? {} : { profilePath }),
+      loaded: loaded as boolean,
+      kind: kind as UserProfile['kind'],
+    };
   });
 }

@@ -13,8 +13,12 @@ namespace Regstate.Agent
     using System.Collections.Generic;
     using System.Collections.Specialized;
     using System.Globalization;
+    using System.IO;
+    using System.Runtime.InteropServices;
     using System.Security;
+    using System.Security.Principal;
     using System.Text;
+    using System.Text.RegularExpressions;
     using Microsoft.Win32;
 #if RS_CORE
     using System.Text.Json;
@@ -152,6 +156,308 @@ namespace Regstate.Agent
             RegistryView v = view == 32 ? RegistryView.Registry32 : RegistryView.Registry64;
             return new RsWinKey(RegistryKey.OpenBaseKey(Hives[hive], v));
         }
+
+        public static bool IsUsers(string hive) { return string.Equals(hive, "HKU", StringComparison.OrdinalIgnoreCase); }
+
+        /// <summary>DOMAIN\name of a SID, or null when it does not translate (the simulated layer: the hive file's "accounts").</summary>
+        public string Account(string sid)
+        {
+            if (Store != null) return Store.Account(sid);
+            try
+            {
+                return new SecurityIdentifier(sid).Translate(typeof(NTAccount)).Value;
+            }
+            catch (Exception)
+            {
+                return null;
+            }
+        }
+
+        /// <summary>Loads a user hive file under HKU\name; throws with the reason when it cannot.</summary>
+        public void LoadHive(string name, string file)
+        {
+            if (Store != null) Store.Mount(name, file);
+            else RsWinHives.Load(name, file);
+        }
+
+        /// <summary>Unloads HKU\name (every handle into it closed); the simulated layer writes the file back if it changed.</summary>
+        public void UnloadHive(string name)
+        {
+            if (Store != null) Store.Unmount(name);
+            else RsWinHives.Unload(name);
+        }
+    }
+
+    // RegLoadKey and RegUnLoadKey under HKEY_USERS, which need SeRestorePrivilege and SeBackupPrivilege
+    // enabled in the process token (an administrator holds them, disabled).
+    public static class RsWinHives
+    {
+        private static readonly IntPtr HKEY_USERS = new IntPtr(unchecked((int)0x80000003));
+        private const int TOKEN_ADJUST_PRIVILEGES = 0x20;
+        private const int TOKEN_QUERY = 0x8;
+        private const int SE_PRIVILEGE_ENABLED = 2;
+        private static bool privileged;
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct Luid { public uint Low; public int High; }
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct TokenPrivilege { public int Count; public Luid Luid; public int Attributes; }
+
+        [DllImport("advapi32.dll", CharSet = CharSet.Unicode)]
+        private static extern int RegLoadKey(IntPtr key, string subKey, string file);
+
+        [DllImport("advapi32.dll", CharSet = CharSet.Unicode)]
+        private static extern int RegUnLoadKey(IntPtr key, string subKey);
+
+        [DllImport("advapi32.dll", SetLastError = true)]
+        private static extern bool OpenProcessToken(IntPtr process, int access, out IntPtr token);
+
+        [DllImport("advapi32.dll", SetLastError = true, CharSet = CharSet.Unicode)]
+        private static extern bool LookupPrivilegeValue(string system, string name, out Luid luid);
+
+        [DllImport("advapi32.dll", SetLastError = true)]
+        private static extern bool AdjustTokenPrivileges(IntPtr token, bool disableAll, ref TokenPrivilege state, int length, IntPtr previous, IntPtr returned);
+
+        [DllImport("kernel32.dll")]
+        private static extern IntPtr GetCurrentProcess();
+
+        [DllImport("kernel32.dll")]
+        private static extern bool CloseHandle(IntPtr handle);
+
+        private static string Message(int code)
+        {
+            return new System.ComponentModel.Win32Exception(code).Message + " (Win32 error " + code.ToString(CultureInfo.InvariantCulture) + ")";
+        }
+
+        // Once per process. A privilege the token lacks stays off: RegLoadKey then says so (error 1314).
+        private static void EnablePrivileges()
+        {
+            if (privileged) return;
+            IntPtr token;
+            if (!OpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY, out token)) return;
+            try
+            {
+                foreach (string name in new string[] { "SeRestorePrivilege", "SeBackupPrivilege" })
+                {
+                    TokenPrivilege state = new TokenPrivilege();
+                    state.Count = 1;
+                    state.Attributes = SE_PRIVILEGE_ENABLED;
+                    if (LookupPrivilegeValue(null, name, out state.Luid)) AdjustTokenPrivileges(token, false, ref state, 0, IntPtr.Zero, IntPtr.Zero);
+                }
+                privileged = true;
+            }
+            finally
+            {
+                CloseHandle(token);
+            }
+        }
+
+        public static void Load(string name, string file)
+        {
+            EnablePrivileges();
+            int code = RegLoadKey(HKEY_USERS, name, file);
+            if (code == 0) return;
+            // Wine leaves an empty key behind when a file is not a hive; on Windows nothing is loaded and this fails.
+            RegUnLoadKey(HKEY_USERS, name);
+            throw new IOException(Message(code));
+        }
+
+        public static void Unload(string name)
+        {
+            int code = RegUnLoadKey(HKEY_USERS, name);
+            if (code != 0)
+            {
+                // A handle into the hive that only the garbage collector would close: close it, try once more.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                code = RegUnLoadKey(HKEY_USERS, name);
+            }
+            if (code != 0) throw new IOException("HKU\\" + name + " stays loaded: " + Message(code));
+        }
+    }
+
+    // ------------------------------------------------------------ user profiles and their hives
+
+    // A profile hive loaded for one request: HKU\<Name> stands for HKU\<Sid> (or HKU\<Default>).
+    public sealed class RsHiveMount
+    {
+        public string Sid;
+        public string Name;
+        public string File;
+        // Why the hive is not available (set instead of Name), or why it could not be unloaded.
+        public string Error;
+        public string UnloadError;
+        public bool Loaded;
+        // The request's keys or ops that went to this hive.
+        public readonly List<int> Uses = new List<int>();
+    }
+
+    // One request's user hives: which HKU\<first component> is a profile to load, each loaded at most once,
+    // all unloaded by UnloadAll (the caller's finally).
+    public sealed class RsUserHives
+    {
+        public const string DefaultSid = "<Default>";
+        public const string ProfileListPath = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList";
+        private static readonly Regex SidPattern = new Regex("^S-1-[0-9]+(-[0-9]+)+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+        private readonly RsLayer layer;
+        // By the name asked for (ignoring case, as HKU's subkeys); null: not a profile to load (loaded, or not in ProfileList).
+        private readonly Dictionary<string, RsHiveMount> byName = new Dictionary<string, RsHiveMount>(StringComparer.OrdinalIgnoreCase);
+        public readonly List<RsHiveMount> Mounts = new List<RsHiveMount>();
+
+        public RsUserHives(RsLayer layer) { this.layer = layer; }
+
+        /// <summary>How many user hives this request loaded.</summary>
+        public int LoadCount
+        {
+            get
+            {
+                int n = 0;
+                foreach (RsHiveMount m in Mounts) if (m.Name != null) n++;
+                return n;
+            }
+        }
+
+        public static bool IsSid(string name) { return name != null && SidPattern.IsMatch(name); }
+
+        public static string Kind(string sid)
+        {
+            if (sid.StartsWith("S-1-5-21-", StringComparison.OrdinalIgnoreCase) || sid.StartsWith("S-1-12-1-", StringComparison.OrdinalIgnoreCase)) return "user";
+            return "service";
+        }
+
+        // A string value with environment variables expanded, or null.
+        public static string Expanded(RsKey key, string name)
+        {
+            string text = key.GetValue(name, null, RegistryValueOptions.DoNotExpandEnvironmentNames) as string;
+            return string.IsNullOrEmpty(text) ? null : Environment.ExpandEnvironmentVariables(text);
+        }
+
+        // The default profile's folder: ProfileList's Default, else ProfilesDirectory\Default; null when neither is set.
+        public static string DefaultProfilePath(RsKey profileList)
+        {
+            string path = Expanded(profileList, "Default");
+            if (path != null) return path;
+            string dir = Expanded(profileList, "ProfilesDirectory");
+            return dir == null ? null : Path.Combine(dir, "Default");
+        }
+
+        /// <summary>The path to open for a key: unchanged, or with a profile's SID replaced by its loaded hive's
+        /// temporary name. Throws PROFILE_UNAVAILABLE for a profile whose hive cannot be loaded.</summary>
+        public string Map(string hive, string path, int use, out RsHiveMount mount)
+        {
+            mount = null;
+            if (!RsLayer.IsUsers(hive)) return path;
+            string[] parts = (path ?? "").Split(new char[] { '\\' }, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 0) return path;
+            RsHiveMount m;
+            if (!byName.TryGetValue(parts[0], out m))
+            {
+                m = Resolve(parts[0]);
+                byName[parts[0]] = m;
+                if (m != null) Mounts.Add(m);
+            }
+            if (m == null) return path;
+            mount = m;
+            m.Uses.Add(use);
+            if (m.Error != null) throw RsAgent.Error("PROFILE_UNAVAILABLE", "the hive of profile " + m.Sid + " cannot be loaded: " + m.Error);
+            parts[0] = m.Name;
+            return string.Join("\\", parts);
+        }
+
+        private RsHiveMount Resolve(string first)
+        {
+            string profilePath = null;
+            RsKey hklm = layer.OpenBase("HKLM", 64);
+            RsKey users = layer.OpenBase("HKU", 64);
+            try
+            {
+                bool isDefault = first == DefaultSid;
+                if (!isDefault)
+                {
+                    RsKey loaded = users.OpenSubKey(first, false);
+                    if (loaded != null) { loaded.Close(); return null; }
+                }
+                RsKey list = hklm.OpenSubKey(ProfileListPath, false);
+                if (list == null && !isDefault) return null;
+                try
+                {
+                    if (isDefault)
+                    {
+                        if (list != null) profilePath = DefaultProfilePath(list);
+                    }
+                    else
+                    {
+                        RsKey entry = list.OpenSubKey(first, false);
+                        if (entry == null) return null;
+                        try { profilePath = Expanded(entry, "ProfileImagePath"); }
+                        finally { entry.Close(); }
+                    }
+                }
+                finally
+                {
+                    if (list != null) list.Close();
+                }
+            }
+            finally
+            {
+                users.Close();
+                hklm.Close();
+            }
+            RsHiveMount m = new RsHiveMount();
+            m.Sid = first;
+            if (profilePath == null)
+            {
+                m.Error = first == DefaultSid ? "the default profile's folder is not known (ProfileList has neither Default nor ProfilesDirectory)" : "ProfileList gives no ProfileImagePath";
+                return m;
+            }
+            m.File = Path.Combine(profilePath, "NTUSER.DAT");
+            string name = "regstate-" + Guid.NewGuid().ToString("N");
+            try
+            {
+                layer.LoadHive(name, m.File);
+                m.Name = name;
+                m.Loaded = true;
+            }
+            catch (Exception e)
+            {
+                m.Error = m.File + ": " + RsAgent.ErrorInfo(e, "PROFILE_UNAVAILABLE")["message"];
+            }
+            return m;
+        }
+
+        /// <summary>HKU's subkey names without the hives this request loaded.</summary>
+        public string[] Hide(string[] names)
+        {
+            List<string> shown = new List<string>();
+            foreach (string name in names)
+            {
+                bool mine = false;
+                foreach (RsHiveMount m in Mounts) if (m.Loaded && string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase)) mine = true;
+                if (!mine) shown.Add(name);
+            }
+            return shown.ToArray();
+        }
+
+        /// <summary>A message with every temporary hive name put back to the SID it stands for.</summary>
+        public string Unmap(string message)
+        {
+            if (message == null) return null;
+            foreach (RsHiveMount m in Mounts) if (m.Name != null) message = message.Replace(m.Name, m.Sid);
+            return message;
+        }
+
+        /// <summary>Unloads every hive this request loaded; a failure is kept on its mount (UnloadError), the rest go on.</summary>
+        public void UnloadAll()
+        {
+            foreach (RsHiveMount m in Mounts)
+            {
+                if (!m.Loaded) continue;
+                m.Loaded = false;
+                try { layer.UnloadHive(m.Name); }
+                catch (Exception e) { m.UnloadError = Unmap(Convert.ToString(RsAgent.ErrorInfo(e, "PROFILE_UNAVAILABLE")["message"], CultureInfo.InvariantCulture)); }
+            }
+        }
     }
 
     // ------------------------------------------------------------ the loops
@@ -257,6 +563,64 @@ namespace Regstate.Agent
             return v;
         }
 
+        private static string B64(string text) { return text == null ? null : Convert.ToBase64String(Utf8.GetBytes(text)); }
+
+        /// <summary>The profiles request: ProfileList's SIDs (loaded or not, account, folder), then the default profile.</summary>
+        public static Dictionary<string, object> Profiles(RsLayer layer)
+        {
+            List<object> results = new List<object>();
+            RsKey hklm = layer.OpenBase("HKLM", 64);
+            RsKey users = layer.OpenBase("HKU", 64);
+            try
+            {
+                RsKey list = hklm.OpenSubKey(RsUserHives.ProfileListPath, false);
+                if (list != null)
+                {
+                    try
+                    {
+                        foreach (string sid in list.GetSubKeyNames())
+                        {
+                            // Not a SID: a left-over such as S-1-5-21-...-1001.bak, which no user logs on to.
+                            if (!RsUserHives.IsSid(sid)) continue;
+                            string profilePath = null;
+                            RsKey entry = list.OpenSubKey(sid, false);
+                            if (entry != null)
+                            {
+                                try { profilePath = RsUserHives.Expanded(entry, "ProfileImagePath"); }
+                                finally { entry.Close(); }
+                            }
+                            RsKey hive = users.OpenSubKey(sid, false);
+                            if (hive != null) hive.Close();
+                            Dictionary<string, object> p = Map();
+                            p["sid"] = sid; p["account"] = B64(layer.Account(sid)); p["profilePath"] = B64(profilePath);
+                            p["loaded"] = hive != null; p["kind"] = RsUserHives.Kind(sid);
+                            results.Add(p);
+                        }
+                        string defaultPath = RsUserHives.DefaultProfilePath(list);
+                        if (defaultPath != null)
+                        {
+                            Dictionary<string, object> d = Map();
+                            d["sid"] = RsUserHives.DefaultSid; d["account"] = null; d["profilePath"] = B64(defaultPath);
+                            d["loaded"] = false; d["kind"] = "default";
+                            results.Add(d);
+                        }
+                    }
+                    finally
+                    {
+                        list.Close();
+                    }
+                }
+            }
+            finally
+            {
+                users.Close();
+                hklm.Close();
+            }
+            Dictionary<string, object> answer = Map();
+            answer["ok"] = true; answer["results"] = results.ToArray(); answer["errors"] = new object[0]; answer["count"] = results.Count; answer["loads"] = 0;
+            return answer;
+        }
+
         /// <summary>The read request: every key (and, when recursive, its subtree), depth-first, parent before children.</summary>
         public static Dictionary<string, object> Read(RsLayer layer, RsRequest request)
         {
@@ -264,117 +628,143 @@ namespace Regstate.Agent
             List<object> errors = new List<object>();
             RsItemReq[] keys = request.keys ?? new RsItemReq[0];
             int count = 0;
-            for (int i = 0; i < keys.Length; i++)
+            RsUserHives hives = new RsUserHives(layer);
+            try
             {
-                RsItemReq k = keys[i];
-                RsKey baseKey = null;
-                try
+                for (int i = 0; i < keys.Length; i++)
                 {
-                    if (k == null) throw Error("KEY_PATH", "a key request is empty");
-                    baseKey = layer.OpenBase(k.hive, k.view);
-                    string path = FromBase64(k.path);
-                    // Handles are closed by what opened them.
-                    bool hasPath = Split(path).Length > 0;
-                    RsKey top = hasPath ? baseKey.OpenSubKey(path, false) : baseKey;
-                    if (top == null)
-                    {
-                        Dictionary<string, object> missing = Map();
-                        missing["request"] = i; missing["sub"] = new string[0]; missing["exists"] = false;
-                        missing["values"] = new object[0]; missing["subkeys"] = new string[0]; missing["unreadable"] = new object[0];
-                        results.Add(missing);
-                        continue;
-                    }
+                    RsItemReq k = keys[i];
+                    RsKey baseKey = null;
                     try
                     {
-                        // Descendants are opened from the requested key, so one that fails is reported alone.
-                        Stack<string[]> stack = new Stack<string[]>();
-                        stack.Push(new string[0]);
-                        while (stack.Count > 0)
+                        if (k == null) throw Error("KEY_PATH", "a key request is empty");
+                        baseKey = layer.OpenBase(k.hive, k.view);
+                        RsHiveMount mount;
+                        // A profile that is not logged on: its hive is loaded for this request under a name of its own.
+                        string path = hives.Map(k.hive, FromBase64(k.path), i, out mount);
+                        // Handles are closed by what opened them.
+                        bool hasPath = Split(path).Length > 0;
+                        RsKey top = hasPath ? baseKey.OpenSubKey(path, false) : baseKey;
+                        if (top == null)
                         {
-                            string[] sub = stack.Pop();
-                            RsKey handle = top;
-                            try
+                            Dictionary<string, object> missing = Map();
+                            missing["request"] = i; missing["sub"] = new string[0]; missing["exists"] = false;
+                            missing["values"] = new object[0]; missing["subkeys"] = new string[0]; missing["unreadable"] = new object[0];
+                            results.Add(missing);
+                            continue;
+                        }
+                        try
+                        {
+                            // Descendants are opened from the requested key, so one that fails is reported alone.
+                            Stack<string[]> stack = new Stack<string[]>();
+                            stack.Push(new string[0]);
+                            while (stack.Count > 0)
                             {
-                                if (sub.Length > 0) handle = top.OpenSubKey(string.Join("\\", sub), false);
-                                if (handle == null) continue;
-                                List<object> values = new List<object>();
-                                List<object> unreadable = new List<object>();
-                                foreach (string name in handle.GetValueNames())
+                                string[] sub = stack.Pop();
+                                RsKey handle = top;
+                                try
                                 {
-                                    count++;
-                                    RegistryValueKind kind = handle.GetValueKind(name);
-                                    object data = handle.GetValue(name, null, RegistryValueOptions.DoNotExpandEnvironmentNames);
-                                    if (kind == RegistryValueKind.String && data is string) values.Add(Value(name, "REG_SZ", data));
-                                    // .NET hands REG_DWORD out as a signed Int32; the registry's number is unsigned.
-                                    else if (kind == RegistryValueKind.DWord && data is int) values.Add(Value(name, "REG_DWORD", (long)unchecked((uint)(int)data)));
-                                    else if (kind == RegistryValueKind.ExpandString && data is string) values.Add(Value(name, "REG_EXPAND_SZ", data));
-                                    else if (kind == RegistryValueKind.MultiString && data is string[]) values.Add(Value(name, "REG_MULTI_SZ", data));
-                                    else if (kind == RegistryValueKind.QWord && data is long) values.Add(Value(name, "REG_QWORD", unchecked((ulong)(long)data).ToString(CultureInfo.InvariantCulture)));
-                                    else if (kind == RegistryValueKind.Binary && data is byte[]) values.Add(Value(name, "REG_BINARY", ToHex((byte[])data)));
-                                    else if (kind == RegistryValueKind.None && data is byte[]) values.Add(Value(name, "REG_NONE", ToHex((byte[])data)));
-                                    else if (kind == RegistryValueKind.Unknown && data is byte[])
+                                    if (sub.Length > 0) handle = top.OpenSubKey(string.Join("\\", sub), false);
+                                    if (handle == null) continue;
+                                    List<object> values = new List<object>();
+                                    List<object> unreadable = new List<object>();
+                                    foreach (string name in handle.GetValueNames())
                                     {
-                                        // Kind Unknown with bytes is REG_DWORD_BIG_ENDIAN, the only such kind .NET reads as bytes.
-                                        Dictionary<string, object> other = Value(name, "REG_OTHER", ToHex((byte[])data));
-                                        other["kind"] = 5;
-                                        values.Add(other);
+                                        count++;
+                                        RegistryValueKind kind = handle.GetValueKind(name);
+                                        object data = handle.GetValue(name, null, RegistryValueOptions.DoNotExpandEnvironmentNames);
+                                        if (kind == RegistryValueKind.String && data is string) values.Add(Value(name, "REG_SZ", data));
+                                        // .NET hands REG_DWORD out as a signed Int32; the registry's number is unsigned.
+                                        else if (kind == RegistryValueKind.DWord && data is int) values.Add(Value(name, "REG_DWORD", (long)unchecked((uint)(int)data)));
+                                        else if (kind == RegistryValueKind.ExpandString && data is string) values.Add(Value(name, "REG_EXPAND_SZ", data));
+                                        else if (kind == RegistryValueKind.MultiString && data is string[]) values.Add(Value(name, "REG_MULTI_SZ", data));
+                                        else if (kind == RegistryValueKind.QWord && data is long) values.Add(Value(name, "REG_QWORD", unchecked((ulong)(long)data).ToString(CultureInfo.InvariantCulture)));
+                                        else if (kind == RegistryValueKind.Binary && data is byte[]) values.Add(Value(name, "REG_BINARY", ToHex((byte[])data)));
+                                        else if (kind == RegistryValueKind.None && data is byte[]) values.Add(Value(name, "REG_NONE", ToHex((byte[])data)));
+                                        else if (kind == RegistryValueKind.Unknown && data is byte[])
+                                        {
+                                            // Kind Unknown with bytes is REG_DWORD_BIG_ENDIAN, the only such kind .NET reads as bytes.
+                                            Dictionary<string, object> other = Value(name, "REG_OTHER", ToHex((byte[])data));
+                                            other["kind"] = 5;
+                                            values.Add(other);
+                                        }
+                                        else
+                                        {
+                                            string what = "its kind is one .NET cannot read (REG_LINK, a resource list, or a kind number .NET does not name)";
+                                            if (kind != RegistryValueKind.Unknown) what = "its " + kind + " data has a size .NET does not read as " + kind;
+                                            Dictionary<string, object> u = Map();
+                                            u["name"] = name; u["code"] = "UNSUPPORTED_KIND"; u["message"] = "value cannot be read: " + what;
+                                            unreadable.Add(u);
+                                        }
                                     }
-                                    else
+                                    string[] subkeys = handle.GetSubKeyNames();
+                                    // HKU itself: the hives this request loaded are not the machine's.
+                                    if (!hasPath && sub.Length == 0 && RsLayer.IsUsers(k.hive)) subkeys = hives.Hide(subkeys);
+                                    Dictionary<string, object> result = Map();
+                                    result["request"] = i; result["sub"] = sub; result["exists"] = true;
+                                    result["values"] = values.ToArray(); result["subkeys"] = subkeys; result["unreadable"] = unreadable.ToArray();
+                                    results.Add(result);
+                                    if (k.recursive)
                                     {
-                                        string what = "its kind is one .NET cannot read (REG_LINK, a resource list, or a kind number .NET does not name)";
-                                        if (kind != RegistryValueKind.Unknown) what = "its " + kind + " data has a size .NET does not read as " + kind;
-                                        Dictionary<string, object> u = Map();
-                                        u["name"] = name; u["code"] = "UNSUPPORTED_KIND"; u["message"] = "value cannot be read: " + what;
-                                        unreadable.Add(u);
+                                        for (int j = subkeys.Length - 1; j >= 0; j--)
+                                        {
+                                            string[] child = new string[sub.Length + 1];
+                                            Array.Copy(sub, child, sub.Length);
+                                            child[sub.Length] = subkeys[j];
+                                            stack.Push(child);
+                                        }
                                     }
                                 }
-                                string[] subkeys = handle.GetSubKeyNames();
-                                Dictionary<string, object> result = Map();
-                                result["request"] = i; result["sub"] = sub; result["exists"] = true;
-                                result["values"] = values.ToArray(); result["subkeys"] = subkeys; result["unreadable"] = unreadable.ToArray();
-                                results.Add(result);
-                                if (k.recursive)
+                                catch (Exception e)
                                 {
-                                    for (int j = subkeys.Length - 1; j >= 0; j--)
-                                    {
-                                        string[] child = new string[sub.Length + 1];
-                                        Array.Copy(sub, child, sub.Length);
-                                        child[sub.Length] = subkeys[j];
-                                        stack.Push(child);
-                                    }
+                                    Dictionary<string, object> info = ErrorInfo(e, "INTERNAL");
+                                    info["message"] = hives.Unmap((string)info["message"]);
+                                    info["request"] = i; info["sub"] = sub;
+                                    errors.Add(info);
                                 }
-                            }
-                            catch (Exception e)
-                            {
-                                Dictionary<string, object> info = ErrorInfo(e, "INTERNAL");
-                                info["request"] = i; info["sub"] = sub;
-                                errors.Add(info);
-                            }
-                            finally
-                            {
-                                if (sub.Length > 0 && handle != null) handle.Close();
+                                finally
+                                {
+                                    if (sub.Length > 0 && handle != null) handle.Close();
+                                }
                             }
                         }
+                        finally
+                        {
+                            if (hasPath) top.Close();
+                        }
+                    }
+                    catch (Exception e)
+                    {
+                        Dictionary<string, object> info = ErrorInfo(e, "INTERNAL");
+                        if (e is ArgumentException || e.InnerException is ArgumentException) info["code"] = "KEY_PATH";
+                        info["message"] = hives.Unmap((string)info["message"]);
+                        info["request"] = i; info["sub"] = new string[0];
+                        errors.Add(info);
                     }
                     finally
                     {
-                        if (hasPath) top.Close();
+                        if (baseKey != null) baseKey.Close();
                     }
                 }
-                catch (Exception e)
+            }
+            finally
+            {
+                // Every handle into a loaded hive is closed by now.
+                hives.UnloadAll();
+            }
+            foreach (RsHiveMount m in hives.Mounts)
+            {
+                if (m.UnloadError == null) continue;
+                foreach (int i in m.Uses)
                 {
-                    Dictionary<string, object> info = ErrorInfo(e, "INTERNAL");
-                    if (e is ArgumentException || e.InnerException is ArgumentException) info["code"] = "KEY_PATH";
+                    Dictionary<string, object> info = Map();
+                    info["code"] = "PROFILE_UNAVAILABLE"; info["message"] = "read, but the hive of profile " + m.Sid + " could not be unloaded: " + m.UnloadError;
                     info["request"] = i; info["sub"] = new string[0];
                     errors.Add(info);
                 }
-                finally
-                {
-                    if (baseKey != null) baseKey.Close();
-                }
             }
             Dictionary<string, object> answer = Map();
-            answer["ok"] = true; answer["results"] = results.ToArray(); answer["errors"] = errors.ToArray(); answer["count"] = count;
+            answer["ok"] = true; answer["results"] = results.ToArray(); answer["errors"] = errors.ToArray(); answer["count"] = count; answer["loads"] = hives.LoadCount;
             return answer;
         }
 
@@ -445,108 +835,132 @@ namespace Regstate.Agent
             Dictionary<string, RsKey> bases = new Dictionary<string, RsKey>(StringComparer.Ordinal);
             string cachedPath = null;
             RsKey cached = null;
+            RsUserHives hives = new RsUserHives(layer);
             try
             {
-                for (int i = 0; i <= ops.Length; i++)
+                try
                 {
-                    // Simulated faults fire between ops (the Windows layer has none).
-                    if (store != null) store.Checkpoint(i);
-                    if (i == ops.Length) break;
-                    RsItemReq op = ops[i];
-                    try
+                    for (int i = 0; i <= ops.Length; i++)
                     {
-                        if (op == null) throw Error("WRITE_FAILED", "a write op is empty");
-                        string baseId = op.hive + "|" + op.view.ToString(CultureInfo.InvariantCulture);
-                        RsKey baseKey;
-                        if (!bases.TryGetValue(baseId, out baseKey)) { baseKey = layer.OpenBase(op.hive, op.view); bases[baseId] = baseKey; }
-                        string path = FromBase64(op.path);
-                        string[] parts = Split(path);
-                        string id = baseId + "|" + string.Join("\\", parts);
-                        string which = op.op;
-                        if (which == "set-value")
+                        // Simulated faults fire between ops (the Windows layer has none).
+                        if (store != null) store.Checkpoint(i);
+                        if (i == ops.Length) break;
+                        RsItemReq op = ops[i];
+                        try
                         {
-                            RegistryValueKind kind;
-                            object net = ToNet(op.value, out kind);
-                            RsKey target = baseKey;
-                            if (parts.Length > 0)
+                            if (op == null) throw Error("WRITE_FAILED", "a write op is empty");
+                            string baseId = op.hive + "|" + op.view.ToString(CultureInfo.InvariantCulture);
+                            RsKey baseKey;
+                            if (!bases.TryGetValue(baseId, out baseKey)) { baseKey = layer.OpenBase(op.hive, op.view); bases[baseId] = baseKey; }
+                            RsHiveMount mount;
+                            // A profile that is not logged on: its hive is loaded for this request under a name of its own.
+                            string path = hives.Map(op.hive, FromBase64(op.path), i, out mount);
+                            string[] parts = Split(path);
+                            string id = baseId + "|" + string.Join("\\", parts);
+                            string which = op.op;
+                            if (which == "set-value")
                             {
-                                if (cachedPath != id)
+                                RegistryValueKind kind;
+                                object net = ToNet(op.value, out kind);
+                                RsKey target = baseKey;
+                                if (parts.Length > 0)
+                                {
+                                    if (cachedPath != id)
+                                    {
+                                        if (cached != null) cached.Close();
+                                        cached = null; cachedPath = null;
+                                        cached = baseKey.CreateSubKey(path); cachedPath = id;
+                                    }
+                                    target = cached;
+                                }
+                                target.SetValue(FromBase64(op.name), net, kind);
+                            }
+                            else if (which == "create-key")
+                            {
+                                if (parts.Length > 0 && cachedPath != id)
                                 {
                                     if (cached != null) cached.Close();
                                     cached = null; cachedPath = null;
                                     cached = baseKey.CreateSubKey(path); cachedPath = id;
                                 }
-                                target = cached;
                             }
-                            target.SetValue(FromBase64(op.name), net, kind);
-                        }
-                        else if (which == "create-key")
-                        {
-                            if (parts.Length > 0 && cachedPath != id)
+                            else if (which == "delete-value")
                             {
+                                RsKey target = baseKey;
+                                if (parts.Length > 0)
+                                {
+                                    if (cachedPath != id)
+                                    {
+                                        if (cached != null) cached.Close();
+                                        cached = null; cachedPath = null;
+                                        // Never created: a missing key has no value to delete.
+                                        cached = baseKey.OpenSubKey(path, true);
+                                        if (cached != null) cachedPath = id;
+                                    }
+                                    target = cached;
+                                }
+                                if (target != null) target.DeleteValue(FromBase64(op.name), false);
+                            }
+                            else if (which == "delete-key")
+                            {
+                                // Below HKU every key is the root of a user's hive.
+                                if (parts.Length == 0 || (parts.Length == 1 && RsLayer.IsUsers(op.hive))) throw Error("WRITE_FAILED", "cannot delete a hive root");
                                 if (cached != null) cached.Close();
                                 cached = null; cachedPath = null;
-                                cached = baseKey.CreateSubKey(path); cachedPath = id;
-                            }
-                        }
-                        else if (which == "delete-value")
-                        {
-                            RsKey target = baseKey;
-                            if (parts.Length > 0)
-                            {
-                                if (cachedPath != id)
+                                RsKey parent = baseKey;
+                                RsKey opened = null;
+                                try
                                 {
-                                    if (cached != null) cached.Close();
-                                    cached = null; cachedPath = null;
-                                    // Never created: a missing key has no value to delete.
-                                    cached = baseKey.OpenSubKey(path, true);
-                                    if (cached != null) cachedPath = id;
+                                    if (parts.Length > 1) { opened = baseKey.OpenSubKey(string.Join("\\", parts, 0, parts.Length - 1), true); parent = opened; }
+                                    if (parent != null) parent.DeleteSubKeyTree(parts[parts.Length - 1], false);
                                 }
-                                target = cached;
+                                finally
+                                {
+                                    if (opened != null) opened.Close();
+                                }
                             }
-                            if (target != null) target.DeleteValue(FromBase64(op.name), false);
-                        }
-                        else if (which == "delete-key")
-                        {
-                            if (parts.Length == 0) throw Error("WRITE_FAILED", "cannot delete a hive root");
-                            if (cached != null) cached.Close();
-                            cached = null; cachedPath = null;
-                            RsKey parent = baseKey;
-                            RsKey opened = null;
-                            try
+                            else
                             {
-                                if (parts.Length > 1) { opened = baseKey.OpenSubKey(string.Join("\\", parts, 0, parts.Length - 1), true); parent = opened; }
-                                if (parent != null) parent.DeleteSubKeyTree(parts[parts.Length - 1], false);
+                                throw Error("WRITE_FAILED", "unknown write op " + which);
                             }
-                            finally
-                            {
-                                if (opened != null) opened.Close();
-                            }
+                            Dictionary<string, object> done = Map();
+                            done["ok"] = true;
+                            results.Add(done);
                         }
-                        else
+                        catch (Exception e)
                         {
-                            throw Error("WRITE_FAILED", "unknown write op " + which);
+                            Dictionary<string, object> info = ErrorInfo(e, "WRITE_FAILED");
+                            info["message"] = hives.Unmap((string)info["message"]);
+                            info["ok"] = false;
+                            results.Add(info);
                         }
-                        Dictionary<string, object> done = Map();
-                        done["ok"] = true;
-                        results.Add(done);
                     }
-                    catch (Exception e)
-                    {
-                        Dictionary<string, object> info = ErrorInfo(e, "WRITE_FAILED");
-                        info["ok"] = false;
-                        results.Add(info);
-                    }
+                }
+                finally
+                {
+                    if (cached != null) cached.Close();
+                    foreach (RsKey b in bases.Values) b.Close();
                 }
             }
             finally
             {
-                if (cached != null) cached.Close();
-                foreach (RsKey b in bases.Values) b.Close();
+                // After every handle is closed; ops that failed leave the earlier ones written, as Windows does.
+                hives.UnloadAll();
+            }
+            foreach (RsHiveMount m in hives.Mounts)
+            {
+                if (m.UnloadError == null) continue;
+                foreach (int i in m.Uses)
+                {
+                    Dictionary<string, object> failed = Map();
+                    failed["ok"] = false; failed["code"] = "PROFILE_UNAVAILABLE";
+                    failed["message"] = "the hive of profile " + m.Sid + " could not be saved and unloaded, so this change may be lost: " + m.UnloadError;
+                    results[i] = failed;
+                }
             }
             if (store != null) store.Save();
             Dictionary<string, object> answer = Map();
-            answer["ok"] = true; answer["results"] = results.ToArray(); answer["errors"] = new object[0]; answer["count"] = ops.Length;
+            answer["ok"] = true; answer["results"] = results.ToArray(); answer["errors"] = new object[0]; answer["count"] = ops.Length; answer["loads"] = hives.LoadCount;
             return answer;
         }
     }

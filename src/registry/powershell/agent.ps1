@@ -30,6 +30,7 @@ date-like strings into DateTime).
   { "op": "write", "simulatedHive": B64 | null,
     "ops": [ { "op": "create-key"|"set-value"|"delete-value"|"delete-key", "hive", "path": B64, "view",
                "name": B64 (set-value, delete-value), "value": VALUE (set-value) } ] }
+  { "op": "profiles", "simulatedHive": B64 | null }
   VALUE: { "type": "REG_SZ"|"REG_EXPAND_SZ", "data": B64 } | { "type": "REG_MULTI_SZ", "data": [B64, ...] }
        | { "type": "REG_DWORD", "data": 0..4294967295 } | { "type": "REG_QWORD", "data": "decimal 0..2^64-1" }
        | { "type": "REG_BINARY"|"REG_NONE", "data": "lowercase hex" }
@@ -48,8 +49,30 @@ ANSWER (JSON): { "ok": bool, "results": ..., "errors": [ { "code", "message", ..
   every answer may carry "stats": { "values": n, "workMs": time spent in the agent's loop, "loadMs": hive file load
          (both by the clock), "cpuMs": the process's CPU time for the whole request }.
   write: results [ { "ok": true } | { "ok": false, "code", "message" } ], one per op, in order.
+  profiles: results [ { "sid", "account": B64 | null, "profilePath": B64 | null, "loaded": bool,
+                        "kind": "user"|"service"|"default" } ]: one per subkey of
+         HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList whose name is a SID (a left-over
+         such as S-1-5-21-...-1001.bak is not listed), in ProfileList's order; loaded: HKU has a subkey of
+         that name; account: the SID translated to DOMAIN\name (SecurityIdentifier.Translate), null when it
+         does not translate; profilePath: ProfileImagePath with environment variables expanded; kind
+         "user" for S-1-5-21-* and S-1-12-1-*, "service" for the others. Then the default profile,
+         { "sid": "<Default>", "kind": "default", "loaded": false, "account": null, "profilePath": ProfileList's
+         value Default expanded, else ProfilesDirectory\Default }, when one of those two values is set.
+  every read and write answer's stats also say "hiveLoads": how many user hives the request loaded.
   ok false with results null: the request as a whole failed (errors says why).
-Codes: ACCESS_DENIED, UNSUPPORTED_KIND, WRITE_FAILED, KEY_PATH, NO_REGISTRY, FILE_UNREADABLE, INTERNAL.
+Codes: ACCESS_DENIED, UNSUPPORTED_KIND, WRITE_FAILED, KEY_PATH, NO_REGISTRY, FILE_UNREADABLE, PROFILE_UNAVAILABLE, INTERNAL.
+
+USER HIVES. In read and write requests, a key of hive HKU whose first path component is "<Default>", or
+a SID that ProfileList lists but HKU does not hold (the user is not logged on), is served from that
+profile's <profile folder>\NTUSER.DAT: loaded for the request under HKU\regstate-<guid> (RegLoadKey,
+with SeRestorePrivilege and SeBackupPrivilege enabled), at most once per profile however many keys name
+it, and unloaded (RegUnLoadKey, after every handle into it is closed) when the request ends, also when
+it fails. Answers name keys as they were asked (HKU\<SID>\...), never the temporary key (a read of HKU
+itself does not list it). A hive that cannot be loaded (no profile folder, file missing, locked, not a
+hive) fails each of its keys (read: an error per requested key) or ops (write) with PROFILE_UNAVAILABLE
+and the reason; other keys and ops go on. A hive that cannot be unloaded fails the keys or ops that used
+it with PROFILE_UNAVAILABLE too. Any other HKU key (a logged-on user, a name ProfileList does not list)
+is opened as it is; deleting a key directly under HKU (a hive root) is refused.
 
 LAYERS. Only the lowest layer differs between a real registry and a simulated one: the object whose
 methods are called. Both are C# (agent.cs) behind one abstract class, RsKey, with the methods of
@@ -141,6 +164,8 @@ function Import-RegstateAgentCode {
         Import-RsCode ($script:RsUtf8.GetString([Convert]::FromBase64String($SourceBase64)))
         # The simulated hive file is written with the same serializer as the answers.
         [Regstate.Agent.RsSimStore]::Serialize = [Func[object, string]] { param($Value) ConvertTo-RsJsonText $Value }
+        # A user's NTUSER.DAT in the simulated layer is read with the same reader as the hive file.
+        [Regstate.Agent.RsSimStore]::Deserialize = [Func[string, Regstate.Agent.RsSimFileDoc]] { param($Text) ConvertFrom-RsJsonText $Text ([Regstate.Agent.RsSimFileDoc]) }
         $script:RsCodeError = $null
     } catch {
         $script:RsCodeError = 'the agent code did not compile or load: ' + [string]$_.Exception.Message
@@ -179,11 +204,18 @@ function Invoke-RsRequest($Request) {
             $loadMs = $clock.Elapsed.TotalMilliseconds
             $answer = [Regstate.Agent.RsAgent]::Write($L, $Request)
         }
+        'profiles' {
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            $L = Get-RsLayer $Request
+            $loadMs = $clock.Elapsed.TotalMilliseconds
+            $answer = [Regstate.Agent.RsAgent]::Profiles($L)
+        }
         default { throw ([Regstate.Agent.RsAgent]::Error('INTERNAL', "unknown request op $($Request.op)")) }
     }
     $process.Refresh()
-    $answer['stats'] = @{ values = $answer['count']; loadMs = [math]::Round($loadMs, 1); workMs = [math]::Round($clock.Elapsed.TotalMilliseconds - $loadMs, 1); cpuMs = [math]::Round(($process.TotalProcessorTime - $cpu).TotalMilliseconds, 1) }
+    $answer['stats'] = @{ values = $answer['count']; hiveLoads = $answer['loads']; loadMs = [math]::Round($loadMs, 1); workMs = [math]::Round($clock.Elapsed.TotalMilliseconds - $loadMs, 1); cpuMs = [math]::Round(($process.TotalProcessorTime - $cpu).TotalMilliseconds, 1) }
     [void]$answer.Remove('count')
+    [void]$answer.Remove('loads')
     return $answer
 }
 

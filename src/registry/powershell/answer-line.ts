@@ -17,8 +17,8 @@ export interface AgentAnswer {
   ok: boolean;
   results: unknown;
   errors: AgentError[];
-  /** Time spent inside the agent, when it says: values handled, hive load and work in milliseconds (clock), process CPU time of the request. */
-  stats?: { values?: number; loadMs?: number; workMs?: number; cpuMs?: number };
+  /** Time spent inside the agent, when it says: values handled, user hives loaded (NTUSER.DAT), hive file load and work in milliseconds (clock), process CPU time of the request. */
+  stats?: { values?: number; hiveLoads?: number; loadMs?: number; workMs?: number; cpuMs?: number };
 }
 
 // One pass over the characters: a regex over a line of many megabytes overflows V8's stack.

@@ -3,8 +3,18 @@ import path from 'node:path';
 import { RegstateError } from '../../errors.js';
 import { describeKey } from '../../model/key-ref.js';
 import type { LiveKey } from '../../model/live-state.js';
+import type { UserProfile } from '../../model/user-profile.js';
 import type { BackendStats, ReadRequest, RegistryBackend, Target, WriteOp, WriteOutcome } from '../backend.js';
-import { decodeReadAnswer, decodeWriteAnswer, encodeReadRequest, encodeWriteRequest, hasLoneSurrogate, unsendableText } from './agent-protocol.js';
+import {
+  decodeProfilesAnswer,
+  decodeReadAnswer,
+  decodeWriteAnswer,
+  encodeProfilesRequest,
+  encodeReadRequest,
+  encodeWriteRequest,
+  hasLoneSurrogate,
+  unsendableText,
+} from './agent-protocol.js';
 import type { AgentAnswer } from './answer-line.js';
 import { findPowerShell } from './find-powershell.js';
 import { type AgentHello, PowerShellSession } from './powershell-session.js';
@@ -79,6 +89,12 @@ class PowerShellBackend implements RegistryBackend {
       if (!outcome) throw new RegstateError('POWERSHELL_PROTOCOL', 'missing write outcome');
       return outcome.ok ? outcome : { ok: false, code: outcome.code, message: `${describeOp(op)}: ${outcome.message}` };
     });
+  }
+
+  /** ProfileList's profiles and the default profile, in one round trip. */
+  async listProfiles(): Promise<UserProfile[]> {
+    await this.requireRegistry();
+    return decodeProfilesAnswer(await this.session.request(encodeProfilesRequest(this.simulatedHive)));
   }
 
   stats(): BackendStats {

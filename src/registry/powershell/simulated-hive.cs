@@ -80,6 +80,8 @@ namespace Regstate.Agent
         public object version { get; set; }
         public RsSimFileKey[] keys { get; set; }
         public RsSimFileFaults faults { get; set; }
+        // SID -> DOMAIN\name: what SecurityIdentifier.Translate would say.
+        public Dictionary<string, string> accounts { get; set; }
     }
 
     // An open simulated key, with the methods of Microsoft.Win32.RegistryKey that the agent calls.
@@ -169,7 +171,7 @@ namespace Regstate.Agent
                     if (n.ReadOnly) throw new UnauthorizedAccessException("Access to the registry key '" + part + "' is denied.");
                     next = new RsSimNode(part);
                     n.SubkeyTable.Add(part, next);
-                    store.Dirty = true;
+                    store.Touch(hive, logical);
                 }
                 n = next;
             }
@@ -244,7 +246,7 @@ namespace Regstate.Agent
                 e.Name = name; e.Type = t; e.Data = data;
                 node.ValueTable.Add(name, e);
             }
-            store.Dirty = true;
+            store.Touch(hive, path);
         }
 
         public override void DeleteValue(string name, bool throwOnMissing)
@@ -258,7 +260,7 @@ namespace Regstate.Agent
             }
             if (e.ReadOnly) throw new UnauthorizedAccessException("Access to the registry value '" + name + "' is denied.");
             node.ValueTable.Remove(name);
-            store.Dirty = true;
+            store.Touch(hive, path);
         }
 
         public override void DeleteSubKeyTree(string sub, bool throwOnMissing)
@@ -287,7 +289,7 @@ namespace Regstate.Agent
                 foreach (RsSimNode c in n.SubkeyTable.Values) stack.Push(c);
             }
             parent.SubkeyTable.Remove(leaf);
-            store.Dirty = true;
+            store.Touch(hive, physical);
         }
 
         public override void Close() { closed = true; }
@@ -300,6 +302,8 @@ namespace Regstate.Agent
 
         // Writes the hive file's JSON: the agent's own serializer (System.Text.Json or JavaScriptSerializer).
         public static Func<object, string> Serialize;
+        // Reads a hive file's JSON (a user's NTUSER.DAT): the agent's own reader.
+        public static Func<string, RsSimFileDoc> Deserialize;
 
         public readonly string Path;
         public bool Dirty;
@@ -308,6 +312,15 @@ namespace Regstate.Agent
         // The hive file asked for faults (read by the next write request, then dropped from the file).
         public bool HasFaults;
         private readonly Dictionary<string, RsSimNode> roots = new Dictionary<string, RsSimNode>(StringComparer.OrdinalIgnoreCase);
+        private Dictionary<string, string> accounts = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        // User hives loaded under HKU for the request, by their temporary name: never part of the hive file.
+        private readonly Dictionary<string, RsSimMount> mounts = new Dictionary<string, RsSimMount>(StringComparer.OrdinalIgnoreCase);
+
+        private sealed class RsSimMount
+        {
+            public string File;
+            public bool Dirty;
+        }
 
         public RsSimStore(string path)
         {
@@ -324,6 +337,52 @@ namespace Regstate.Agent
         }
 
         public RsSimNode Root(string hive) { return roots[hive]; }
+
+        public string Account(string sid)
+        {
+            string name;
+            return accounts.TryGetValue(sid, out name) ? name : null;
+        }
+
+        // A change at hive\path: it belongs to a loaded user hive's file, or to this store's.
+        public void Touch(string hive, string[] path)
+        {
+            RsSimMount m;
+            if (RsLayer.IsUsers(hive) && path.Length > 0 && mounts.TryGetValue(path[0], out m)) m.Dirty = true;
+            else Dirty = true;
+        }
+
+        /// <summary>RegLoadKey: a user's NTUSER.DAT (a simulated hive file whose key paths are relative to the
+        /// user's root) under HKU\name. Throws when the file is missing or not a simulated hive.</summary>
+        public void Mount(string name, string file)
+        {
+            if (!File.Exists(file)) throw new FileNotFoundException("the file does not exist", file);
+            RsSimNode root = new RsSimNode(name);
+            try
+            {
+                RsSimFileDoc doc = Deserialize(File.ReadAllText(file, RsAgent.Utf8));
+                if (doc == null || doc.format != "regstate-simulated-hive") throw new FormatException("not a regstate simulated hive (format must be \"regstate-simulated-hive\")");
+                if (doc.keys != null) foreach (RsSimFileKey k in doc.keys) AddKey(root, k, false);
+            }
+            catch (Exception e)
+            {
+                throw new IOException("not a simulated hive: " + RsAgent.ErrorInfo(e, "PROFILE_UNAVAILABLE")["message"]);
+            }
+            roots["HKU"].SubkeyTable.Add(name, root);
+            RsSimMount m = new RsSimMount();
+            m.File = file;
+            mounts[name] = m;
+        }
+
+        /// <summary>RegUnLoadKey: HKU\name goes away; its file is written back (atomically) when the request changed it.</summary>
+        public void Unmount(string name)
+        {
+            RsSimMount m = mounts[name];
+            RsSimNode root = roots["HKU"].Child(name);
+            roots["HKU"].SubkeyTable.Remove(name);
+            mounts.Remove(name);
+            if (m.Dirty) WriteAtomically(m.File, Serialize(Document(new KeyValuePair<string, RsSimNode>[] { new KeyValuePair<string, RsSimNode>("", root) }, null)));
+        }
 
         public RsKey OpenBase(string hive, int view) { return new RsSimKey(this, hive, view, new string[0], roots[hive], true); }
 
@@ -347,29 +406,46 @@ namespace Regstate.Agent
         {
             if (doc == null || doc.format != "regstate-simulated-hive") throw new FormatException("not a regstate simulated hive (format must be \"regstate-simulated-hive\")");
             if (doc.faults != null) ReadFaults(doc.faults);
-            if (doc.keys == null) return;
-            foreach (RsSimFileKey k in doc.keys)
+            if (doc.accounts != null)
             {
-                if (k == null || k.path == null) throw new FormatException("a key path is not a string");
-                string[] parts = k.path.Split(new char[] { '\\' }, StringSplitOptions.RemoveEmptyEntries);
+                foreach (KeyValuePair<string, string> pair in doc.accounts)
+                {
+                    if (pair.Value == null) throw new FormatException("the account of " + pair.Key + " is not a string");
+                    accounts[pair.Key] = pair.Value;
+                }
+            }
+            if (doc.keys == null) return;
+            foreach (RsSimFileKey k in doc.keys) AddKey(null, k, true);
+        }
+
+        // One key of a hive file: from the hive named first in its path, or (withHive false) from root.
+        private void AddKey(RsSimNode root, RsSimFileKey k, bool withHive)
+        {
+            if (k == null || k.path == null) throw new FormatException("a key path is not a string");
+            string[] parts = k.path.Split(new char[] { '\\' }, StringSplitOptions.RemoveEmptyEntries);
+            int first = 0;
+            RsSimNode node = root;
+            if (withHive)
+            {
                 if (parts.Length == 0 || !roots.ContainsKey(parts[0])) throw new FormatException("unknown hive in key path: " + k.path);
-                RsSimNode node = roots[parts[0]];
-                for (int i = 1; i < parts.Length; i++)
-                {
-                    RsSimNode next = node.Child(parts[i]);
-                    if (next == null) { next = new RsSimNode(parts[i]); node.SubkeyTable.Add(parts[i], next); }
-                    node = next;
-                }
-                node.ReadOnly = k.readOnly;
-                node.DenyRead = k.denyRead;
-                if (k.values == null) continue;
-                foreach (RsSimFileValue v in k.values)
-                {
-                    if (v == null) continue;
-                    if (v.name == null) throw new FormatException("a value name under " + k.path + " is not a string");
-                    if (node.ValueTable.Contains(v.name)) throw new FormatException("duplicate value " + v.name + " under " + k.path);
-                    node.ValueTable.Add(v.name, ReadEntry(v));
-                }
+                node = roots[parts[0]];
+                first = 1;
+            }
+            for (int i = first; i < parts.Length; i++)
+            {
+                RsSimNode next = node.Child(parts[i]);
+                if (next == null) { next = new RsSimNode(parts[i]); node.SubkeyTable.Add(parts[i], next); }
+                node = next;
+            }
+            node.ReadOnly = k.readOnly;
+            node.DenyRead = k.denyRead;
+            if (k.values == null) return;
+            foreach (RsSimFileValue v in k.values)
+            {
+                if (v == null) continue;
+                if (v.name == null) throw new FormatException("a value name under " + k.path + " is not a string");
+                if (node.ValueTable.Contains(v.name)) throw new FormatException("duplicate value " + v.name + " under " + k.path);
+                node.ValueTable.Add(v.name, ReadEntry(v));
             }
         }
 
@@ -481,15 +557,26 @@ namespace Regstate.Agent
         /// written in the order its entries were added.</summary>
         public Dictionary<string, object> ToDocument()
         {
+            List<KeyValuePair<string, RsSimNode>> tops = new List<KeyValuePair<string, RsSimNode>>();
+            foreach (string h in RsLayer.HiveNames()) tops.Add(new KeyValuePair<string, RsSimNode>(h, roots[h]));
+            Dictionary<string, object> doc = Document(tops.ToArray(), mounts);
+            if (accounts.Count > 0) doc["accounts"] = accounts;
+            return doc;
+        }
+
+        // The keys below each top (its path "" for a user hive's root, whose key paths are then relative),
+        // leaving out the user hives loaded under HKU for the request.
+        private static Dictionary<string, object> Document(KeyValuePair<string, RsSimNode>[] tops, Dictionary<string, RsSimMount> skip)
+        {
             List<object> keys = new List<object>();
             Stack<KeyValuePair<string, RsSimNode>> stack = new Stack<KeyValuePair<string, RsSimNode>>();
-            foreach (string h in new string[] { "HKCC", "HKU", "HKCR", "HKCU", "HKLM" }) stack.Push(new KeyValuePair<string, RsSimNode>(h, roots[h]));
+            for (int t = tops.Length - 1; t >= 0; t--) stack.Push(tops[t]);
             while (stack.Count > 0)
             {
                 KeyValuePair<string, RsSimNode> item = stack.Pop();
                 string path = item.Key;
                 RsSimNode node = item.Value;
-                bool isRoot = path.IndexOf('\\') < 0;
+                bool isRoot = path.IndexOf('\\') < 0 && (skip != null || path.Length == 0);
                 if (!isRoot || node.ValueTable.Count > 0 || node.ReadOnly || node.DenyRead)
                 {
                     List<object> values = new List<object>();
@@ -514,8 +601,12 @@ namespace Regstate.Agent
                     keys.Add(k);
                 }
                 List<RsSimNode> children = new List<RsSimNode>();
-                foreach (RsSimNode c in node.SubkeyTable.Values) children.Add(c);
-                for (int i = children.Count - 1; i >= 0; i--) stack.Push(new KeyValuePair<string, RsSimNode>(path + "\\" + children[i].Name, children[i]));
+                foreach (RsSimNode c in node.SubkeyTable.Values)
+                {
+                    if (skip != null && path == "HKU" && skip.ContainsKey(c.Name)) continue;
+                    children.Add(c);
+                }
+                for (int i = children.Count - 1; i >= 0; i--) stack.Push(new KeyValuePair<string, RsSimNode>(path.Length == 0 ? children[i].Name : path + "\\" + children[i].Name, children[i]));
             }
             Dictionary<string, object> doc = new Dictionary<string, object>();
             doc["format"] = "regstate-simulated-hive";
@@ -525,13 +616,14 @@ namespace Regstate.Agent
         }
 
         // Atomic: write a temporary file beside the hive, then replace the hive with it.
-        private void WriteFile()
+        private void WriteFile() { WriteAtomically(Path, Serialize(ToDocument())); }
+
+        private static void WriteAtomically(string file, string json)
         {
-            string json = Serialize(ToDocument());
-            string tmp = Path + ".tmp-" + System.Diagnostics.Process.GetCurrentProcess().Id.ToString(CultureInfo.InvariantCulture);
+            string tmp = file + ".tmp-" + System.Diagnostics.Process.GetCurrentProcess().Id.ToString(CultureInfo.InvariantCulture);
             File.WriteAllText(tmp, json, RsAgent.Utf8);
-            if (File.Exists(Path)) File.Replace(tmp, Path, null);
-            else File.Move(tmp, Path);
+            if (File.Exists(file)) File.Replace(tmp, file, null);
+            else File.Move(tmp, file);
         }
     }
 }

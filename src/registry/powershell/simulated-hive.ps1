@@ -14,6 +14,25 @@ SIMULATED HIVE FILE (UTF-8 JSON; a missing file is an empty registry):
   8 REG_RESOURCE_LIST, ...) with hex data or null; the kinds .NET names must be given by name.
   readOnly keys and values refuse writes, denyRead keys refuse opening (ACCESS_DENIED).
 
+USER PROFILES (the model behind the agent's profiles request and its user hives, see agent.ps1):
+  - ProfileList is what the hive file holds at HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList:
+    a subkey per SID with value ProfileImagePath (ExpandString or String), and on ProfileList itself the
+    values Default and ProfilesDirectory. Environment variables in them are expanded (.NET's
+    Environment.ExpandEnvironmentVariables, %NAME%), and the result is a local path of the machine
+    running the agent (tests write absolute temporary paths).
+  - A user is logged on (loaded) when the hive file holds a key HKU\<SID>: that hive is the file's own keys.
+  - The hive of a user who is not logged on, and of the default profile, is <profile folder>/NTUSER.DAT:
+    a simulated hive file of the same JSON format, whose key paths are relative to the user's root (no
+    hive name; "" is the root itself), e.g. { "path": "Software\\Contoso", "values": [...] }. readOnly and
+    denyRead work there as here; faults and accounts are not read from it. A request loads it under
+    HKU\regstate-<guid> (never written to the hive file, not even by a fault's save) and unloads it at
+    the end: it is written back (atomically, temporary file and replace) when the request changed it;
+    an op that fails leaves the earlier ones written, as Windows does. A missing file, or one that is not
+    a simulated hive, is PROFILE_UNAVAILABLE for that profile. A process killed mid-request (the
+    exitAfterWrites fault) writes nothing back: its loaded hives lose the request's changes.
+  - Account names: an optional top-level "accounts": { "<SID>": "DOMAIN\\name" } stands for
+    SecurityIdentifier.Translate; a SID not in it has no account. It is kept when the file is written.
+
 WHAT .NET SHOWS (reference source of RegistryKey.GetValueKind and GetValue, .NET Framework 4.x
 and .NET alike), and so what this layer shows: REG_NONE is kind None with its bytes; a kind .NET
 does not name is kind Unknown, and GetValue hands out its bytes only for REG_DWORD_BIG_ENDIAN (5),
