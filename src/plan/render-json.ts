@@ -2,6 +2,7 @@ import { formatKey } from '../model/key-ref.js';
 import type { SourcePos } from '../model/source-pos.js';
 import { type ValueJson, valueToJson } from '../model/value-json.js';
 import { undeclaredToJson } from './undeclared-json.js';
+import { usersToJson } from './users-json.js';
 import { type Change, type ChangeAction, type KeyContents, type Plan, type PlanSummary, summarizePlan } from './plan.js';
 
 /** The version of the plan JSON format; bumped on any change a reader must know about. */
@@ -34,7 +35,8 @@ export interface SubtreeKeyJson {
 
 /**
  * The whole document: `formatVersion`, `changes`, `summary`, `undeclared` and `exclusiveKeys` (only
- * when the plan has any: see undeclared-json.ts), then any extra top-level fields.
+ * when the plan has any: see undeclared-json.ts), `users` (only with per-user keys: see users-json.ts),
+ * then any extra top-level fields.
  */
 export interface PlanJson {
   formatVersion: typeof PLAN_FORMAT_VERSION;
@@ -43,7 +45,7 @@ export interface PlanJson {
   [extra: string]: unknown;
 }
 
-const CORE_FIELDS = new Set(['formatVersion', 'changes', 'summary', 'undeclared', 'exclusiveKeys']);
+const CORE_FIELDS = new Set(['formatVersion', 'changes', 'summary', 'undeclared', 'exclusiveKeys', 'users']);
 
 function changeToJson(change: Change): ChangeJson {
   const json: ChangeJson = {
@@ -64,7 +66,7 @@ function changeToJson(change: Change): ChangeJson {
 
 /** The plan as a JSON object; `extra` adds top-level fields (it may not replace the core ones). */
 export function planToJson(plan: Plan, extra: object = {}): PlanJson {
-  const doc: PlanJson = { formatVersion: PLAN_FORMAT_VERSION, changes: plan.changes.map(changeToJson), summary: summarizePlan(plan), ...undeclaredToJson(plan) };
+  const doc: PlanJson = { formatVersion: PLAN_FORMAT_VERSION, changes: plan.changes.map(changeToJson), summary: summarizePlan(plan), ...undeclaredToJson(plan), ...usersToJson(plan) };
   for (const [field, value] of Object.entries(extra)) {
     if (CORE_FIELDS.has(field)) throw new Error(`extra plan field would replace a core field: ${field}`);
     doc[field] = value;
