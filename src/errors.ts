@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'DUPLICATE'
   | 'CONFLICT'
   | 'EXCLUSIVE'
+  | 'USERS'
   | 'REG_SYNTAX'
   | 'PLAN_FILE'
   // registry access

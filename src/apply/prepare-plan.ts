@@ -7,6 +7,7 @@ import type { RegistryBackend } from '../registry/backend.js';
 import { describeStaleChange, findStaleChanges } from './find-stale-changes.js';
 import { findStaleExclusiveKeys } from './find-stale-exclusive.js';
 import { ancestorRequests } from './journal.js';
+import { expandForTarget, readUserTargets } from './plan-users.js';
 import { buildRollbackState } from './rollback-state.js';
 import { describeRollbackConflict, findRollbackConflicts, rollbackReadRequests } from './rollback-conflicts.js';
 import type { Journal } from './journal.js';
@@ -17,11 +18,23 @@ export interface PreparedPlan {
   live: LiveState;
 }
 
-/** Reads what the desired state needs (and the ancestors of keys it may create, for the journal), in one batch, and plans. */
-export async function planDesiredState(desired: DesiredState, backend: RegistryBackend): Promise<PreparedPlan> {
-  const present = desired.keys.filter((k) => k.ensure === 'present').map((k) => k.key);
-  const live = new LiveState(await backend.read([...readRequestsFor(desired), ...ancestorRequests(present)]));
-  return { plan: planChanges(desired, live), live };
+/**
+ * Reads what the desired state needs (and, unless `ancestors` is false, the ancestors of keys it may
+ * create, for the journal), in one batch, and plans. Per-user keys are first expanded over the target's
+ * profiles (expandForTarget); a user whose hive cannot be read is recorded in `plan.users` as unavailable
+ * and not planned, every other user is (readUserTargets).
+ */
+export async function planDesiredState(desired: DesiredState, backend: RegistryBackend, options: { ancestors?: boolean } = {}): Promise<PreparedPlan> {
+  const requestsFor = (d: DesiredState) => {
+    if (options.ancestors === false) return readRequestsFor(d);
+    const present = d.keys.filter((k) => k.ensure === 'present').map((k) => k.key);
+    return [...readRequestsFor(d), ...ancestorRequests(present)];
+  };
+  const read = await readUserTargets(await expandForTarget(desired, backend), backend, requestsFor);
+  const live = new LiveState(read.live);
+  const plan = planChanges(read.desired, live);
+  if (read.users) plan.users = read.users;
+  return { plan, live };
 }
 
 /**

@@ -4,10 +4,11 @@ import { foldName } from '../model/fold-name.js';
 import { formatKey, splitKeyPath } from '../model/key-ref.js';
 import type { Hive } from '../model/hive.js';
 import { formatDataPath } from './data-path.js';
+import { collectUserSelection } from './collect-user-selection.js';
 import { type SourceNode, type YamlSource, childNode, nodePos } from './yaml-nodes.js';
 
-/** What a key says about its undeclared contents: `undeclared`, `exclusive`, `maxUndeclared`, `force`. */
-export type KeyOptions = Pick<DesiredKey, 'undeclared' | 'exclusive'>;
+/** What a key says about its undeclared contents (`undeclared`, `exclusive`, `maxUndeclared`, `force`) and whom it is for (`users`). */
+export type KeyOptions = Pick<DesiredKey, 'undeclared' | 'exclusive' | 'users'>;
 
 // Roots of a hive below the top level: the 32-bit view of HKLM\SOFTWARE, and the user's classes hive.
 const NESTED_ROOTS = new Set(['HKLM\\SOFTWARE\\WOW6432NODE', 'HKCU\\SOFTWARE\\CLASSES']);
@@ -29,8 +30,8 @@ function modeOf(value: unknown): ExclusiveMode | undefined {
 /**
  * The undeclared-contents options of one key as written (the schema has checked their types), with
  * the semantic checks the schema cannot make, each at its own line:column: no `exclusive` on a hive
- * root (EXCLUSIVE), no `undeclared: ignore` on an exclusive key (CONFLICT). A key declared absent
- * gets none (the schema refuses them there). Later options (per-user values, ...) join this record.
+ * root (EXCLUSIVE), no `undeclared: ignore` on an exclusive key (CONFLICT), `users` only under HKCU
+ * (USERS, see collectUserSelection). A key declared absent gets only `users` (the schema refuses the others there).
  */
 export function collectKeyOptions(
   source: YamlSource,
@@ -41,9 +42,11 @@ export function collectKeyOptions(
   /** The key's path after `${name}` substitution (a variable must not hide a hive root). */
   pathText: unknown = k.path,
 ): KeyOptions {
-  if (k.ensure === 'absent') return {};
+  const users = collectUserSelection(source, diagnostics, k, node, path, pathText);
+  const forUsers = users ? { users } : {};
+  if (k.ensure === 'absent') return forUsers;
   const where = (field: string) => nodePos(source, childNode(source, node, field) ?? { node });
-  const options: KeyOptions = { undeclared: k.undeclared === 'ignore' ? 'ignore' : 'show' };
+  const options: KeyOptions = { undeclared: k.undeclared === 'ignore' ? 'ignore' : 'show', ...forUsers };
   const mode = modeOf(k.exclusive);
   if (!mode) return options;
   const exclusiveAt = where('exclusive');
@@ -63,5 +66,5 @@ export function collectKeyOptions(
     });
   }
   const max = typeof k.maxUndeclared === 'number' && Number.isSafeInteger(k.maxUndeclared) && k.maxUndeclared >= 0 ? k.maxUndeclared : DEFAULT_MAX_UNDECLARED;
-  return { undeclared: 'show', exclusive: { mode, maxUndeclared: max, force: k.force === true, source: exclusiveAt } };
+  return { undeclared: 'show', exclusive: { mode, maxUndeclared: max, force: k.force === true, source: exclusiveAt }, ...forUsers };
 }

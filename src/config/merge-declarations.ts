@@ -4,7 +4,7 @@ import { foldName } from '../model/fold-name.js';
 import { type KeyRef, describeKey, parentKey } from '../model/key-ref.js';
 import { physicalKeyId } from '../registry/physical-key.js';
 import { formatSourcePos } from '../model/source-pos.js';
-import { mergeKeyOptions } from './merge-key-options.js';
+import { describeDifferentUsers, differentUsers, mergeKeyOptions } from './merge-key-options.js';
 
 function describeName(name: string): string {
   return name === '' ? 'the default value' : `value ${JSON.stringify(name)}`;
@@ -49,7 +49,11 @@ export function mergeDeclarations(declared: readonly DesiredKey[]): { keys: Desi
       target = { key: decl.key, ensure: decl.ensure, values: [], source: decl.source };
       if (decl.undeclared) target.undeclared = decl.undeclared;
       if (decl.exclusive) target.exclusive = decl.exclusive;
+      if (decl.users) target.users = decl.users;
       merged.set(id, target);
+    } else if (differentUsers(target, decl)) {
+      diagnostics.push(describeDifferentUsers(target, decl));
+      continue;
     } else if (target.ensure !== decl.ensure) {
       diagnostics.push({
         code: 'CONFLICT',

@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../errors.js';
-import type { DesiredKey } from '../model/desired-state.js';
+import type { DesiredKey, UserSelection } from '../model/desired-state.js';
 import { describeKey } from '../model/key-ref.js';
 import { formatSourcePos } from '../model/source-pos.js';
 
@@ -29,4 +29,32 @@ export function mergeKeyOptions(target: DesiredKey, decl: DesiredKey): Diagnosti
   if (ignored) target.undeclared = 'ignore';
   else if (decl.undeclared === 'show' || target.undeclared === 'show') target.undeclared = 'show';
   return undefined;
+}
+
+function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((p, i) => p === b[i]));
+}
+
+function sameUsers(a: UserSelection, b: UserSelection): boolean {
+  return sameList(a.include, b.include) && sameList(a.exclude, b.exclude) && a.defaultProfile === b.defaultProfile;
+}
+
+/**
+ * Whether two declarations of one HKCU key are for different users: one per user profile and one for the
+ * user regstate runs as, or two per-user declarations selecting differently. They are different keys,
+ * so their values cannot be merged.
+ */
+export function differentUsers(target: DesiredKey, decl: DesiredKey): boolean {
+  if (!target.users || !decl.users) return target.users !== decl.users;
+  return !sameUsers(target.users, decl.users);
+}
+
+/** The CONFLICT of two declarations of one key for different users (see differentUsers). */
+export function describeDifferentUsers(target: DesiredKey, decl: DesiredKey): Diagnostic {
+  const where = (k: DesiredKey) => (k.users ? `for the users selected at ${formatSourcePos(k.users.source)}` : `without users (for the user regstate runs as) at ${formatSourcePos(k.source)}`);
+  return {
+    code: 'CONFLICT',
+    message: `key ${describeKey(decl.key)} is declared ${where(decl)} and ${where(target)}; declare it with the same users everywhere`,
+    source: decl.users?.source ?? decl.source,
+  };
 }

@@ -29,6 +29,21 @@ export interface ExclusiveOption {
 /** The default of `maxUndeclared`. */
 export const DEFAULT_MAX_UNDECLARED = 50;
 
+/**
+ * `users:` on an HKCU key: the key stands for the same key in every selected user profile
+ * (HKU\<sid>\...). Patterns are globs (`*`, `?`), case-insensitive, matched against the SID and
+ * the account name; service profiles are selected only by an include pattern that is exactly their SID.
+ */
+export interface UserSelection {
+  /** Absent: every profile of kind user (`users: all`, or a mapping without include). */
+  include?: string[];
+  exclude: string[];
+  /** Also the default profile (the hive new users start from). */
+  defaultProfile: boolean;
+  /** Where `users` is written. */
+  source: SourcePos;
+}
+
 /** A declared key. An absent key has no values; deleting it removes everything under it. */
 export interface DesiredKey {
   key: KeyRef;
@@ -42,6 +57,8 @@ export interface DesiredKey {
   undeclared?: 'show' | 'ignore';
   /** Set when the key must hold only what is declared. */
   exclusive?: ExclusiveOption;
+  /** Set on an HKCU key that applies to every selected user profile; expanded at plan time into HKU keys. */
+  users?: UserSelection;
 }
 
 /** One configuration file that went into a desired state. */

@@ -14,6 +14,7 @@ import { type Change, type ChangeAction, type KeyContents, type Plan, summarizeP
 import { type JsonObject, type PlanProblem, locateProblems, parseJsonTree } from './plan-json-tree.js';
 import { PLAN_FORMAT_VERSION, PLAN_FORMAT_VERSION_UNDECLARED } from './render-json.js';
 import { parseUndeclaredJson } from './undeclared-json.js';
+import { parseUsersJson } from './users-json.js';
 
 const ACTIONS: readonly ChangeAction[] = ['create-key', 'create', 'update', 'delete', 'delete-key'];
 const CHANGE_FIELDS = new Set(['action', 'key', 'view', 'name', 'before', 'after', 'source', 'contents', 'subtree']);
@@ -47,7 +48,7 @@ export function parsePlanJsonDocument(text: string, fileName: string, checkExtra
     problems.push({ code: 'PLAN_FILE', path: [], message: 'is not a plan: the document must be a JSON object' });
     return refuse();
   }
-  const { formatVersion, changes, summary, undeclared, exclusiveKeys, ...rest } = doc;
+  const { formatVersion, changes, summary, undeclared, exclusiveKeys, users, ...rest } = doc;
   const extra = Object.assign(Object.create(null) as JsonObject, rest);
   if (formatVersion !== PLAN_FORMAT_VERSION && formatVersion !== PLAN_FORMAT_VERSION_UNDECLARED) {
     const hint = typeof formatVersion === 'number' && formatVersion < PLAN_FORMAT_VERSION ? ' (written by an older regstate; plan again)' : typeof formatVersion === 'number' ? ' (written by a newer regstate)' : '';
@@ -75,7 +76,7 @@ export function parsePlanJsonDocument(text: string, fileName: string, checkExtra
     }
   });
   const parsed = each.filter((c): c is Change => c !== undefined);
-  const plan: Plan = { changes: parsed, unchanged: 0, ...parseUndeclaredJson({ undeclared, exclusiveKeys }, problems) };
+  const plan: Plan = { changes: parsed, unchanged: 0, ...parseUndeclaredJson({ undeclared, exclusiveKeys }, problems), ...parseUsersJson(users, problems) };
   problems.push(...findPlanContradictions(each));
   // Reported in the order of the document.
   problems.sort((a, b) => comparePaths(a.path, b.path));

@@ -1,4 +1,5 @@
 import type { ExclusiveMode } from '../model/desired-state.js';
+import { foldName } from '../model/fold-name.js';
 import type { KeyRef } from '../model/key-ref.js';
 import type { RegistryValue } from '../model/registry-value.js';
 import type { SourcePos } from '../model/source-pos.js';
@@ -61,6 +62,21 @@ export interface ExclusiveKey {
   source: SourcePos;
 }
 
+/**
+ * A user profile a per-user key (`users:`) was planned for: its keys are HKU\<sid>\... A profile whose
+ * hive could not be read has `unavailable` and no changes; every other profile is planned.
+ */
+export interface PlanUser {
+  sid: string;
+  /** DOMAIN\name; absent when the SID does not translate (or the backend cannot tell). */
+  account?: string;
+  /** True when the user's hive was loaded (logged on); false: it is loaded from NTUSER.DAT for the run. */
+  loaded: boolean;
+  kind: 'user' | 'service' | 'default';
+  /** Why the profile's hive could not be read (PROFILE_UNAVAILABLE): nothing is planned for it. */
+  unavailable?: { code: string; message: string };
+}
+
 /** The plan: data shared by the renderers and the applier. In desired state means no changes. */
 export interface Plan {
   changes: Change[];
@@ -70,6 +86,21 @@ export interface Plan {
   undeclared?: UndeclaredAtKey[];
   /** The exclusive keys that exist on the target (set only when there are any). */
   exclusive?: ExclusiveKey[];
+  /** The user profiles per-user keys were planned for, in the target's order (set only when a config has per-user keys). */
+  users?: PlanUser[];
+}
+
+/** The user a key belongs to: the plan user whose HKU\<sid> holds it, if any. */
+export function userOfKey(users: readonly PlanUser[] | undefined, key: KeyRef): PlanUser | undefined {
+  if (!users || key.hive !== 'HKU') return undefined;
+  const cut = key.path.indexOf('\\');
+  const head = foldName(cut < 0 ? key.path : key.path.slice(0, cut));
+  return users.find((u) => foldName(u.sid) === head);
+}
+
+/** Whether some user profile of the plan could not be read (the run then did not reach every target). */
+export function hasUnavailableUsers(plan: Pick<Plan, 'users'>): boolean {
+  return plan.users?.some((u) => u.unavailable !== undefined) === true;
 }
 
 export function summarizePlan(plan: Plan): PlanSummary {

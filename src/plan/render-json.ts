@@ -2,6 +2,7 @@ import { formatKey } from '../model/key-ref.js';
 import type { SourcePos } from '../model/source-pos.js';
 import { type ValueJson, valueToJson } from '../model/value-json.js';
 import { undeclaredToJson } from './undeclared-json.js';
+import { usersToJson } from './users-json.js';
 import { type Change, type ChangeAction, type KeyContents, type Plan, type PlanSummary, summarizePlan } from './plan.js';
 
 /** The version of the plan JSON format; bumped on any change a reader must know about. */
@@ -46,8 +47,9 @@ export interface SubtreeKeyJson {
 }
 
 /**
- * The whole document: `formatVersion` (planFormatVersion), `changes`, `summary`, `undeclared` and `exclusiveKeys` (only
- * when the plan has any: see undeclared-json.ts), then any extra top-level fields.
+ * The whole document: `formatVersion` (planFormatVersion), `changes`, `summary`, `undeclared` and
+ * `exclusiveKeys` (only when the plan has any: see undeclared-json.ts), `users` (only with per-user
+ * keys: see users-json.ts), then any extra top-level fields.
  */
 export interface PlanJson {
   formatVersion: PlanFormatVersion;
@@ -56,7 +58,7 @@ export interface PlanJson {
   [extra: string]: unknown;
 }
 
-const CORE_FIELDS = new Set(['formatVersion', 'changes', 'summary', 'undeclared', 'exclusiveKeys']);
+const CORE_FIELDS = new Set(['formatVersion', 'changes', 'summary', 'undeclared', 'exclusiveKeys', 'users']);
 
 function changeToJson(change: Change): ChangeJson {
   const json: ChangeJson = {
@@ -77,7 +79,7 @@ function changeToJson(change: Change): ChangeJson {
 
 /** The plan as a JSON object; `extra` adds top-level fields (it may not replace the core ones). */
 export function planToJson(plan: Plan, extra: object = {}): PlanJson {
-  const doc: PlanJson = { formatVersion: planFormatVersion(plan), changes: plan.changes.map(changeToJson), summary: summarizePlan(plan), ...undeclaredToJson(plan) };
+  const doc: PlanJson = { formatVersion: planFormatVersion(plan), changes: plan.changes.map(changeToJson), summary: summarizePlan(plan), ...undeclaredToJson(plan), ...usersToJson(plan) };
   for (const [field, value] of Object.entries(extra)) {
     if (CORE_FIELDS.has(field)) throw new Error(`extra plan field would replace a core field: ${field}`);
     doc[field] = value;

@@ -2,6 +2,7 @@ import { formatKeyName, formatValueData, formatValueName, formatValueType } from
 import { type KeyGroup, type ValueChange, formatKeyContents, formatNoChanges, formatPlanSummary, formatSourceLine, groupChangesByKey } from './describe-plan.js';
 import { type Plan, summarizePlan } from './plan.js';
 import { renderUndeclaredMarkdown } from './render-undeclared.js';
+import { keyUserLabel, renderUsersMarkdown } from './render-users.js';
 
 export interface MarkdownOptions {
   /** The top heading; `regstate plan` when not given. */
@@ -44,9 +45,10 @@ function valueRow(change: ValueChange): string {
   return `| ${cells.join(' | ')} |`;
 }
 
-function renderGroup(group: KeyGroup): string {
-  // The path in code, the view in words: `HKLM\SOFTWARE\X` (32-bit view).
-  const key = codeSpan(formatKeyName({ ...group.key, view: 64 }), false) + (group.key.view === 32 ? ' (32-bit view)' : '');
+function renderGroup(group: KeyGroup, users: Plan['users']): string {
+  // The path in code, the view in words: `HKLM\SOFTWARE\X` (32-bit view); a per-user key's user after it.
+  const user = keyUserLabel(users, group.key);
+  const key = codeSpan(formatKeyName({ ...group.key, view: 64 }), false) + (group.key.view === 32 ? ' (32-bit view)' : '') + (user === undefined ? '' : ` for ${codeSpan(user, false)}`);
   const lines: string[] = [];
   const { keyChange } = group;
   if (keyChange?.action === 'create-key') {
@@ -65,9 +67,11 @@ function renderGroup(group: KeyGroup): string {
 /** The plan as a review-ready Markdown summary (GitHub/GitLab pull requests): a table per key. */
 export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const title = (options.title ?? 'regstate plan').replace(/\s+/g, ' ');
-  const undeclared = renderUndeclaredMarkdown(plan.undeclared);
+  const undeclared = renderUndeclaredMarkdown(plan.undeclared, plan.users);
   const tail = undeclared === '' ? '' : `\n${undeclared}`;
-  if (plan.changes.length === 0) return `## ${title}\n\n${formatNoChanges(plan.unchanged)}\n${tail}`;
-  const groups = groupChangesByKey(plan.changes).map(renderGroup);
-  return [`## ${title}`, `**Plan:** ${formatPlanSummary(summarizePlan(plan))}`, ...groups].join('\n\n') + '\n' + tail;
+  const users = renderUsersMarkdown(plan.users);
+  const usersPart = users === '' ? '' : `\n${users}`;
+  if (plan.changes.length === 0) return `## ${title}\n\n${formatNoChanges(plan.unchanged)}\n${usersPart}${tail}`;
+  const groups = groupChangesByKey(plan.changes).map((g) => renderGroup(g, plan.users));
+  return [`## ${title}`, `**Plan:** ${formatPlanSummary(summarizePlan(plan))}`, ...(users === '' ? [] : [users.trimEnd()]), ...groups].join('\n\n') + '\n' + tail;
 }

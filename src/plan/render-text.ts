@@ -4,6 +4,7 @@ import { formatKeyName, formatValue, formatValueData, formatValueName, formatVal
 import { type KeyGroup, type ValueChange, formatKeyContents, formatNoChanges, formatPlanSummary, formatSourceLine, groupChangesByKey } from './describe-plan.js';
 import { type ChangeAction, type Plan, summarizePlan } from './plan.js';
 import { renderUndeclaredText } from './render-undeclared.js';
+import { keyUserLabel, renderUsersText } from './render-users.js';
 
 export interface TextOptions {
   /** ANSI colours: green create, yellow update, red delete. */
@@ -43,10 +44,12 @@ function isRetype(change: ValueChange): boolean {
 // Not Math.max(...list): a key with a few hundred thousand changes would overflow the call stack.
 const largest = (list: readonly number[]): number => list.reduce((m, n) => (n > m ? n : m), 0);
 
-function renderGroup(group: KeyGroup, c: Colors): string[] {
+function renderGroup(group: KeyGroup, c: Colors, users: Plan['users']): string[] {
   const keyAction = group.keyChange?.action ?? 'mixed';
   const mark = group.keyChange ? MARKS[group.keyChange.action] : '~';
   let header = `  ${paint(c, keyAction, mark)} ${c.bold(formatKeyName(group.key))}`;
+  const user = keyUserLabel(users, group.key);
+  if (user !== undefined) header += ` ${c.cyan(`[${user}]`)}`;
   if (group.keyChange?.action === 'delete-key') header += ` (${formatKeyContents(group.keyChange.contents)})`;
   if (group.keyChange) header += `  ${c.dim(`# ${formatSourceLine(group.keyChange.source)}`)}`;
 
@@ -70,8 +73,9 @@ function renderGroup(group: KeyGroup, c: Colors): string[] {
 /** The plan for people, grouped by key, terraform-style; ends with the summary line. */
 export function renderPlanText(plan: Plan, options: TextOptions): string {
   const c = picocolors.createColors(options.color);
-  const undeclared = renderUndeclaredText(plan.undeclared, options.color);
-  if (plan.changes.length === 0) return `${c.green(formatNoChanges(plan.unchanged))}\n${undeclared}`;
-  const blocks = groupChangesByKey(plan.changes).map((g) => renderGroup(g, c).join('\n'));
-  return ['regstate will perform the following actions:', '', blocks.join('\n\n'), '', `${c.bold('Plan:')} ${formatPlanSummary(summarizePlan(plan))}`, ''].join('\n') + undeclared;
+  const undeclared = renderUndeclaredText(plan.undeclared, options.color, plan.users);
+  const users = renderUsersText(plan.users, options.color);
+  if (plan.changes.length === 0) return `${users}${c.green(formatNoChanges(plan.unchanged))}\n${undeclared}`;
+  const blocks = groupChangesByKey(plan.changes).map((g) => renderGroup(g, c, plan.users).join('\n'));
+  return users + ['regstate will perform the following actions:', '', blocks.join('\n\n'), '', `${c.bold('Plan:')} ${formatPlanSummary(summarizePlan(plan))}`, ''].join('\n') + undeclared;
 }

@@ -3,7 +3,8 @@ import stringWidth from 'string-width';
 import { escapeControl } from '../model/display-text.js';
 import { formatKeyName, formatValueData, formatValueName, formatValueType } from './format-data.js';
 import { formatSourceLine } from './describe-plan.js';
-import type { UndeclaredAtKey, UndeclaredValue } from './plan.js';
+import type { PlanUser, UndeclaredAtKey, UndeclaredValue } from './plan.js';
+import { keyUserLabel } from './render-users.js';
 import { codeSpan } from './render-markdown.js';
 
 type Colors = ReturnType<typeof picocolors.createColors>;
@@ -31,7 +32,13 @@ export function formatUndeclaredCount(undeclared: readonly UndeclaredAtKey[]): s
   return `${items} at ${count(undeclared.length, 'key', 'keys')}`;
 }
 
-function textGroup(group: UndeclaredAtKey, c: Colors): string[] {
+// ` [CONTOSO\alice]` after a per-user key's path, in the renderer's own form; '' for any other key.
+function userSuffix(users: readonly PlanUser[] | undefined, group: UndeclaredAtKey, form: (label: string) => string): string {
+  const label = keyUserLabel(users, group.key);
+  return label === undefined ? '' : form(label);
+}
+
+function textGroup(group: UndeclaredAtKey, c: Colors, users: readonly PlanUser[] | undefined): string[] {
   const mark = c.cyan(UNDECLARED_MARK);
   const rows = [
     ...group.values.map((v) => ({ name: formatValueName(v.name), type: typeOf(v), data: dataOf(v) })),
@@ -41,7 +48,7 @@ function textGroup(group: UndeclaredAtKey, c: Colors): string[] {
   const typeWidth = Math.max(0, ...rows.map((r) => r.type.length));
   const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - stringWidth(text)));
   return [
-    `  ${mark} ${c.bold(formatKeyName(group.key))}  ${c.dim(`# ${formatSourceLine(group.source)}`)}`,
+    `  ${mark} ${c.bold(formatKeyName(group.key))}${userSuffix(users, group, (label) => ` ${c.cyan(`[${label}]`)}`)}  ${c.dim(`# ${formatSourceLine(group.source)}`)}`,
     ...rows.map((r) => `      ${mark} ${pad(r.name, nameWidth)}  ${pad(r.type, typeWidth)}  ${r.data}`),
   ];
 }
@@ -50,10 +57,10 @@ function textGroup(group: UndeclaredAtKey, c: Colors): string[] {
  * The text section listing undeclared values, appended after a plan's summary line (empty when
  * there are none, so a plan without them reads as it always did).
  */
-export function renderUndeclaredText(undeclared: readonly UndeclaredAtKey[] | undefined, color: boolean): string {
+export function renderUndeclaredText(undeclared: readonly UndeclaredAtKey[] | undefined, color: boolean, users?: readonly PlanUser[]): string {
   if (!undeclared || undeclared.length === 0) return '';
   const c = picocolors.createColors(color);
-  const blocks = undeclared.map((g) => textGroup(g, c).join('\n'));
+  const blocks = undeclared.map((g) => textGroup(g, c, users).join('\n'));
   return [
     '',
     `Undeclared values (${UNDECLARED_MARK}): on the target, declared by no config, left as they are (not changes):`,
@@ -65,8 +72,8 @@ export function renderUndeclaredText(undeclared: readonly UndeclaredAtKey[] | un
   ].join('\n');
 }
 
-function markdownGroup(group: UndeclaredAtKey): string {
-  const key = codeSpan(formatKeyName({ ...group.key, view: 64 }), false) + (group.key.view === 32 ? ' (32-bit view)' : '');
+function markdownGroup(group: UndeclaredAtKey, users: readonly PlanUser[] | undefined): string {
+  const key = codeSpan(formatKeyName({ ...group.key, view: 64 }), false) + (group.key.view === 32 ? ' (32-bit view)' : '') + userSuffix(users, group, (label) => ` for ${codeSpan(label, false)}`);
   const rows = [
     ...group.values.map((v) => `| ${codeSpan(formatValueName(v.name), true)} | ${typeOf(v)} | ${codeSpan(dataOf(v), true)} |`),
     ...group.subkeys.map((s) => `| ${codeSpan(`${formatValueName(s)}\\`, true)} | subkey | holds values regstate cannot read; left by force |`),
@@ -75,8 +82,8 @@ function markdownGroup(group: UndeclaredAtKey): string {
 }
 
 /** The Markdown section listing undeclared values; empty when there are none. */
-export function renderUndeclaredMarkdown(undeclared: readonly UndeclaredAtKey[] | undefined): string {
+export function renderUndeclaredMarkdown(undeclared: readonly UndeclaredAtKey[] | undefined, users?: readonly PlanUser[]): string {
   if (!undeclared || undeclared.length === 0) return '';
   const intro = `${formatUndeclaredCount(undeclared)}: on the target, declared by no config, left as they are (not changes).`;
-  return ['### Undeclared values', intro, ...undeclared.map(markdownGroup)].join('\n\n') + '\n';
+  return ['### Undeclared values', intro, ...undeclared.map((g) => markdownGroup(g, users))].join('\n\n') + '\n';
 }

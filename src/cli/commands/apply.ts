@@ -3,6 +3,8 @@ import { loadDesiredState } from '../../config/load-desired-state.js';
 import { RegstateError } from '../../errors.js';
 import type { DesiredState } from '../../model/desired-state.js';
 import { looksLikeSavedPlan, parseSavedPlan } from '../../plan/saved-plan.js';
+import { hasUnavailableUsers } from '../../plan/plan.js';
+import { EXIT } from '../exit-codes.js';
 import { type Io, useColor } from '../io.js';
 import { type BackendOptions, openBackend, openRecordedTarget } from '../open-backend.js';
 import { type SessionOptions, runRecorded, withRunLock } from '../run-session.js';
@@ -61,6 +63,10 @@ export async function runApply(inputs: string[], opts: ApplyOptions & FleetCliOp
       return executeAndReport(plan, live, backend, { command: 'apply', format: opts.format, color, approved, maxChanges, stateDir, configs: outcome.configs }, io);
     });
     outcome.result = execution.result;
-    outcome.exitCode = execution.exitCode;
+    // Users whose hives could not be read were not planned: a run that wrote the others is still not done (1),
+    // unless writes failed (3 says more about the registry).
+    const unreached = execution.plan.users?.filter((u) => u.unavailable).length ?? 0;
+    if (unreached > 0 && opts.format === 'text') io.stdout.write(`Not reached: ${unreached} user${unreached === 1 ? '' : 's'} whose hive could not be read (listed above); nothing was written for ${unreached === 1 ? 'it' : 'them'}.\n`);
+    outcome.exitCode = execution.exitCode === EXIT.OK && hasUnavailableUsers(execution.plan) ? EXIT.ERROR : execution.exitCode;
   });
 }

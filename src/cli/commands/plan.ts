@@ -1,5 +1,5 @@
-import { LiveState } from '../../model/live-state.js';
-import { planChanges, readRequestsFor } from '../../plan/plan-changes.js';
+import { planDesiredState } from '../../apply/prepare-plan.js';
+import { hasUnavailableUsers } from '../../plan/plan.js';
 import { renderSavedPlan } from '../../plan/saved-plan.js';
 import { EXIT } from '../exit-codes.js';
 import { loadConfigs } from '../load-configs.js';
@@ -31,15 +31,16 @@ export async function runPlan(configs: string[], opts: PlanOptions & FleetCliOpt
   markPhase('read registry');
   const backend = markBackendPhases(await openBackend(opts, io));
   try {
-    const live = new LiveState(await backend.read(readRequestsFor(desired)));
+    const { plan } = await planDesiredState(desired, backend, { ancestors: false });
     markPhase('plan');
-    const plan = planChanges(desired, live);
     markPhase('render');
     const meta = { createdAt: new Date().toISOString(), target: backend.target, configs: desired.files.map(({ path, sha256 }) => ({ path, sha256 })) };
     if (opts.out) await writeOutputFile(opts.out, `${renderSavedPlan(plan, meta)}\n`, io);
     io.stdout.write(renderPlan(plan, opts.format, useColor(io, opts.color), { target: backend.target, stats: backend.stats() }, backend.target));
     if (opts.out && opts.format === 'text') io.stdout.write(`\nSaved the plan to ${escapeControl(opts.out)}. Review it, then run: regstate apply ${escapeControl(opts.out)}\n`);
     reportStats(backend, opts, io);
+    // a user whose hive could not be read was not planned: the run did not reach every target
+    if (hasUnavailableUsers(plan)) return EXIT.ERROR;
     return opts.detailedExitcode && plan.changes.length > 0 ? EXIT.CHANGES : EXIT.OK;
   } finally {
     await backend.close();

@@ -1,5 +1,7 @@
 import { LiveState } from '../../model/live-state.js';
 import { readRequestsFor } from '../../plan/plan-changes.js';
+import { expandForTarget, readUserTargets } from '../../apply/plan-users.js';
+import { escapeControl } from '../../model/display-text.js';
 import { describeStatus } from '../../status/describe-status.js';
 import { renderStatusJson, renderStatusText } from '../../status/render-status.js';
 import { EXIT } from '../exit-codes.js';
@@ -21,10 +23,15 @@ export async function runStatus(configs: string[], opts: StatusOptions, io: Io):
   const desired = await loadConfigs(configs, io, await readLocalVars(opts, io.cwd));
   const backend = await openBackend(opts, io);
   try {
-    const status = describeStatus(desired, new LiveState(await backend.read(readRequestsFor(desired))));
+    // per-user keys as their concrete HKU keys; a user whose hive cannot be read is left out and said on stderr (exit 1)
+    const read = await readUserTargets(await expandForTarget(desired, backend), backend, readRequestsFor);
+    const status = describeStatus(read.desired, new LiveState(read.live));
+    const unreached = read.users?.filter((u) => u.unavailable) ?? [];
+    for (const u of unreached) io.stderr.write(`regstate: error: user ${escapeControl(u.sid)} not reached: ${escapeControl(u.unavailable?.message ?? '')}\n`);
     if (opts.format === 'json') io.stdout.write(`${renderStatusJson(status, { target: backend.target, stats: backend.stats() })}\n`);
     else io.stdout.write(renderStatusText(status, { color: useColor(io, opts.color) }));
     reportStats(backend, opts, io);
+    if (unreached.length > 0) return EXIT.ERROR;
     return opts.detailedExitcode && !status.inDesiredState ? EXIT.CHANGES : EXIT.OK;
   } finally {
     await backend.close();

@@ -5,6 +5,9 @@ import type { RegistryValue } from '../../model/registry-value.js';
 import type { BackendStats, ReadRequest, RegistryBackend, Target, WriteOp, WriteOutcome } from '../backend.js';
 import { physicalKeyPath } from '../physical-key.js';
 import { cloneValue, snapshotTree } from '../snapshot-tree.js';
+import { UnloadedProfiles, profilesInTree } from '../profile-list.js';
+import { RegstateError } from '../../errors.js';
+import type { UserProfile } from '../../model/user-profile.js';
 
 interface Node {
   name: string;
@@ -24,7 +27,7 @@ export class MemoryBackend implements RegistryBackend {
   /** Keys (formatted `HKLM\...`, any case) whose writes fail with ACCESS_DENIED. */
   readonly readOnlyKeys = new Set<string>();
 
-  constructor(name = 'memory') {
+  constructor(private readonly name = 'memory') {
     this.target = { backend: 'memory', name };
   }
 
@@ -62,6 +65,8 @@ export class MemoryBackend implements RegistryBackend {
 
   async read(requests: ReadRequest[]): Promise<LiveKey[]> {
     this.roundTrips++;
+    const problems = this.unloadedProfiles().readProblems(requests.map((r) => r.key));
+    if (problems.length > 0) throw RegstateError.fromDiagnostics(problems);
     const out: LiveKey[] = [];
     for (const r of requests) snapshotTree(r.key, this.find(r.key), out, r.recursive === true);
     return out;
@@ -107,7 +112,22 @@ export class MemoryBackend implements RegistryBackend {
 
   async write(ops: WriteOp[]): Promise<WriteOutcome[]> {
     this.roundTrips++;
-    return ops.map((op) => this.apply(op));
+    const unloaded = this.unloadedProfiles();
+    return ops.map((op): WriteOutcome => {
+      const reason = unloaded.reasonFor(op.key);
+      return reason === undefined ? this.apply(op) : { ok: false, code: 'PROFILE_UNAVAILABLE', message: reason };
+    });
+  }
+
+  /** The profiles seeded under ProfileList, as a .reg file's are found (see profilesInTree). */
+  async listProfiles(): Promise<UserProfile[]> {
+    this.roundTrips++;
+    return profilesInTree((key) => this.find({ ...key, view: 64 }));
+  }
+
+  // A profile listed without its HKU\<sid> hive stands for one whose NTUSER.DAT cannot be loaded.
+  private unloadedProfiles(): UnloadedProfiles {
+    return new UnloadedProfiles(profilesInTree((key) => this.find({ ...key, view: 64 })), `the memory registry ${this.name}`);
   }
 
   stats(): BackendStats {

@@ -15,6 +15,8 @@ import type { RegFile } from './reg-file-model.js';
 import { detectNewline, renderRegFileParts, sameRenderedText } from './render-reg-file.js';
 import { RegTree } from './reg-tree.js';
 import { snapshotTree } from '../snapshot-tree.js';
+import { UnloadedProfiles, profilesInTree } from '../profile-list.js';
+import type { UserProfile } from '../../model/user-profile.js';
 
 function emptyRegFile(): RegFile {
   return { format: { version: '5.00', encoding: 'utf16le', bom: true }, header: `${HEADER_5}\r\n`, preamble: [{ type: 'trivia', raw: '\r\n', line: 2 }], sections: [] };
@@ -113,6 +115,10 @@ export class RegFileBackend implements RegistryBackend {
     this.roundTrips++;
     const reg = await this.loadForRead();
     const tree = reg ? RegTree.fromRegFile(reg) : new RegTree();
+    if (requests.some((r) => r.key.hive === 'HKU')) {
+      const problems = this.unloadedProfiles(tree).readProblems(requests.map((r) => r.key));
+      if (problems.length > 0) throw RegstateError.fromDiagnostics(problems);
+    }
     const out: LiveKey[] = [];
     for (const r of requests) snapshotTree(r.key, tree.find(physicalKeyPath(r.key)), out, r.recursive === true);
     return out;
@@ -135,7 +141,12 @@ export class RegFileBackend implements RegistryBackend {
     const before = renderRegFileParts(reg);
     const newline = detectNewline(reg);
     const editor = new RegFileEditor(reg, newline);
-    const outcomes = ops.map((op) => editor.apply(toPhysical(op)));
+    // A user hive the file does not hold is not written into it (an import could not create HKU\<sid>).
+    const unloaded = ops.some((op) => op.key.hive === 'HKU') ? this.unloadedProfiles(RegTree.fromRegFile(reg)) : undefined;
+    const outcomes = ops.map((op): WriteOutcome => {
+      const reason = unloaded?.reasonFor(op.key);
+      return reason === undefined ? editor.apply(toPhysical(op)) : { ok: false, code: 'PROFILE_UNAVAILABLE', message: reason };
+    });
     editor.settle();
     const after = renderRegFileParts(reg);
     if (sameRenderedText(after, before)) {
@@ -164,6 +175,22 @@ export class RegFileBackend implements RegistryBackend {
 
   stats(): BackendStats {
     return { processes: 0, roundTrips: this.roundTrips };
+  }
+
+  /**
+   * The profiles of the file's ProfileList (HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList),
+   * each loaded when the file holds its HKU\<sid>, and the default profile when it holds HKU\<Default>
+   * (see profilesInTree). A profile whose hive the file does not hold cannot be read or written (PROFILE_UNAVAILABLE).
+   */
+  async listProfiles(): Promise<UserProfile[]> {
+    this.roundTrips++;
+    const reg = await this.loadForRead();
+    const tree = reg ? RegTree.fromRegFile(reg) : new RegTree();
+    return profilesInTree((key) => tree.find(key));
+  }
+
+  private unloadedProfiles(tree: RegTree): UnloadedProfiles {
+    return new UnloadedProfiles(profilesInTree((key) => tree.find(key)), this.file);
   }
 
   // Why images: re-rendering touched entries cannot put a value or key that was deleted and is
