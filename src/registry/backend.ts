@@ -27,11 +27,11 @@ export type Target =
   | { backend: 'memory'; name: string };
 
 /**
- * The whole content of a target, for an exact undo: base64 of a .reg file's bytes (null when the
- * file does not exist) and their sha256 (null likewise).
+ * The whole content of a target, for an exact undo: a .reg file's bytes (null when the file does
+ * not exist) and their sha256 (null likewise).
  */
 export interface TargetImage {
-  data: string | null;
+  bytes: Uint8Array | null;
   sha256: string | null;
 }
 

@@ -172,7 +172,7 @@ export class RegFileBackend implements RegistryBackend {
   // what the apply left; otherwise rollback goes value by value, keeping other people's edits.
   async captureImage(): Promise<TargetImage> {
     const bytes = await this.imageBytes();
-    return bytes ? { data: bytes.toString('base64'), sha256: sha256Hex(bytes) } : { data: null, sha256: null };
+    return bytes ? { bytes, sha256: sha256Hex(bytes) } : { bytes: null, sha256: null };
   }
 
   async imageSha256(): Promise<string | null> {
@@ -192,12 +192,12 @@ export class RegFileBackend implements RegistryBackend {
     this.roundTrips++;
     const bytes = await readBytes(this.file);
     if ((bytes ? sha256Hex(bytes) : null) !== expectedSha256) return false;
-    if (image.data === null) {
+    if (image.bytes === null) {
       // Removes the file a link points to, never the link.
       await rm(await realpath(this.file).catch(() => this.file), { force: true });
       this.seen = null;
     } else {
-      const restored = Buffer.from(image.data, 'base64');
+      const restored = Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength);
       if (image.sha256 !== null && sha256Hex(restored) !== image.sha256) throw new RegstateError('JOURNAL', `the journaled image of ${this.file} is damaged (sha256 mismatch)`);
       await writeFileAtomic(this.file, restored);
       this.seen = restored;
