@@ -8,6 +8,11 @@ import type { ErrorCode } from '../errors.js';
 export interface ReadRequest {
   key: KeyRef;
   recursive?: boolean;
+  /**
+   * Only these of the key's values are needed (a verify's read-back), by name; [] for none (the key's
+   * existence and subkeys only). A hint: a backend may return every value. Absent: all values.
+   */
+  values?: string[];
 }
 
 /** One write. set-value creates missing keys on the way; delete-key removes the whole subtree. */

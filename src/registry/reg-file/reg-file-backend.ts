@@ -10,7 +10,8 @@ import { physicalKeyPath } from '../physical-key.js';
 import { encodeRegText } from './decode-reg-bytes.js';
 import { type RegFileOp, RegFileEditor } from './edit-reg-file.js';
 import { renderDeleteValueEntry as deleteValueEntryText, renderValueEntry as valueEntryText } from './format-reg-value.js';
-import { HEADER_5, parseRegFile } from './parse-reg-file.js';
+import { HEADER_5, type RegReadSelection, parseRegFile, selectionKeyId } from './parse-reg-file.js';
+import { foldName } from '../../model/fold-name.js';
 import type { RegFile } from './reg-file-model.js';
 import { detectNewline, renderRegFileParts, sameRenderedText } from './render-reg-file.js';
 import { RegTree } from './reg-tree.js';
@@ -96,22 +97,28 @@ export class RegFileBackend implements RegistryBackend {
     return bytes;
   }
 
-  /** The file as the bytes on disk say it is, parsed again whenever they changed (a write's read-back included). */
-  private async loadForRead(): Promise<RegFile | undefined> {
+  /**
+   * The file as the bytes on disk say it is, parsed again whenever they changed (a write's read-back
+   * included). A new parse for keys read on their own (no recursive request) decodes only those keys'
+   * values, and of them only the ones asked for: such a parse serves that read alone.
+   */
+  private async loadForRead(requests: ReadRequest[]): Promise<RegFile | undefined> {
     const bytes = await this.readCurrentBytes();
     if (bytes === undefined) return undefined;
-    if (!this.readView || !this.readView.bytes.equals(bytes)) this.readView = { bytes, reg: parseRegFile(bytes, this.file) };
-    // A later write may start from this parse (it then stops being the read view).
+    if (this.readView && !this.readView.reg.partial && this.readView.bytes.equals(bytes)) return this.readView.reg;
+    const reg = parseRegFile(bytes, this.file, readSelection(requests));
+    this.readView = { bytes, reg };
+    // A later write may start from a whole parse (it then stops being the read view), never from a partial one.
     if (!this.reg || !this.loadedBytes?.equals(bytes)) {
-      this.reg = this.readView.reg;
-      this.loadedBytes = bytes;
+      this.reg = reg.partial ? undefined : reg;
+      this.loadedBytes = reg.partial ? undefined : bytes;
     }
-    return this.readView.reg;
+    return reg;
   }
 
   async read(requests: ReadRequest[]): Promise<LiveKey[]> {
     this.roundTrips++;
-    const reg = await this.loadForRead();
+    const reg = await this.loadForRead(requests);
     const tree = reg ? RegTree.fromRegFile(reg) : new RegTree();
     const out: LiveKey[] = [];
     for (const r of requests) snapshotTree(r.key, tree.find(physicalKeyPath(r.key)), out, r.recursive === true);
@@ -214,6 +221,23 @@ export class RegFileBackend implements RegistryBackend {
 /** Opens a .reg file as a registry backend (see RegFileBackend); `create` lets a missing file be an empty registry. */
 export function openRegFile(path: string, options: { create?: boolean } = {}): Promise<RegFileBackend> {
   return RegFileBackend.open(path, options);
+}
+
+/** What a read of these requests needs decoded: undefined (everything) when one of them is recursive. */
+function readSelection(requests: ReadRequest[]): RegReadSelection | undefined {
+  if (requests.some((r) => r.recursive === true)) return undefined;
+  const selection = new Map<string, Set<string> | undefined>();
+  for (const r of requests) {
+    const { hive, path } = physicalKeyPath(r.key);
+    const id = selectionKeyId(hive, path);
+    const names = selection.has(id) ? selection.get(id) : new Set<string>();
+    if (names === undefined || r.values === undefined) selection.set(id, undefined);
+    else {
+      for (const name of r.values) names.add(foldName(name));
+      selection.set(id, names);
+    }
+  }
+  return selection;
 }
 
 function toPhysical(op: WriteOp): RegFileOp {
