@@ -27,11 +27,19 @@ export interface ApplyHooks {
   afterWrite?: (outcomes: WriteOutcome[]) => Promise<void>;
 }
 
-/** The keys to read back after writing: each touched key once. */
+/**
+ * The keys to read back after writing: each touched key once, with the names of the values changed
+ * in it (a key's creation or deletion needs only whether it exists).
+ */
 export function verifyRequests(changes: Change[]): ReadRequest[] {
-  const seen = new Map<string, KeyRef>();
-  for (const c of changes) seen.set(keyId(c.key), c.key);
-  return [...seen.values()].map((key) => ({ key }));
+  const seen = new Map<string, { key: KeyRef; values: string[] }>();
+  for (const c of changes) {
+    const id = keyId(c.key);
+    let request = seen.get(id);
+    if (!request) seen.set(id, (request = { key: c.key, values: [] }));
+    if ('name' in c) request.values.push(c.name);
+  }
+  return [...seen.values()];
 }
 
 /**

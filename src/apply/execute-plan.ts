@@ -8,6 +8,7 @@ import type { RegistryBackend } from '../registry/backend.js';
 import { type ApplyResult, applyPlan } from './apply-plan.js';
 import { JOURNAL_FORMAT_VERSION, type Journal, recordPriorState } from './journal.js';
 import { JournalBytes } from './journal-bytes.js';
+import { writeJournalImage } from './journal-image.js';
 
 export interface ExecuteOptions {
   /** What the run is; named in the journal file and its `command`. */
@@ -54,6 +55,10 @@ export async function executePlan(plan: Plan, live: LiveState, backend: Registry
   }
   const createdAt = new Date();
   const journalFile = join(opts.journalDir, `${stamp(createdAt)}-${process.pid}-${opts.command}.json`);
+  // Journals hold registry data: readable by the owner only, like the state directory.
+  await mkdir(opts.journalDir, { recursive: true, mode: 0o700 });
+  // The target's image (a .reg file's bytes) goes beside the journal, written once, before the journal names it.
+  const image = backend.captureImage ? { before: await writeJournalImage(journalFile, await backend.captureImage()) } : undefined;
   const journal: Journal = {
     formatVersion: JOURNAL_FORMAT_VERSION,
     kind: 'regstate-journal',
@@ -63,11 +68,9 @@ export async function executePlan(plan: Plan, live: LiveState, backend: Registry
     configs: opts.configs,
     status: 'started',
     prior: recordPriorState(plan, live),
-    ...(backend.captureImage ? { image: { before: await backend.captureImage() } } : {}),
+    ...(image ? { image } : {}),
   };
-  // Journals hold registry data: readable by the owner only, like the state directory.
-  await mkdir(opts.journalDir, { recursive: true, mode: 0o700 });
-  // Saved three times: the prior state and the image are serialized once (see JournalBytes).
+  // Saved three times: the prior state is serialized once (see JournalBytes).
   const bytes = new JournalBytes();
   const saveJournal = () => writeFileAtomic(journalFile, bytes.of(journal), 0o600);
   await saveJournal();

@@ -6,7 +6,7 @@ import { type ValueJson, valueFromJson, valueToJson } from '../model/value-json.
 import { collectSubtree } from '../plan/key-subtree.js';
 import type { Plan } from '../plan/plan.js';
 import { parseJsonTree } from '../plan/plan-json-tree.js';
-import type { ReadRequest, Target, TargetImage, WriteOutcome } from '../registry/backend.js';
+import type { ReadRequest, Target, WriteOutcome } from '../registry/backend.js';
 
 /** One key of a recorded subtree, with its values. */
 export interface SubtreeKeyJson {
@@ -26,15 +26,34 @@ export type PriorItem =
 
 export type KeyItem = Extract<PriorItem, { kind: 'key' }>;
 
-/** The version of the journal format; a journal of another version is refused. */
-export const JOURNAL_FORMAT_VERSION = 2;
+/** The version of the journal format this regstate writes. */
+export const JOURNAL_FORMAT_VERSION = 3;
+
+/** The versions it reads: version 2 journals (the image inline in base64) still roll back. */
+const READABLE_VERSIONS: readonly number[] = [2, 3];
+
+/**
+ * Format 3: the target's content before the apply, as a file of its raw bytes beside the journal
+ * (`file` is its name in the journal's folder), written once before the journal; null when the
+ * target did not exist. Its sha256 is checked before a rollback uses it.
+ */
+export interface JournalImageFile {
+  file: string | null;
+  sha256: string | null;
+}
+
+/** Format 2: the same content inline, base64 (read, never written). */
+export interface JournalImageData {
+  data: string | null;
+  sha256: string | null;
+}
 
 /**
  * The undo journal of one apply: written before the first write, updated after the batch.
  * A run that dies at any point leaves a journal whose `prior` is enough to restore.
  */
 export interface Journal {
-  formatVersion: typeof JOURNAL_FORMAT_VERSION;
+  formatVersion: 2 | 3;
   kind: 'regstate-journal';
   command: 'apply' | 'rollback';
   createdAt: string;
@@ -44,10 +63,11 @@ export interface Journal {
   prior: PriorItem[];
   outcomes?: WriteOutcome[];
   /**
-   * For a target that is a file: its content before the apply, and the sha256 it had right after
-   * the write batch (absent when the run died before recording it). See RegistryBackend.captureImage.
+   * For a target that is a file: its content before the apply (format 3 a file beside the journal,
+   * format 2 inline), and the sha256 it had right after the write batch (absent when the run died
+   * before recording it). See RegistryBackend.captureImage.
    */
-  image?: { before: TargetImage; afterSha256?: string | null };
+  image?: { before: JournalImageFile | JournalImageData; afterSha256?: string | null };
 }
 
 /**
@@ -133,9 +153,18 @@ function checkSource(file: string, source: unknown): void {
 
 const isHashOrNull = (v: unknown) => v === null || (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v));
 
-function checkImage(file: string, image: Journal['image']): void {
-  const before = image?.before;
-  if (typeof before !== 'object' || before === null || !(before.data === null || typeof before.data === 'string') || !isHashOrNull(before.sha256)) fail(file, 'bad image');
+// An image file's name: a plain name in the journal's own folder, never a path elsewhere.
+const IMAGE_FILE_NAME = /^[^\\/\0]+\.image$/;
+
+function checkImage(file: string, image: Journal['image'], version: number): void {
+  const before = image?.before as Partial<JournalImageFile & JournalImageData> | undefined;
+  if (typeof before !== 'object' || before === null || !isHashOrNull(before.sha256)) fail(file, 'bad image');
+  if (version === 2 && !(before.data === null || typeof before.data === 'string')) fail(file, 'bad image');
+  if (version === 3) {
+    const name = before.file;
+    if (!(name === null || (typeof name === 'string' && IMAGE_FILE_NAME.test(name)))) fail(file, 'bad image file name');
+    if ((name === null) !== (before.sha256 === null)) fail(file, 'image file and its sha256 must both be given or both be null');
+  }
   if (image?.afterSha256 !== undefined && !isHashOrNull(image.afterSha256)) fail(file, 'bad image sha256');
 }
 
@@ -176,11 +205,11 @@ export function parseJournal(text: string, file: string): Journal {
   if (forbidden) fail(file, `${forbidden.path.join('.')}: ${forbidden.message}`);
   const json = tree.value as Journal;
   if (json?.kind !== 'regstate-journal') fail(file, 'missing kind');
-  if (json.formatVersion !== JOURNAL_FORMAT_VERSION) {
-    fail(file, `it is format version ${String(json.formatVersion)}, this regstate reads version ${JOURNAL_FORMAT_VERSION} (a version 1 journal does not record what its apply created, so it cannot be rolled back safely; roll back with the regstate that wrote it)`);
+  if (!READABLE_VERSIONS.includes(json.formatVersion)) {
+    fail(file, `it is format version ${String(json.formatVersion)}, this regstate reads versions ${READABLE_VERSIONS.join(' and ')} (a version 1 journal does not record what its apply created, so it cannot be rolled back safely; roll back with the regstate that wrote it)`);
   }
   if (!Array.isArray(json.prior)) fail(file, 'missing prior state');
-  if (json.image !== undefined) checkImage(file, json.image);
+  if (json.image !== undefined) checkImage(file, json.image, json.formatVersion);
   for (const item of json.prior) checkItem(file, item);
   return json;
 }

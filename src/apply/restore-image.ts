@@ -1,13 +1,12 @@
 import type { RegistryBackend } from '../registry/backend.js';
-import type { Journal } from './journal.js';
+import type { RollbackImage } from './journal-image.js';
 
 /**
  * The backend a rollback writes through: when the journal holds the target's image from before
- * the apply and the target is still exactly what the apply left, the write batch puts that image
- * back whole (exact bytes); otherwise it writes the rollback's ops value by value.
+ * the apply (readJournalImage, checked) and the target is still exactly what the apply left, the
+ * write batch puts that image back whole (exact bytes); otherwise it writes the rollback's ops value by value.
  */
-export function withImageRestore(backend: RegistryBackend, journal: Journal): RegistryBackend {
-  const image = journal.image;
+export function withImageRestore(backend: RegistryBackend, image: RollbackImage | undefined): RegistryBackend {
   const restore = backend.restoreImage?.bind(backend);
   if (!image || image.afterSha256 === undefined || !restore) return backend;
   const after = image.afterSha256;

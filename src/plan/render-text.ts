@@ -29,12 +29,28 @@ function paint(c: Colors, action: ChangeAction | 'mixed', text: string): string 
   return c.red(text);
 }
 
-/** The type and data column of a value change; a change of kind shows both kinds. */
-function describeValueChange(change: ValueChange, typeWidth: number): string {
-  if (change.action === 'create') return `${padCells(formatValueType(change.after), typeWidth)}  ${formatValueData(change.after)}`;
-  if (change.action === 'delete') return `${padCells(formatValueType(change.before), typeWidth)}  ${formatValueData(change.before)}`;
-  if (change.before.type !== change.after.type) return `${formatValue(change.before)} → ${formatValue(change.after)}`;
-  return `${padCells(formatValueType(change.after), typeWidth)}  ${formatValueData(change.before)} → ${formatValueData(change.after)}`;
+// The arrow between before and after, measured once: the pieces around it start and end with a
+// space, so its width adds to theirs and no update line needs grapheme segmentation as a whole.
+const ARROW = ' → ';
+const ARROW_WIDTH = textWidth(ARROW);
+
+/** The type and data column of a value change, and the cells it takes; a change of kind shows both kinds. */
+function describeValueChange(change: ValueChange, typeWidth: number): { text: string; width: number } {
+  const single = (type: string, data: string) => {
+    const typeCells = padCells(type, typeWidth);
+    return { text: `${typeCells}  ${data}`, width: textWidth(typeCells) + 2 + textWidth(data) };
+  };
+  if (change.action === 'create') return single(formatValueType(change.after), formatValueData(change.after));
+  if (change.action === 'delete') return single(formatValueType(change.before), formatValueData(change.before));
+  if (change.before.type !== change.after.type) {
+    const before = formatValue(change.before);
+    const after = formatValue(change.after);
+    return { text: `${before}${ARROW}${after}`, width: textWidth(before) + ARROW_WIDTH + textWidth(after) };
+  }
+  const typeCells = padCells(formatValueType(change.after), typeWidth);
+  const before = formatValueData(change.before);
+  const after = formatValueData(change.after);
+  return { text: `${typeCells}  ${before}${ARROW}${after}`, width: textWidth(typeCells) + 2 + textWidth(before) + ARROW_WIDTH + textWidth(after) };
 }
 
 function isRetype(change: ValueChange): boolean {
@@ -59,7 +75,7 @@ function renderGroup(group: KeyGroup, c: Colors, users: Plan['users']): string[]
   const typeWidth = largest(group.values.filter((v) => !isRetype(v)).map((v) => formatValueType(v.after ?? v.before).length));
   const rows = group.values.map((v, i) => {
     const detail = describeValueChange(v, typeWidth);
-    return { change: v, name: names[i] as string, detail, width: Math.max(nameWidth, nameWidths[i] as number) + 2 + textWidth(detail) };
+    return { change: v, name: names[i] as string, detail: detail.text, width: Math.max(nameWidth, nameWidths[i] as number) + 2 + detail.width };
   });
   const aligned = largest(rows.map((r) => r.width).filter((w) => w <= MAX_ALIGNED_WIDTH));
   const lines = rows.map((r) => {

@@ -8,6 +8,11 @@ import type { ErrorCode } from '../errors.js';
 export interface ReadRequest {
   key: KeyRef;
   recursive?: boolean;
+  /**
+   * Only these of the key's values are needed (a verify's read-back), by name; [] for none (the key's
+   * existence and subkeys only). A hint: a backend may return every value. Absent: all values.
+   */
+  values?: string[];
 }
 
 /** One write. set-value creates missing keys on the way; delete-key removes the whole subtree. */
@@ -27,11 +32,11 @@ export type Target =
   | { backend: 'memory'; name: string };
 
 /**
- * The whole content of a target, for an exact undo: base64 of a .reg file's bytes (null when the
- * file does not exist) and their sha256 (null likewise).
+ * The whole content of a target, for an exact undo: a .reg file's bytes (null when the file does
+ * not exist) and their sha256 (null likewise).
  */
 export interface TargetImage {
-  data: string | null;
+  bytes: Uint8Array | null;
   sha256: string | null;
 }
 

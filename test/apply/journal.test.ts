@@ -85,8 +85,14 @@ describe('parseJournal', () => {
     image: { before: { data: 'AA==', sha256: 'a'.repeat(64) }, afterSha256: null },
   };
 
-  test('reads back what was written', () => {
+  // format 3: the image is a file beside the journal
+  const journal3: Journal = { ...journal, formatVersion: 3, image: { before: { file: 'j.image', sha256: 'a'.repeat(64) }, afterSha256: null } };
+
+  test('reads back what was written, format 2 (image inline) and format 3 (image file)', () => {
     expect(parseJournal(JSON.stringify(journal), 'j.json')).toEqual(journal);
+    expect(parseJournal(JSON.stringify(journal3), 'j.json')).toEqual(journal3);
+    const missing: Journal = { ...journal3, image: { before: { file: null, sha256: null } } };
+    expect(parseJournal(JSON.stringify(missing), 'j.json')).toEqual(missing);
   });
 
   test.each([
@@ -102,6 +108,14 @@ describe('parseJournal', () => {
     ['a field that could reach a prototype', JSON.stringify(journal).replace('"target":', '"__proto__": {"polluted": true}, "target":')],
     ['an unknown item', JSON.stringify({ ...journal, prior: [{ kind: 'file', key: app }] })],
     ['a bad image hash', JSON.stringify({ ...journal, image: { before: { data: null, sha256: 'nope' } } })],
+    ['a journal of format 4', JSON.stringify({ ...journal3, formatVersion: 4 })],
+    ['format 3 with the image inline', JSON.stringify({ ...journal3, image: { before: { data: 'AA==', sha256: 'a'.repeat(64) } } })],
+    ['format 2 with an image file', JSON.stringify({ ...journal, image: { before: { file: 'j.image', sha256: 'a'.repeat(64) } } })],
+    ['an image file in another folder', JSON.stringify({ ...journal3, image: { before: { file: '../../etc/x.image', sha256: 'a'.repeat(64) } } })],
+    ['an image file by a Windows path', JSON.stringify({ ...journal3, image: { before: { file: '..\\x.image', sha256: 'a'.repeat(64) } } })],
+    ['an image file of another name', JSON.stringify({ ...journal3, image: { before: { file: 'registry.reg', sha256: 'a'.repeat(64) } } })],
+    ['an image file without its sha256', JSON.stringify({ ...journal3, image: { before: { file: 'j.image', sha256: null } } })],
+    ['a sha256 without an image file', JSON.stringify({ ...journal3, image: { before: { file: null, sha256: 'a'.repeat(64) } } })],
   ])('refuses %s', (_, text) => {
     expect(() => parseJournal(text, 'j.json')).toThrow(expect.objectContaining({ code: 'JOURNAL', message: expect.stringContaining('j.json') }));
   });

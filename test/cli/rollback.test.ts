@@ -1,5 +1,6 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { openRegFile } from '../../src/registry/reg-file/reg-file-backend.js';
 import { type HiveValue, listJournals, pwsh, readHive, readJson, repoRoot, runCli, tempWorkspace, writeHive } from './cli-harness.js';
 
@@ -127,6 +128,69 @@ describe('rollback on a .reg registry, as a real process', () => {
     expect(result.stdout).toMatch(/Plan: 5 to create, 1 to update, 2 to delete/);
     expect(result.stderr).toMatch(/--auto-approve/);
     expect(await readFile(reg)).toEqual(applied);
+  });
+});
+
+describe('the journal\'s image of a .reg file (format 3: raw bytes in a file beside the journal), as a real process', () => {
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+  async function appliedWorkspace() {
+    const ws = await wineWorkspace();
+    const original = await readFile(wineExport);
+    expect(await runCli(['apply', ws.config, '--registry', ws.reg, '--auto-approve', ...ws.state])).toMatchObject({ exitCode: 0, stderr: '' });
+    const [journalFile] = await listJournals(join(ws.dir, 'state'));
+    const imageFile = (journalFile as string).replace(/\.json$/, '.image');
+    return { ...ws, original, journalFile: journalFile as string, imageFile, applied: await readFile(ws.reg) };
+  }
+
+  test('the apply writes the file\'s bytes once beside its journal, which names it with their sha256 and holds no copy', async () => {
+    const { original, journalFile, imageFile } = await appliedWorkspace();
+    expect(await readFile(imageFile)).toEqual(original);
+    expect((await stat(imageFile)).mode & 0o777).toBe(0o600);
+    const journal = await readJson(journalFile);
+    expect(journal).toMatchObject({ formatVersion: 3, status: 'finished', image: { before: { file: basename(imageFile), sha256: sha256(original) } } });
+    expect(journal.image.before.data).toBeUndefined();
+    expect((await readFile(journalFile)).length).toBeLessThan(original.length);
+  });
+
+  test('a format 2 journal (the image inline, base64) still rolls back byte for byte', async () => {
+    const { reg, state, original, journalFile, imageFile } = await appliedWorkspace();
+    const journal = await readJson(journalFile);
+    await writeFile(journalFile, JSON.stringify({ ...journal, formatVersion: 2, image: { ...journal.image, before: { data: original.toString('base64'), sha256: sha256(original) } } }));
+    await rm(imageFile);
+    const rolled = await runCli(['rollback', '--auto-approve', ...state]);
+    expect(rolled).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(await readFile(reg)).toEqual(original);
+  });
+
+  test.each([
+    ['missing', async (file: string) => rm(file), /image file .*\.image .*is missing/],
+    ['altered', async (file: string) => writeFile(file, Buffer.concat([await readFile(file), Buffer.from('\r\n', 'utf16le')])), /image .*was altered since the apply/],
+    ['replaced by a directory', async (file: string) => rm(file).then(() => mkdir(file)), /image file cannot be read/],
+  ])('an image file %s: refused (JOURNAL, exit 1), nothing written, and the same with --force', async (_, damage, message) => {
+    const { dir, reg, state, imageFile, applied } = await appliedWorkspace();
+    await damage(imageFile);
+    const report = join(dir, 'report.json');
+    for (const extra of [[], ['--force']]) {
+      const refused = await runCli(['rollback', '--auto-approve', ...extra, ...state, '--report', report]);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toMatch(message);
+      expect(refused.stderr).toMatch(/refusing to roll back/);
+      expect(refused.stderr).not.toMatch(/\n\s+at /);
+      expect(await readJson(report)).toMatchObject({ command: 'rollback', exitCode: 1, error: { code: 'JOURNAL' } });
+      expect(await readFile(reg)).toEqual(applied);
+    }
+  });
+
+  test('an apply that died after its write, before recording the sha256 it left: rollback restores every value (value by value)', async () => {
+    const { reg, state, journalFile } = await appliedWorkspace();
+    const original = await readTree(wineExport);
+    // the journal as such a run leaves it: written before the batch, never updated
+    const { outcomes: _outcomes, ...journal } = await readJson(journalFile);
+    await writeFile(journalFile, JSON.stringify({ ...journal, status: 'started', image: { before: journal.image.before } }));
+    const rolled = await runCli(['rollback', '--auto-approve', ...state]);
+    expect(rolled).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(await readTree(reg)).toEqual(original);
   });
 });
 

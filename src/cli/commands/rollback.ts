@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Journal, parseJournal } from '../../apply/journal.js';
 import { planRollback } from '../../apply/prepare-plan.js';
 import { withImageRestore } from '../../apply/restore-image.js';
+import { readJournalImage } from '../../apply/journal-image.js';
 import { RegstateError } from '../../errors.js';
 import { readRegularFile } from '../../fs/read-regular-file.js';
 import { type Io, useColor } from '../io.js';
@@ -41,6 +42,8 @@ export async function runRollback(journalArg: string | undefined, opts: Rollback
   return runRecorded('rollback', opts, io, async (outcome, stateDir) => {
     const file = await chooseJournal(journalArg, opts.host, stateDir, io, () => findLastApplyJournal(stateDir));
     const journal = await readJournal(file);
+    // checked before anything is opened: a missing or altered image file is refused
+    const image = await readJournalImage(journal, file);
     outcome.configs = journal.configs;
     if (opts.format === 'text') io.stdout.write(`${escapeControl(`Rolling back ${journal.command} of ${journal.createdAt} (${file})`)}\n\n`);
     const remote = opts.host !== undefined && journal.target.backend === 'powershell';
@@ -49,7 +52,7 @@ export async function runRollback(journalArg: string | undefined, opts: Rollback
     const execution = await withRunLock(backend, 'rollback', opts, io, async () => {
       const { plan, live } = await planRollback(journal, backend, { force: opts.force });
       outcome.plan = plan;
-      return executeAndReport(plan, live, withImageRestore(backend, journal), { command: 'rollback', format: opts.format, color, approved: opts.autoApprove === true, stateDir, configs: journal.configs }, io);
+      return executeAndReport(plan, live, withImageRestore(backend, image), { command: 'rollback', format: opts.format, color, approved: opts.autoApprove === true, stateDir, configs: journal.configs }, io);
     });
     outcome.result = execution.result;
     outcome.exitCode = execution.exitCode;

@@ -72,7 +72,9 @@ export class RegFileEditor {
   constructor(
     readonly reg: RegFile,
     private readonly newline: string,
-  ) {}
+  ) {
+    if (reg.partial) throw new Error('a .reg file read for some keys only cannot be edited');
+  }
 
   apply(op: RegFileOp): WriteOutcome {
     switch (op.op) {

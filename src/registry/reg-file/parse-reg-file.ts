@@ -1,5 +1,6 @@
 import { type Diagnostic, RegstateError } from '../../errors.js';
 import { MAX_VALUE_BYTES } from '../../model/check-value.js';
+import { foldName } from '../../model/fold-name.js';
 import { parseHive } from '../../model/hive.js';
 import { decodeRegBytes } from './decode-reg-bytes.js';
 import { type LogicalLine, parseRegValue, scanRegString } from './parse-reg-value.js';
@@ -51,39 +52,45 @@ class Lines {
 // White space as String.prototype.trim removes it.
 const isTrimmed = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c > 0x7f && /\s/.test(String.fromCharCode(c)));
 
-function singleLine(text: string, line: number, file: string): LogicalLine {
-  return { text, file, segments: [{ offset: 0, line, column: 1 }] };
-}
-
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a || c === 0x0b || c === 0x0c;
 
-/** Where a line's continuation `\` (with the blanks around it) starts, or -1 when it does not end with one. */
-function continuationStart(text: string): number {
-  let i = text.length - 1;
-  while (i >= 0 && isSpace(text.charCodeAt(i))) i--;
-  if (text[i] !== '\\') return -1;
+/** Where text[from, to)'s continuation `\` (with the blanks around it) starts, or -1 when it does not end with one. */
+function continuationStart(text: string, from: number, to: number): number {
+  let i = to - 1;
+  while (i >= from && isSpace(text.charCodeAt(i))) i--;
+  if (i < from || text.charCodeAt(i) !== 0x5c /* \ */) return -1;
   i--;
-  while (i >= 0 && isSpace(text.charCodeAt(i))) i--;
+  while (i >= from && isSpace(text.charCodeAt(i))) i--;
   return i + 1;
 }
 
-const HEX_AFTER_EQUALS = /^\s*hex/i;
+const isRegexSpace = (c: number): boolean => isSpace(c) || (c > 0x7f && /\s/.test(String.fromCharCode(c)));
+
+/** Whether `hex` (any case) follows white space at `from`, within the 63 characters /^\s*hex/i was always given. */
+function hexAfterEquals(text: string, from: number, end: number): boolean {
+  const limit = Math.min(end, from + 63);
+  let i = from;
+  while (i < limit && isRegexSpace(text.charCodeAt(i))) i++;
+  if (i + 3 > limit) return false;
+  return (text.charCodeAt(i) | 0x20) === 0x68 && (text.charCodeAt(i + 1) | 0x20) === 0x65 && (text.charCodeAt(i + 2) | 0x20) === 0x78;
+}
 
 /** A hex value entry longer than this many characters cannot hold MAX_VALUE_BYTES (regedit writes 3 a byte, plus line breaks). */
 const MAX_ENTRY_TEXT = 4 * MAX_VALUE_BYTES;
 
 /**
  * Joins an entry's continuation lines (each without its `\` and the leading blanks of the next) into
- * one logical line, in time linear in their length. Returns the index of the last line used, or
- * undefined (with every line of the entry consumed) when the entry is too long to hold a value.
+ * one logical line, in time linear in their length: line n's text up to `cut` (where its `\` starts,
+ * counted from the line's start), then the lines after it. Returns the index of the last line used
+ * and, unless the entry is too long to hold a value (every line of it consumed then), the joined line.
  */
-function joinContinuations(logical: LogicalLine, lines: Lines, n: number): { last: number; raw: string; tooLong: boolean } {
+function joinContinuations(lines: Lines, n: number, cut: number, file: string): { last: number; raw: string; logical?: LogicalLine } {
+  const segments = [{ offset: 0, line: n + 1, column: 1 }];
   const parts: string[] = [];
   const rawParts: string[] = [lines.raw(n)];
-  let body = logical.text;
+  let body = lines.textOf(n);
   let length = 0;
   let tooLong = false;
-  let cut = continuationStart(body);
   while (cut >= 0 && n + 1 < lines.count) {
     body = body.slice(0, cut);
     if (!tooLong) parts.push(body);
@@ -94,16 +101,37 @@ function joinContinuations(logical: LogicalLine, lines: Lines, n: number): { las
     let lead = 0;
     while (lead < nextText.length && isSpace(nextText.charCodeAt(lead))) lead++;
     body = nextText.slice(lead);
-    if (!tooLong) logical.segments.push({ offset: length, line: n + 1, column: lead + 1 });
+    if (!tooLong) segments.push({ offset: length, line: n + 1, column: lead + 1 });
     if (length + body.length > MAX_ENTRY_TEXT) tooLong = true;
-    cut = continuationStart(body);
+    cut = continuationStart(body, 0, body.length);
   }
-  if (!tooLong) {
-    parts.push(body);
-    logical.text = parts.join('');
-  }
-  return { last: n, raw: rawParts.join(''), tooLong };
+  const raw = rawParts.join('');
+  if (tooLong) return { last: n, raw };
+  parts.push(body);
+  const joined = parts.join('');
+  return { last: n, raw, logical: { text: joined, start: 0, end: joined.length, segments, file } };
 }
+
+/** Where the last of an entry's continuation lines is, as joinContinuations goes, without joining them. */
+function skipContinuations(lines: Lines, text: string, n: number, cut: number): number {
+  while (cut >= 0 && n + 1 < lines.count) {
+    n++;
+    let from = lines.start(n);
+    const to = lines.end(n);
+    while (from < to && isSpace(text.charCodeAt(from))) from++;
+    cut = continuationStart(text, from, to);
+  }
+  return n;
+}
+
+/**
+ * For a read of some keys: the keys (by `keyIndexId` of hive and folded path) whose values to
+ * decode, each with the folded names of the values wanted (undefined: all of them).
+ */
+export type RegReadSelection = ReadonlyMap<string, ReadonlySet<string> | undefined>;
+
+/** The id of a key in a RegReadSelection. */
+export const selectionKeyId = (hive: string, path: string): string => `${hive}\\${foldName(path)}`;
 
 /** Text given as a string is taken as already decoded; its format is recorded as UTF-16LE with a BOM. */
 function decode(input: string | Uint8Array, file: string): { text: string; format: Omit<RegFileFormat, 'version'> } {
@@ -116,8 +144,13 @@ function decode(input: string | Uint8Array, file: string): { text: string; forma
  * encodings, CRLF or LF), keeping every line's original text so that a file can be rewritten with
  * only the changed entries re-rendered. Throws one REG_SYNTAX error listing every problem with its
  * file:line:column.
+ *
+ * With `only`, the file is read for those keys and values alone (a verify's read-back): every line
+ * is still classified as the full parse does (section headers, entries, their continuation lines),
+ * but only the selected entries are decoded and kept; the result is marked `partial` and can never
+ * be rendered or edited. Errors in what is not decoded are not all found.
  */
-export function parseRegFile(input: string | Uint8Array, file: string): RegFile {
+export function parseRegFile(input: string | Uint8Array, file: string, only?: RegReadSelection): RegFile {
   const { text, format } = decode(input, file);
   if (text.trim() === '') throw new RegstateError('FILE_EMPTY', `${file}: the .reg file is empty (it needs the header "${HEADER_5}")`, { source: { file, line: 1, column: 1 } });
   const diagnostics: Diagnostic[] = [];
@@ -130,9 +163,14 @@ export function parseRegFile(input: string | Uint8Array, file: string): RegFile 
     // Without the header this is not a .reg file at all: one error, not one per line of whatever it is.
     throw RegstateError.fromDiagnostics([{ code: 'REG_SYNTAX', message: `not a .reg file: the first line must be "${HEADER_5}" or "${HEADER_4}"`, source: { file, line: 1, column: 1 } }]);
   }
-  const reg: RegFile = { format: { ...format, version }, header: lines.raw(0), preamble: [], sections: [] };
+  const reg: RegFile = { format: { ...format, version }, header: lines.raw(0), preamble: [], sections: [], ...(only ? { partial: true as const } : {}) };
   let section: RegSection | undefined;
+  // with `only`: whether the current section's entries are kept, and which names (undefined: all)
+  let keep = true;
+  let names: ReadonlySet<string> | undefined;
   const trivia = (n: number): RegTriviaEntry => ({ type: 'trivia', raw: lines.raw(n), line: n + 1 });
+  const viewSegment = { offset: 0, line: 0, column: 1 };
+  const view: LogicalLine = { text, start: 0, end: 0, segments: [viewSegment], file };
 
   for (let n = 1; n < lines.count; n++) {
     const lineStart = lines.start(n);
@@ -142,39 +180,60 @@ export function parseRegFile(input: string | Uint8Array, file: string): RegFile 
     const start = at - lineStart;
     const c = at < lineEnd ? text.charCodeAt(at) : -1;
     if (c === -1 || c === 0x3b /* ; */) {
+      if (only) continue;
       if (section) section.entries.push(trivia(n));
       else reg.preamble.push(trivia(n));
       continue;
     }
-    const lineText = text.slice(lineStart, lineEnd);
     if (c === 0x5b /* [ */) {
+      const lineText = text.slice(lineStart, lineEnd);
       const parsed = parseSectionHeader(lineText, n + 1, start, file, report);
       section = parsed ? { ...parsed, raw: lines.raw(n), line: n + 1, entries: [] } : undefined;
       if (section) reg.sections.push(section);
+      if (only) {
+        const id = parsed ? selectionKeyId(parsed.hive, parsed.path) : '';
+        keep = section === undefined || only.has(id);
+        names = section === undefined ? undefined : only.get(id);
+      }
       continue;
     }
     if (c !== 0x22 /* " */ && c !== 0x40 /* @ */) {
-      report({ code: 'REG_SYNTAX', message: `unexpected text "${lineText.trim().slice(0, 30)}": expected [KEY], "name"=value, @=value or a ; comment`, source: { file, line: n + 1, column: start + 1 } });
+      report({ code: 'REG_SYNTAX', message: `unexpected text "${text.slice(lineStart, lineEnd).trim().slice(0, 30)}": expected [KEY], "name"=value, @=value or a ; comment`, source: { file, line: n + 1, column: start + 1 } });
       continue;
     }
-    // A value entry, perhaps followed by continuation lines.
+    // A value entry, perhaps followed by continuation lines. A single line is read in place (a view of
+    // the file's text, reused); offsets are into the file's text, columns from the line's start.
     const line = n + 1;
-    const logical = singleLine(lineText, line, file);
+    view.start = lineStart;
+    view.end = lineEnd;
+    viewSegment.offset = lineStart;
+    viewSegment.line = line;
+    let logical: LogicalLine = view;
     let raw: string | undefined;
-    const name = scanName(logical, start, report);
+    const name = scanName(view, at, report);
     if (name === undefined) continue;
-    const eq = skipBlanks(logical.text, name.end);
-    if (logical.text[eq] !== '=') {
-      report({ code: 'REG_SYNTAX', message: 'expected = after the value name', source: { file, line, column: eq + 1 } });
+    let eq = skipBlanks(text, name.end, lineEnd);
+    if (eq >= lineEnd || text.charCodeAt(eq) !== 0x3d /* = */) {
+      report({ code: 'REG_SYNTAX', message: 'expected = after the value name', source: { file, line, column: eq - lineStart + 1 } });
       continue;
     }
-    if (HEX_AFTER_EQUALS.test(logical.text.slice(eq + 1, eq + 64))) {
-      const joined = joinContinuations(logical, lines, n);
-      n = joined.last;
-      raw = joined.raw;
-      if (joined.tooLong) {
-        report({ code: 'VALUE_TOO_LARGE', message: `the value is more than ${MAX_ENTRY_TEXT} characters long: more than the ${MAX_VALUE_BYTES} bytes (64 MiB) a value may hold`, source: { file, line, column: eq + 2 } });
-        continue;
+    if (only && !(keep && (names === undefined || names.has(foldName(name.text))))) {
+      // not selected: its lines are passed over as the full parse would join them
+      if (hexAfterEquals(text, eq + 1, lineEnd)) n = skipContinuations(lines, text, n, continuationStart(text, lineStart, lineEnd));
+      continue;
+    }
+    if (hexAfterEquals(text, eq + 1, lineEnd)) {
+      const cut = continuationStart(text, lineStart, lineEnd);
+      if (cut >= 0) {
+        const joined = joinContinuations(lines, n, cut - lineStart, file);
+        n = joined.last;
+        raw = joined.raw;
+        if (!joined.logical) {
+          report({ code: 'VALUE_TOO_LARGE', message: `the value is more than ${MAX_ENTRY_TEXT} characters long: more than the ${MAX_VALUE_BYTES} bytes (64 MiB) a value may hold`, source: { file, line, column: eq - lineStart + 2 } });
+          continue;
+        }
+        logical = joined.logical;
+        eq -= lineStart;
       }
     }
     const value = parseRegValue(logical, eq + 1, version, report);
@@ -189,13 +248,13 @@ export function parseRegFile(input: string | Uint8Array, file: string): RegFile 
   return reg;
 }
 
-function skipBlanks(text: string, i: number): number {
-  while (text[i] === ' ' || text[i] === '\t') i++;
+function skipBlanks(text: string, i: number, end: number): number {
+  for (let c = text.charCodeAt(i); i < end && (c === 0x20 || c === 0x09); c = text.charCodeAt(++i));
   return i;
 }
 
 function scanName(l: LogicalLine, start: number, report: (d: Diagnostic) => void): { text: string; end: number } | undefined {
-  if (l.text[start] === '@') return { text: '', end: start + 1 };
+  if (l.text.charCodeAt(start) === 0x40 /* @ */) return { text: '', end: start + 1 };
   return scanRegString(l, start, report);
 }
 

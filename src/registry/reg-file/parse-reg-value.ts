@@ -11,10 +11,16 @@ export interface LineSegment {
   column: number;
 }
 
-/** One logical line (continuation lines joined), with where each physical line's part of it came from. */
+/**
+ * One logical line (continuation lines joined), with where each physical line's part of it came
+ * from: `text` from `start` to `end`. A single physical line is a view into the file's whole text
+ * (no copy of the line); joined lines are a string of their own (start 0, end its length).
+ */
 export interface LogicalLine {
   text: string;
-  /** In order of offset; the first starts at offset 0. */
+  start: number;
+  end: number;
+  /** In order of offset (offsets into `text`); the first starts at `start`. */
   segments: LineSegment[];
   file: string;
 }
@@ -22,8 +28,8 @@ export interface LogicalLine {
 type Report = (d: Diagnostic) => void;
 
 function at(l: LogicalLine, index: number): { file: string; line: number; column: number } {
-  const i = Math.min(index, l.text.length - 1);
-  if (i < 0) return { file: l.file, line: l.segments[0]?.line ?? 1, column: l.segments[0]?.column ?? 1 };
+  const i = Math.min(index, l.end - 1);
+  if (i < l.start) return { file: l.file, line: l.segments[0]?.line ?? 1, column: l.segments[0]?.column ?? 1 };
   let lo = 0;
   let hi = l.segments.length - 1;
   while (lo < hi) {
@@ -46,14 +52,20 @@ function fail(report: Report, l: LogicalLine, index: number, message: string, co
  * `\r` are accepted too because wine's regedit writes line breaks that way.
  */
 export function scanRegString(l: LogicalLine, start: number, report: Report): { text: string; end: number } | undefined {
-  const text = l.text;
+  const { text, end } = l;
+  let from = start + 1;
+  // most strings have no escape: one slice
+  for (let i = from; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) return { text: text.slice(from, i), end: i + 1 };
+    if (c === 0x5c /* \ */) break;
+  }
   // whole runs between escapes are copied at once: linear however long the string
   const parts: string[] = [];
-  let from = start + 1;
   for (;;) {
-    const quote = text.indexOf('"', from);
-    const slash = text.indexOf('\\', from);
-    if (quote < 0 && (slash < 0 || slash === text.length - 1)) break;
+    const quote = indexWithin(text, 0x22, from, end);
+    const slash = indexWithin(text, 0x5c, from, end);
+    if (quote < 0 && (slash < 0 || slash === end - 1)) break;
     if (quote >= 0 && (slash < 0 || quote < slash)) {
       parts.push(text.slice(from, quote));
       return { text: parts.join(''), end: quote + 1 };
@@ -69,20 +81,30 @@ export function scanRegString(l: LogicalLine, start: number, report: Report): { 
   return fail(report, l, start, 'unterminated string: missing closing "');
 }
 
+/** Where the character `code` first is in text[from, end), or -1 (indexOf would search on past `end`). */
+export function indexWithin(text: string, code: number, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (text.charCodeAt(i) === code) return i;
+  return -1;
+}
+
 function escapeShown(ch: string): string {
   return JSON.stringify(ch).slice(1, -1);
 }
 
-function skipSpaces(text: string, i: number): number {
-  while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+function skipSpaces(text: string, i: number, end: number): number {
+  for (let c = text.charCodeAt(i); i < end && (c === 0x20 || c === 0x09); c = text.charCodeAt(++i));
   return i;
 }
 
 function decodeText(bytes: Uint8Array, version: '5.00' | '4'): string | undefined {
   if (version === '4') return decodeAnsi(bytes);
   if (bytes.length % 2 !== 0) return undefined;
+  if (bytes.buffer === SCRATCH.buffer) return SCRATCH_BUFFER.toString('utf16le', bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf16le');
 }
+
+// little-endian, without a DataView per value
+const uint32At = (b: Uint8Array, at: number): number => ((b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16) | ((b[at + 3] as number) << 24)) >>> 0;
 
 function stripNul(text: string): string {
   return text.endsWith('\0') ? text.slice(0, -1) : text;
@@ -113,10 +135,10 @@ export function valueFromHex(kind: number, bytes: Uint8Array, version: '5.00' | 
     }
     case 4:
       if (bytes.length !== 4) return other();
-      return { type: 'REG_DWORD', data: new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) };
+      return { type: 'REG_DWORD', data: uint32At(bytes, 0) };
     case 11:
       if (bytes.length !== 8) return other();
-      return { type: 'REG_QWORD', data: new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true) };
+      return { type: 'REG_QWORD', data: (BigInt(uint32At(bytes, 4)) << 32n) | BigInt(uint32At(bytes, 0)) };
     default:
       return other();
   }
@@ -127,88 +149,107 @@ const hexDigit = (c: number): number => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >
 
 /** `xx,xx,...` from `start` to the end of the line, in one pass into one buffer (`into` when they fit there). */
 function parseHexBytes(l: LogicalLine, start: number, report: Report, into?: Uint8Array): Uint8Array | undefined {
-  const text = l.text;
+  const { text, end } = l;
   let i = start;
-  while (i < text.length && isBlank(text.charCodeAt(i))) i++;
-  if (i === text.length) return new Uint8Array(0);
+  while (i < end && isBlank(text.charCodeAt(i))) i++;
+  if (i === end) return new Uint8Array(0);
   let count = 1;
-  for (let j = text.indexOf(',', start); j >= 0; j = text.indexOf(',', j + 1)) count++;
+  for (let j = indexWithin(text, 0x2c, start, end); j >= 0; j = indexWithin(text, 0x2c, j + 1, end)) count++;
   if (count > MAX_VALUE_BYTES) return fail(report, l, start, `hex ${describeTooLarge(count)}`, 'VALUE_TOO_LARGE');
   const bytes = into !== undefined && count <= into.length ? into.subarray(0, count) : new Uint8Array(count);
   let n = 0;
   i = start;
   for (;;) {
-    while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+    while (i < end && isBlank(text.charCodeAt(i))) i++;
     const first = i;
     let byte = 0;
     let digits = 0;
-    for (let d = hexDigit(text.charCodeAt(i)); d >= 0 && digits < 2; d = hexDigit(text.charCodeAt(++i))) {
+    for (let d = i < end ? hexDigit(text.charCodeAt(i)) : -1; d >= 0 && digits < 2; d = ++i < end ? hexDigit(text.charCodeAt(i)) : -1) {
       byte = byte * 16 + d;
       digits++;
     }
-    while (i < text.length && isBlank(text.charCodeAt(i))) i++;
-    if (digits === 0 || (i < text.length && text[i] !== ',')) {
-      const end = text.indexOf(',', first);
-      const token = text.slice(first, end < 0 ? text.length : end).trim();
+    while (i < end && isBlank(text.charCodeAt(i))) i++;
+    if (digits === 0 || (i < end && text.charCodeAt(i) !== 0x2c)) {
+      const comma = indexWithin(text, 0x2c, first, end);
+      const token = text.slice(first, comma < 0 ? end : comma).trim();
       return fail(report, l, first, token === '' ? 'expected a hex byte' : `bad hex byte "${escapeShown(truncateEcho(token, 10))}"`);
     }
     bytes[n++] = byte;
-    if (i >= text.length) return bytes;
+    if (i >= end) return bytes;
     i++;
   }
 }
 
-const DWORD = /dword:/iy;
-const DWORD_DIGITS = /[0-9a-fA-F]{1,8}/y;
-const HEX = /hex(?:\(([^)]*)\))?:/iy;
+const isHexDigit = (c: number): boolean => hexDigit(c) >= 0;
+// `word` (lower-case ASCII) at `i`, its letters in either case, as /word/i matches it
+function startsWithWord(text: string, i: number, end: number, word: string): boolean {
+  if (i + word.length > end) return false;
+  for (let k = 0; k < word.length; k++) {
+    const c = text.charCodeAt(i + k);
+    const w = word.charCodeAt(k);
+    if (c !== w && !(w >= 0x61 && w <= 0x7a && c === w - 0x20)) return false;
+  }
+  return true;
+}
+
 // A plain Uint8Array: its slice() copies (a Buffer's would not)
 const SCRATCH = new Uint8Array(4096);
+const SCRATCH_BUFFER = Buffer.from(SCRATCH.buffer);
 
 /**
  * Parses a value's right-hand side starting at `start`: `-` (a deletion, null), `"text"`,
  * `dword:XXXXXXXX`, `hex:...` or `hex(N):...`. Reports problems and returns undefined on error.
  */
 export function parseRegValue(l: LogicalLine, start: number, version: '5.00' | '4', report: Report): RegistryValue | null | undefined {
-  const text = l.text;
-  const i = skipSpaces(text, start);
-  const trailing = (end: number): boolean => {
-    const j = skipSpaces(text, end);
-    if (j < text.length) return fail(report, l, j, `unexpected text after the value: "${escapeShown(text.slice(j, j + 20))}"`) ?? false;
+  const { text, end } = l;
+  const i = skipSpaces(text, start, end);
+  const trailing = (after: number): boolean => {
+    const j = skipSpaces(text, after, end);
+    if (j < end) return fail(report, l, j, `unexpected text after the value: "${escapeShown(text.slice(j, Math.min(j + 20, end)))}"`) ?? false;
     return true;
   };
-  if (text.startsWith('-', i)) return trailing(i + 1) ? null : undefined;
-  if (text.startsWith('"', i)) {
+  const c = i < end ? text.charCodeAt(i) : -1;
+  if (c === 0x2d /* - */) return trailing(i + 1) ? null : undefined;
+  if (c === 0x22 /* " */) {
     const s = scanRegString(l, i, report);
     if (!s || !trailing(s.end)) return undefined;
     const size = 2 * s.text.length + 2;
     if (size > MAX_VALUE_BYTES) return fail(report, l, i, `REG_SZ ${describeTooLarge(size)}`, 'VALUE_TOO_LARGE');
     return { type: 'REG_SZ', data: s.text };
   }
-  // sticky expressions read at `i` without a copy of the rest of the line
-  DWORD.lastIndex = i;
-  if (DWORD.test(text)) {
-    DWORD_DIGITS.lastIndex = i + 6;
-    const digits = DWORD_DIGITS.exec(text);
-    if (!digits) return fail(report, l, i + 6, 'dword: needs 1 to 8 hex digits');
-    if (!trailing(i + 6 + digits[0].length)) return undefined;
-    return { type: 'REG_DWORD', data: parseInt(digits[0], 16) };
+  if (startsWithWord(text, i, end, 'dword:')) {
+    let digitsEnd = i + 6;
+    while (digitsEnd < end && digitsEnd < i + 14 && isHexDigit(text.charCodeAt(digitsEnd))) digitsEnd++;
+    if (digitsEnd === i + 6) return fail(report, l, i + 6, 'dword: needs 1 to 8 hex digits');
+    if (!trailing(digitsEnd)) return undefined;
+    return { type: 'REG_DWORD', data: parseInt(text.slice(i + 6, digitsEnd), 16) };
   }
-  HEX.lastIndex = i;
-  const hex = HEX.exec(text);
+  const hex = scanHexPrefix(text, i, end);
   if (hex) {
-    const kindText = hex[1];
+    const kindText = hex.kindText;
     if (kindText !== undefined && !/^[0-9a-fA-F]{1,8}$/.test(kindText)) return fail(report, l, i + 4, `bad value kind "hex(${kindText})": expected 1 to 8 hex digits`);
     const kind = kindText === undefined ? 3 : parseInt(kindText, 16);
     // the bytes of text, DWORD and QWORD values are read into one reused buffer: the value keeps none of them
     const transient = kind === 1 || kind === 2 || kind === 7 || kind === 4 || kind === 11;
-    const bytes = parseHexBytes(l, i + hex[0].length, report, transient ? SCRATCH : undefined);
+    const bytes = parseHexBytes(l, hex.end, report, transient ? SCRATCH : undefined);
     if (!bytes) return undefined;
     const value = valueFromHex(kind, bytes, version);
     // ... unless they did not fit the kind: then the value keeps a copy of its own
     return transient && value.type === 'REG_OTHER' ? { type: 'REG_OTHER', kind, data: bytes.slice() } : value;
   }
-  const rest = text.slice(i);
+  const rest = text.slice(i, end);
   const prefix = /^([A-Za-z_][\w()]*):/.exec(rest);
   if (prefix) return fail(report, l, i, `unknown value type "${prefix[1]}:" (expected "...", dword:, hex: or hex(N):)`);
   return fail(report, l, i, rest === '' ? 'missing value after =' : 'expected a value: "text", dword:, hex: or hex(N):, or - to delete');
+}
+
+/** `hex:` or `hex(N):` at `i` (any case): the text between the parentheses, and where the bytes start. */
+function scanHexPrefix(text: string, i: number, end: number): { kindText: string | undefined; end: number } | undefined {
+  if (!startsWithWord(text, i, end, 'hex')) return undefined;
+  const c = i + 3 < end ? text.charCodeAt(i + 3) : -1;
+  if (c === 0x3a /* : */) return { kindText: undefined, end: i + 4 };
+  if (c !== 0x28 /* ( */) return undefined;
+  const close = indexWithin(text, 0x29, i + 4, end);
+  if (close < 0 || close + 1 >= end || text.charCodeAt(close + 1) !== 0x3a) return undefined;
+  return { kindText: text.slice(i + 4, close), end: close + 2 };
 }

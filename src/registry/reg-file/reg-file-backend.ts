@@ -10,7 +10,8 @@ import { physicalKeyPath } from '../physical-key.js';
 import { encodeRegText } from './decode-reg-bytes.js';
 import { type RegFileOp, RegFileEditor } from './edit-reg-file.js';
 import { renderDeleteValueEntry as deleteValueEntryText, renderValueEntry as valueEntryText } from './format-reg-value.js';
-import { HEADER_5, parseRegFile } from './parse-reg-file.js';
+import { HEADER_5, type RegReadSelection, parseRegFile, selectionKeyId } from './parse-reg-file.js';
+import { foldName } from '../../model/fold-name.js';
 import type { RegFile } from './reg-file-model.js';
 import { detectNewline, renderRegFileParts, sameRenderedText } from './render-reg-file.js';
 import { RegTree } from './reg-tree.js';
@@ -98,22 +99,28 @@ export class RegFileBackend implements RegistryBackend {
     return bytes;
   }
 
-  /** The file as the bytes on disk say it is, parsed again whenever they changed (a write's read-back included). */
-  private async loadForRead(): Promise<RegFile | undefined> {
+  /**
+   * The file as the bytes on disk say it is, parsed again whenever they changed (a write's read-back
+   * included). A new parse for keys read on their own (no recursive request) decodes only those keys'
+   * values, and of them only the ones asked for: such a parse serves that read alone.
+   */
+  private async loadForRead(requests: ReadRequest[]): Promise<RegFile | undefined> {
     const bytes = await this.readCurrentBytes();
     if (bytes === undefined) return undefined;
-    if (!this.readView || !this.readView.bytes.equals(bytes)) this.readView = { bytes, reg: parseRegFile(bytes, this.file) };
-    // A later write may start from this parse (it then stops being the read view).
+    if (this.readView && !this.readView.reg.partial && this.readView.bytes.equals(bytes)) return this.readView.reg;
+    const reg = parseRegFile(bytes, this.file, readSelection(requests));
+    this.readView = { bytes, reg };
+    // A later write may start from a whole parse (it then stops being the read view), never from a partial one.
     if (!this.reg || !this.loadedBytes?.equals(bytes)) {
-      this.reg = this.readView.reg;
-      this.loadedBytes = bytes;
+      this.reg = reg.partial ? undefined : reg;
+      this.loadedBytes = reg.partial ? undefined : bytes;
     }
-    return this.readView.reg;
+    return reg;
   }
 
   async read(requests: ReadRequest[]): Promise<LiveKey[]> {
     this.roundTrips++;
-    const reg = await this.loadForRead();
+    const reg = await this.loadForRead(requests);
     const tree = reg ? RegTree.fromRegFile(reg) : new RegTree();
     if (requests.some((r) => r.key.hive === 'HKU')) {
       const problems = this.unloadedProfiles(tree).readProblems(requests.map((r) => r.key));
@@ -199,7 +206,7 @@ export class RegFileBackend implements RegistryBackend {
   // what the apply left; otherwise rollback goes value by value, keeping other people's edits.
   async captureImage(): Promise<TargetImage> {
     const bytes = await this.imageBytes();
-    return bytes ? { data: bytes.toString('base64'), sha256: sha256Hex(bytes) } : { data: null, sha256: null };
+    return bytes ? { bytes, sha256: sha256Hex(bytes) } : { bytes: null, sha256: null };
   }
 
   async imageSha256(): Promise<string | null> {
@@ -219,12 +226,12 @@ export class RegFileBackend implements RegistryBackend {
     this.roundTrips++;
     const bytes = await readBytes(this.file);
     if ((bytes ? sha256Hex(bytes) : null) !== expectedSha256) return false;
-    if (image.data === null) {
+    if (image.bytes === null) {
       // Removes the file a link points to, never the link.
       await rm(await realpath(this.file).catch(() => this.file), { force: true });
       this.seen = null;
     } else {
-      const restored = Buffer.from(image.data, 'base64');
+      const restored = Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength);
       if (image.sha256 !== null && sha256Hex(restored) !== image.sha256) throw new RegstateError('JOURNAL', `the journaled image of ${this.file} is damaged (sha256 mismatch)`);
       await writeFileAtomic(this.file, restored);
       this.seen = restored;
@@ -241,6 +248,23 @@ export class RegFileBackend implements RegistryBackend {
 /** Opens a .reg file as a registry backend (see RegFileBackend); `create` lets a missing file be an empty registry. */
 export function openRegFile(path: string, options: { create?: boolean } = {}): Promise<RegFileBackend> {
   return RegFileBackend.open(path, options);
+}
+
+/** What a read of these requests needs decoded: undefined (everything) when one of them is recursive. */
+function readSelection(requests: ReadRequest[]): RegReadSelection | undefined {
+  if (requests.some((r) => r.recursive === true)) return undefined;
+  const selection = new Map<string, Set<string> | undefined>();
+  for (const r of requests) {
+    const { hive, path } = physicalKeyPath(r.key);
+    const id = selectionKeyId(hive, path);
+    const names = selection.has(id) ? selection.get(id) : new Set<string>();
+    if (names === undefined || r.values === undefined) selection.set(id, undefined);
+    else {
+      for (const name of r.values) names.add(foldName(name));
+      selection.set(id, names);
+    }
+  }
+  return selection;
 }
 
 function toPhysical(op: WriteOp): RegFileOp {

@@ -56,4 +56,6 @@ export interface RegFile {
   header: string;
   preamble: RegTriviaEntry[];
   sections: RegSection[];
+  /** Set when only some keys' values were read (parseRegFile's `only`): such a file is never rendered or edited. */
+  partial?: true;
 }

@@ -47,6 +47,7 @@ export function renderRegFile(reg: RegFile, newline = detectNewline(reg)): strin
  * of one file are the same text when their pieces are the same, compared without building either text.
  */
 export function renderRegFileParts(reg: RegFile, newline = detectNewline(reg)): string[] {
+  if (reg.partial) throw new Error('a .reg file read for some keys only cannot be rendered');
   const chunks: string[] = [reg.header, ...reg.preamble.map((t) => t.raw)];
   for (const s of reg.sections) {
     if (s.removed) continue;

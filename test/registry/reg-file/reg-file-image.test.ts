@@ -36,11 +36,13 @@ describe('RegFileBackend images (exact undo)', () => {
     const file = await copy();
     const backend = await openRegFile(file);
     expect(await backend.imageSha256()).toBe((await backend.captureImage()).sha256);
-    expect((await backend.captureImage()).data).toBe((await readFile(file)).toString('base64'));
+    expect(Buffer.from((await backend.captureImage()).bytes as Uint8Array)).toEqual(await readFile(file));
     await backend.write([{ op: 'set-value', key: fixtureKey, name: 'Dword', value: { type: 'REG_DWORD', data: 7 } }]);
     const written = await readFile(file);
     expect(await backend.imageSha256()).toBe(createHash('sha256').update(written).digest('hex'));
-    expect(await backend.captureImage()).toEqual({ data: written.toString('base64'), sha256: await backend.imageSha256() });
+    const image = await backend.captureImage();
+    expect(Buffer.from(image.bytes as Uint8Array)).toEqual(written);
+    expect(image.sha256).toBe(await backend.imageSha256());
     await writeFile(file, Buffer.concat([written, Buffer.from('\r\n', 'utf16le')]));
     await expect(backend.imageSha256()).rejects.toMatchObject({ code: 'TARGET_CHANGED' });
     await expect(backend.captureImage()).rejects.toMatchObject({ code: 'TARGET_CHANGED' });
@@ -63,10 +65,10 @@ describe('RegFileBackend images (exact undo)', () => {
     const file = join(dir, 'new.reg');
     const backend = await openRegFile(file, { create: true });
     const image = await backend.captureImage();
-    expect(image).toEqual({ data: null, sha256: null });
+    expect(image).toEqual({ bytes: null, sha256: null });
     await backend.write([{ op: 'set-value', key: fixtureKey, name: 'A', value: { type: 'REG_SZ', data: 'x' } }]);
     const after = (await backend.captureImage()).sha256;
-    await expect(backend.restoreImage({ data: Buffer.from('junk').toString('base64'), sha256: 'a'.repeat(64) }, after)).rejects.toMatchObject({ code: 'JOURNAL' });
+    await expect(backend.restoreImage({ bytes: Buffer.from('junk'), sha256: 'a'.repeat(64) }, after)).rejects.toMatchObject({ code: 'JOURNAL' });
     expect(await backend.restoreImage(image, after)).toBe(true);
     expect(existsSync(file)).toBe(false);
   });
