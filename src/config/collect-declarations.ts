@@ -12,7 +12,7 @@ import { type SubstitutionProblem, type UsedVar, type VarLookup, describeUsedVar
 import type { SourcePos } from '../model/source-pos.js';
 import type { VarTable } from '../fleet/fleet-model.js';
 import { readVarBlock } from './read-var-block.js';
-import { type FoundNode, type SourceNode, type YamlSource, childNode, findNode, nodePos } from './yaml-nodes.js';
+import { type SourceNode, type YamlSource, childNode, findNode, nodePos } from './yaml-nodes.js';
 
 export { MAX_VALUE_NAME } from '../model/check-value.js';
 
@@ -33,12 +33,24 @@ function fromSubstitution(problem: SubstitutionProblem, label: string, source: S
   return problem.code === 'UNDEFINED_VARIABLE' ? markAboutVariables(diagnostic) : diagnostic;
 }
 
+/** Whether data holds text a substitution could change: a `$` in a string or in a list's strings. */
+function mayReferenceVars(data: unknown): boolean {
+  if (typeof data === 'string') return data.includes('$');
+  if (!Array.isArray(data)) return false;
+  for (const item of data) if (typeof item === 'string' && item.includes('$')) return true;
+  return false;
+}
+
+const NO_USED = new Map<number, UsedVar[]>();
+
 /**
  * `data` with its variables substituted: a string, or each string entry of a list (REG_MULTI_SZ), a
  * whole `${name}` keeping the variable's type. The variables used are kept by list index (-1: the
  * whole data), so a problem found later names where their values came from.
  */
-function substituteData(walk: Walk, data: unknown, dataNode: FoundNode, path: string[]): { ok: boolean; data: unknown; used: Map<number, UsedVar[]> } {
+function substituteData(walk: Walk, data: unknown, node: SourceNode | null, path: () => string[]): { ok: boolean; data: unknown; used: Map<number, UsedVar[]> } {
+  // most data names no variable: nothing to substitute, nothing to allocate
+  if (!mayReferenceVars(data)) return { ok: true, data, used: NO_USED };
   const used = new Map<number, UsedVar[]>();
   let ok = true;
   const one = (text: string, index: number): unknown => {
@@ -48,14 +60,14 @@ function substituteData(walk: Walk, data: unknown, dataNode: FoundNode, path: st
       return result.value;
     }
     ok = false;
+    const dataNode = at(walk, node, 'data');
     const found = index < 0 ? dataNode : (childNode(walk.source, dataNode.node, String(index)) ?? dataNode);
-    const label = formatDataPath(index < 0 ? [...path, 'data'] : [...path, 'data', String(index)]);
+    const label = formatDataPath(index < 0 ? [...path(), 'data'] : [...path(), 'data', String(index)]);
     for (const problem of result.problems) walk.diagnostics.push(fromSubstitution(problem, label, nodePos(walk.source, found)));
     return text;
   };
   if (typeof data === 'string') return { data: one(data, -1), ok, used };
-  if (!Array.isArray(data) || !data.some((item) => typeof item === 'string' && item.includes('$'))) return { ok, data, used };
-  const out = data.map((item: unknown, index) => (typeof item === 'string' ? one(item, index) : item));
+  const out = (data as unknown[]).map((item: unknown, index) => (typeof item === 'string' ? one(item, index) : item));
   return { ok, data: out, used };
 }
 
@@ -63,7 +75,10 @@ function at(walk: Walk, parent: SourceNode | null, segment: string) {
   return childNode(walk.source, parent, segment) ?? { node: parent };
 }
 
-function collectValue(walk: Walk, plain: unknown, exact: unknown, node: SourceNode | null, path: string[]): DesiredValue | undefined {
+/** keys[i].values[j], built only for a message. */
+const valuePath = (i: number, j: number) => (): string[] => ['keys', String(i), 'values', String(j)];
+
+function collectValue(walk: Walk, plain: unknown, exact: unknown, node: SourceNode | null, path: () => string[]): DesiredValue | undefined {
   const v = asRecord(plain);
   if (!v) return undefined;
   let ok = true;
@@ -72,7 +87,7 @@ function collectValue(walk: Walk, plain: unknown, exact: unknown, node: SourceNo
     const problem = checkValueName(v.name);
     if (problem) {
       const where = nodePos(walk.source, at(walk, node, 'name'));
-      walk.diagnostics.push({ code: problem.code, message: `${formatDataPath([...path, 'name'])}: ${problem.message}`, source: where });
+      walk.diagnostics.push({ code: problem.code, message: `${formatDataPath([...path(), 'name'])}: ${problem.message}`, source: where });
       ok = false;
     }
   }
@@ -80,16 +95,16 @@ function collectValue(walk: Walk, plain: unknown, exact: unknown, node: SourceNo
   if (!isEnsure(ensure)) ok = false;
   let value: DesiredValue['value'];
   if (checksDataSemantically(v)) {
-    const dataNode = at(walk, node, 'data');
-    const substituted = substituteData(walk, asRecord(exact)?.data, dataNode, path);
+    const substituted = substituteData(walk, asRecord(exact)?.data, node, path);
     const result = substituted.ok ? parseValueData(v.type as ValueKind, substituted.data) : undefined;
     if (result?.ok) value = result.value;
     else ok = false;
     if (result && !result.ok) {
+      const dataNode = at(walk, node, 'data');
       for (const problem of result.problems) {
         const index = problem.index === undefined ? [] : [String(problem.index)];
         const found = index.length > 0 ? (childNode(walk.source, dataNode.node, index[0] as string) ?? dataNode) : dataNode;
-        const label = formatDataPath([...path, 'data', ...index]);
+        const label = formatDataPath([...path(), 'data', ...index]);
         const used = [...(substituted.used.get(-1) ?? []), ...(problem.index === undefined ? [] : (substituted.used.get(problem.index) ?? []))];
         // quoting `${name}` changes nothing: the value is a string only when the variable's is
         const text = used.length > 0 ? problem.message.replace(QUOTE_HINT, ' (quote the value where the variable is set)') : problem.message;
@@ -103,22 +118,23 @@ function collectValue(walk: Walk, plain: unknown, exact: unknown, node: SourceNo
   return value === undefined ? { name: v.name as string, ensure, source } : { name: v.name as string, ensure, value, source };
 }
 
-function collectKey(walk: Walk, plain: unknown, exact: unknown, node: SourceNode | null, path: string[]): DesiredKey | undefined {
+function collectKey(walk: Walk, plain: unknown, exact: unknown, node: SourceNode | null, index: number): DesiredKey | undefined {
   const k = asRecord(plain);
   if (!k) return undefined;
+  const path = ['keys', String(index)];
   const pathAt = at(walk, node, 'path');
   let parsed: ReturnType<typeof parseKeyPath> | undefined;
   let pathText: unknown = k.path;
   if (typeof k.path === 'string') {
-    const label = formatDataPath([...path, 'path']);
+    const label = () => formatDataPath([...path, 'path']);
     const substituted = substituteText(k.path, walk.lookup, false);
     if (!substituted.ok) {
-      for (const problem of substituted.problems) walk.diagnostics.push(fromSubstitution(problem, label, nodePos(walk.source, pathAt)));
+      for (const problem of substituted.problems) walk.diagnostics.push(fromSubstitution(problem, label(), nodePos(walk.source, pathAt)));
     } else {
       pathText = substituted.value;
       parsed = parseKeyPath(substituted.value as string);
       if (!parsed.ok) {
-        const message = `${label}: ${parsed.message}${describeUsedVars(substituted.used)}`;
+        const message = `${label()}: ${parsed.message}${describeUsedVars(substituted.used)}`;
         const diagnostic: Diagnostic = { code: 'KEY_PATH', message, source: nodePos(walk.source, pathAt) };
         walk.diagnostics.push(substituted.used.length > 0 ? markAboutVariables(diagnostic) : diagnostic);
       }
@@ -130,7 +146,7 @@ function collectKey(walk: Walk, plain: unknown, exact: unknown, node: SourceNode
     const exactValues = asRecord(exact)?.values as unknown[];
     for (let j = 0; j < k.values.length; j++) {
       const valueNode = childNode(walk.source, valuesNode, String(j))?.node ?? null;
-      const value = collectValue(walk, k.values[j], exactValues[j], valueNode, [...path, 'values', String(j)]);
+      const value = collectValue(walk, k.values[j], exactValues[j], valueNode, valuePath(index, j));
       if (value) values.push(value);
     }
   }
@@ -167,7 +183,7 @@ export function collectDeclarations(source: YamlSource, plain: unknown, exact: u
   const keysNode = findNode(source, ['keys']).node;
   for (let i = 0; i < list.length; i++) {
     const keyNode = childNode(source, keysNode, String(i))?.node ?? null;
-    const key = collectKey(walk, list[i], exactList[i], keyNode, ['keys', String(i)]);
+    const key = collectKey(walk, list[i], exactList[i], keyNode, i);
     if (key) keys.push(key);
   }
   return { keys, diagnostics: walk.diagnostics };

@@ -5,15 +5,20 @@ const INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
 const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 
+// Each resolver looks at the length or first character before its pattern: js-yaml tries every implicit type on
+// every plain scalar, and most scalars of a config (names, types, paths) are none of them.
+const BOOL_LEAD = /^[tTfF]/;
+const NUMBER_LEAD = /^[-+.0-9]/;
+
 const nullType = new yaml.Type('tag:yaml.org,2002:null', {
   kind: 'scalar',
-  resolve: (data: unknown) => typeof data === 'string' && /^(?:~|[Nn]ull|NULL)?$/.test(data),
+  resolve: (data: unknown) => typeof data === 'string' && data.length <= 4 && /^(?:~|[Nn]ull|NULL)?$/.test(data),
   construct: () => null,
 });
 
 const bool = new yaml.Type('tag:yaml.org,2002:bool', {
   kind: 'scalar',
-  resolve: (data: unknown) => typeof data === 'string' && /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(data),
+  resolve: (data: unknown) => typeof data === 'string' && (data.length === 4 || data.length === 5) && BOOL_LEAD.test(data) && /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(data),
   construct: (data: string) => data[0] === 't' || data[0] === 'T',
 });
 
@@ -24,20 +29,29 @@ const SHORT_DECIMAL = /^\+?[0-9]{1,15}$|^-[0-9]*[1-9][0-9]*$/;
 
 const int = new yaml.Type('tag:yaml.org,2002:int', {
   kind: 'scalar',
-  resolve: (data: unknown) => typeof data === 'string' && INT.test(data),
+  resolve: (data: unknown) => typeof data === 'string' && NUMBER_LEAD.test(data) && INT.test(data),
   // BigInt reads 0o and 0x prefixes and a sign, as the yaml library does with intAsBigInt; an integer
   // that a number holds exactly becomes that number (the value checks treat both alike), so only the
   // few above 2^53 need a copy for the schema validator
   construct: (data: string) => {
     if (data.length <= 16 && SHORT_DECIMAL.test(data)) return Number(data);
     const n = BigInt(data);
-    return n >= MIN_SAFE && n <= MAX_SAFE ? Number(n) : n;
+    if (n >= MIN_SAFE && n <= MAX_SAFE) return Number(n);
+    made++;
+    return n;
   },
 });
 
+let made = 0;
+
+/** How many integers this schema has loaded as bigint so far: a load that made none needs no number copy. */
+export function bigintsMade(): number {
+  return made;
+}
+
 const float = new yaml.Type('tag:yaml.org,2002:float', {
   kind: 'scalar',
-  resolve: (data: unknown) => typeof data === 'string' && (FLOAT_SPECIAL.test(data) || FLOAT.test(data)),
+  resolve: (data: unknown) => typeof data === 'string' && NUMBER_LEAD.test(data) && (FLOAT_SPECIAL.test(data) || FLOAT.test(data)),
   construct: (data: string) => {
     if (!FLOAT_SPECIAL.test(data)) return parseFloat(data);
     if (data.slice(-3).toLowerCase() === 'nan') return Number.NaN;

@@ -1,3 +1,4 @@
+import { bigintsMade } from './fast-yaml-schema.js';
 import { parseConfigFast } from './parse-config-fast.js';
 import { shareNumbers } from './plain-numbers.js';
 import { getSchemaValidator } from './schema-file.js';
@@ -17,9 +18,11 @@ export interface LoadedConfig {
  * exactly; undefined otherwise, and the caller loads it on the reference path, which reports every problem.
  */
 export function loadFileFast(file: string, text: string): LoadedConfig | undefined {
+  const before = bigintsMade();
   const parsed = parseConfigFast(file, text);
   if (!parsed) return undefined;
-  const plain = shareNumbers(parsed.exact);
+  // without a bigint the document is its own number copy: no walk over it
+  const plain = bigintsMade() === before ? parsed.exact : shareNumbers(parsed.exact);
   if (!getSchemaValidator()(plain)) return undefined;
   return { source: parsed.source, exact: parsed.exact, plain };
 }

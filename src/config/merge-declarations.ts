@@ -10,13 +10,22 @@ function describeName(name: string): string {
   return name === '' ? 'the default value' : `value ${JSON.stringify(name)}`;
 }
 
-/** Keys declared under a key declared absent: each conflicts with that deletion. */
-function findUnderAbsent(keys: DesiredKey[]): Diagnostic[] {
+/** Whether `id` has a proper or equal prefix, ending at a backslash, that is in `ids`. */
+function hasPrefixIn(id: string, ids: ReadonlyMap<string, unknown>): boolean {
+  if (ids.has(id)) return true;
+  for (let cut = id.lastIndexOf('\\'); cut > 0; cut = id.lastIndexOf('\\', cut - 1)) if (ids.has(id.slice(0, cut))) return true;
+  return false;
+}
+
+/** Keys declared under a key declared absent: each conflicts with that deletion. `merged` is by physical key id. */
+function findUnderAbsent(merged: ReadonlyMap<string, DesiredKey>): Diagnostic[] {
   const absent = new Map<string, DesiredKey>();
-  for (const k of keys) if (k.ensure === 'absent') absent.set(physicalKeyId(k.key), k);
+  for (const [id, k] of merged) if (k.ensure === 'absent') absent.set(id, k);
   if (absent.size === 0) return [];
   const diagnostics: Diagnostic[] = [];
-  for (const k of keys) {
+  for (const [id, k] of merged) {
+    // every ancestor's physical id is its own id or a prefix of it: most keys have none declared absent
+    if (!hasPrefixIn(id, absent)) continue;
     for (let up: KeyRef | undefined = parentKey(k.key); up && up.path !== ''; up = parentKey(up)) {
       const outer = absent.get(physicalKeyId(up));
       if (!outer) continue;
@@ -94,5 +103,5 @@ export function mergeDeclarations(declared: readonly DesiredKey[]): { keys: Desi
     }
   }
   const keys = [...merged.values()];
-  return { keys, diagnostics: [...diagnostics, ...findUnderAbsent(keys)] };
+  return { keys, diagnostics: [...diagnostics, ...findUnderAbsent(merged)] };
 }

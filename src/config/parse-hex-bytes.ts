@@ -1,6 +1,5 @@
 import { escapeControl, truncateEcho } from '../model/display-text.js';
 
-const HEX_DIGIT = /^[0-9A-Fa-f]$/;
 const SPACE = /^\s$/;
 
 function describeChar(ch: string): string {
@@ -15,27 +14,42 @@ function notHex(text: string, i: number): { ok: false; message: string } {
   return { ok: false, message: `${describeChar(ch)} at character ${i + 1} of ${JSON.stringify(truncateEcho(text, 20))} is not a hex digit (0-9, a-f)` };
 }
 
+/** A hex digit's value, or -1: by character code, as a large file has millions of them. */
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
+}
+
+/** Whether a UTF-16 unit is white space as `\s` has it (ASCII without the pattern). */
+function isSpace(code: number): boolean {
+  if (code === 0x20 || (code >= 0x09 && code <= 0x0d)) return true;
+  return code > 0x7f && SPACE.test(String.fromCharCode(code));
+}
+
 /**
  * Bytes written as hex, two digits a byte, optionally separated by whitespace and/or one comma or
  * colon: "01 02 ff", "01,02", "01:02", "0102ff", "" (no bytes). The schema's binaryData pattern
  * accepts exactly the same strings.
  */
 export function parseHexBytes(text: string): { ok: true; bytes: Uint8Array } | { ok: false; message: string } {
-  const bytes: number[] = [];
+  const bytes = new Uint8Array(text.length >> 1);
+  let count = 0;
   let i = 0;
   const skipSpace = (): void => {
-    while (i < text.length && SPACE.test(text[i] as string)) i++;
+    while (i < text.length && isSpace(text.charCodeAt(i))) i++;
   };
   skipSpace();
   while (i < text.length) {
-    const hi = text[i] as string;
-    const lo = text[i + 1];
-    if (!HEX_DIGIT.test(hi)) return notHex(text, i);
-    if (lo !== undefined && !HEX_DIGIT.test(lo) && !SPACE.test(lo) && lo !== ',' && lo !== ':') return notHex(text, i + 1);
-    if (lo === undefined || !HEX_DIGIT.test(lo)) {
+    const hi = hexValue(text.charCodeAt(i));
+    const loCode = i + 1 < text.length ? text.charCodeAt(i + 1) : -1;
+    const lo = hexValue(loCode);
+    if (hi < 0) return notHex(text, i);
+    if (loCode >= 0 && lo < 0 && !isSpace(loCode) && loCode !== 0x2c && loCode !== 0x3a) return notHex(text, i + 1);
+    if (lo < 0) {
       return { ok: false, message: `the byte at character ${i + 1} has one hex digit; write each byte as two digits (e.g. 0f)` };
     }
-    bytes.push(parseInt(hi + lo, 16));
+    bytes[count++] = hi * 16 + lo;
     i += 2;
     const before = i;
     skipSpace();
@@ -48,5 +62,5 @@ export function parseHexBytes(text: string): { ok: true; bytes: Uint8Array } | {
     }
     if (separated && (text[i] === ',' || text[i] === ':')) return { ok: false, message: `two separators in a row at character ${i + 1}` };
   }
-  return { ok: true, bytes: Uint8Array.from(bytes) };
+  return { ok: true, bytes: bytes.slice(0, count) };
 }

@@ -47,9 +47,21 @@ function parseMultiString(data: unknown): DataResult {
   return storable({ type: 'REG_MULTI_SZ', data: [...(data as string[])] });
 }
 
+const ranges = new Map<bigint, string>();
+
+/** `0..4294967295 (0xFFFFFFFF)`, built once per type: a large file asks for it once a value. */
+function describeRange(max: bigint): string {
+  let range = ranges.get(max);
+  if (range === undefined) {
+    range = `0..${max} (0x${max.toString(16).toUpperCase()})`;
+    ranges.set(max, range);
+  }
+  return range;
+}
+
 /** An exact non-negative integer from YAML data, or a problem. Floats are accepted only when exact. */
 function readInteger(type: 'REG_DWORD' | 'REG_QWORD', data: unknown, max: bigint, formHint: string): bigint | DataResult {
-  const range = `0..${max} (0x${max.toString(16).toUpperCase()})`;
+  const range = describeRange(max);
   let n: bigint;
   if (typeof data === 'bigint') {
     n = data;
@@ -89,6 +101,8 @@ export function parseValueData(type: ValueKind, data: unknown): DataResult {
     case 'REG_MULTI_SZ':
       return parseMultiString(data);
     case 'REG_DWORD': {
+      // the usual case, a number in range, needs no bigint
+      if (typeof data === 'number' && Number.isInteger(data) && data >= 0 && data <= MAX_DWORD) return { ok: true, value: { type, data: data === 0 ? 0 : data } }; // -0.0 is 0
       const n = readInteger(type, data, BigInt(MAX_DWORD), 'an integer 0..4294967295 or a 0x hex string');
       return typeof n === 'bigint' ? { ok: true, value: { type, data: Number(n) } } : n;
     }
