@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+// The CLI as bundled by `npm run build` (scripts/build-cli.js): a few files instead of a module graph.
+import { main } from '../dist/cli-bundle/regstate.js';
 
 main();

@@ -1,12 +1,14 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { agpmConfig, bin, repoRoot } from './cli-harness.js';
 
 // Every module the CLI process loads, ESM (a resolve hook) and CommonJS (the require cache at exit),
-// written to $IMPORT_LOG: what `validate` of a valid file pays for at start.
+// written to $IMPORT_LOG: what `validate` of a valid file pays for at start. The CLI is a bundle
+// (scripts/build-cli.js): a file of it that is loaded counts as every source module esbuild put in it,
+// as its metafile lists them.
 const HOOKS = `
 import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
@@ -31,24 +33,41 @@ describe('cold start: a command loads only what it needs', () => {
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-  async function loadedBy(args: string[], log: string): Promise<{ exitCode: number; stderr: string; modules: string[] }> {
+  // The bundle's files by path, each with the source modules it holds (paths from the package root).
+  async function bundleInputs(): Promise<Map<string, string[]>> {
+    const meta = JSON.parse(await readFile(join(repoRoot, 'dist', 'cli-bundle.meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+    return new Map(Object.entries(meta.outputs).map(([file, output]) => [join(repoRoot, file), Object.keys(output.inputs)]));
+  }
+
+  async function loadedBy(args: string[], log: string): Promise<{ exitCode: number; stderr: string; files: string[]; modules: string[] }> {
     const result = await execa('node', ['--import', pathToFileURL(join(dir, 'preload.mjs')).href, bin, ...args], {
       cwd: repoRoot,
       env: { NO_COLOR: '1', IMPORT_LOG: join(dir, log) },
       reject: false,
       timeout: 120_000,
     });
-    const modules = (await readFile(join(dir, log), 'utf8')).split('\n').filter((l) => l !== '');
-    return { exitCode: result.exitCode ?? -1, stderr: String(result.stderr), modules };
+    const files = (await readFile(join(dir, log), 'utf8'))
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => (l.startsWith('file:') ? fileURLToPath(l) : l));
+    const bundled = await bundleInputs();
+    const modules = files.flatMap((file) => bundled.get(file) ?? [file]);
+    return { exitCode: result.exitCode ?? -1, stderr: String(result.stderr), files, modules };
   }
   const heavy = (modules: string[]) => modules.filter((m) => /node_modules[\\/](?:yaml|string-width|ajv[\\/]dist[\\/](?:2020|compile|core))[\\/.]/.test(m));
 
   test('validate of a valid file loads neither the yaml library, ajv\'s compiler nor string-width', async () => {
-    const { exitCode, modules } = await loadedBy(['validate', agpmConfig], 'valid.log');
+    const { exitCode, files, modules } = await loadedBy(['validate', agpmConfig], 'valid.log');
     expect(exitCode).toBe(0);
     // the log is real: js-yaml, which loads the file, is in it
     expect(modules.some((m) => /node_modules[\\/]js-yaml[\\/]/.test(m))).toBe(true);
     expect(heavy(modules)).toEqual([]);
+    // the CLI runs from its bundle: no compiled module of dist/ is loaded on its own (the prebuilt
+    // schema validator, required from beside dist/config/, is not JavaScript the bundle can hold)
+    expect(files.some((f) => f.startsWith(join(repoRoot, 'dist', 'cli-bundle')))).toBe(true);
+    expect(files.filter((f) => f.startsWith(join(repoRoot, 'dist')) && !f.startsWith(join(repoRoot, 'dist', 'cli-bundle')) && !f.endsWith('.cjs'))).toEqual([]);
+    // nor does it resolve its dependencies one module at a time (ajv's runtime, which that validator requires, aside)
+    expect(files.filter((f) => /node_modules[\\/](?!ajv[\\/])/.test(f))).toEqual([]);
   });
 
   test('a file with an error loads the reference path and reports the error with its position', async () => {
