@@ -16,7 +16,7 @@ import type { RegFile } from './reg-file-model.js';
 import { detectNewline, renderRegFileParts, sameRenderedText } from './render-reg-file.js';
 import { RegTree } from './reg-tree.js';
 import { snapshotTree } from '../snapshot-tree.js';
-import { UnloadedProfiles, profilesInTree } from '../profile-list.js';
+import { PROFILE_LIST_PATH, UnloadedProfiles, profilesInTree } from '../profile-list.js';
 import type { UserProfile } from '../../model/user-profile.js';
 
 function emptyRegFile(): RegFile {
@@ -191,7 +191,8 @@ export class RegFileBackend implements RegistryBackend {
    */
   async listProfiles(): Promise<UserProfile[]> {
     this.roundTrips++;
-    const reg = await this.loadForRead();
+    // A recursive request: the whole file is parsed (ProfileImagePath and the HKU keys are needed).
+    const reg = await this.loadForRead([{ key: { hive: 'HKLM', path: PROFILE_LIST_PATH, view: 64 }, recursive: true }]);
     const tree = reg ? RegTree.fromRegFile(reg) : new RegTree();
     return profilesInTree((key) => tree.find(key));
   }
