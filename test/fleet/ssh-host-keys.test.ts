@@ -51,7 +51,7 @@ test('strict refuses a host missing from known_hosts (HOST_AUTH_FAILED) and plan
       '',
     ].join('\n'),
   );
-  const planned = await runCli(['plan', agpmConfig, '--inventory', inventory, '--format', 'json'], { env: { REGSTATE_POWERSHELL: pwsh } });
+  const planned = await runCli(['plan', agpmConfig, '--inventory', inventory, '--format', 'json'], { env: { REGSTATE_POWERSHELL: pwsh }, timeoutMs: 600_000 });
   expect(planned.stderr).not.toMatch(/error/);
   const doc = JSON.parse(planned.stdout) as { hosts: { host: string; status: string; plan: unknown; problems?: { code: string; message: string }[] }[] };
   const byHost = new Map(doc.hosts.map((h) => [h.host, h]));
