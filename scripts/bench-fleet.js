@@ -111,6 +111,8 @@ export async function runFleet(dir, generateBenchData) {
       port: ssh.port,
       user: 'root',
       keyFile: ssh.keyFile,
+      hostKeyChecking: /** @type {const} */ ('strict'),
+      knownHostsFile: ssh.knownHostsFile,
       simulatedHive: join(ssh.dir, `host${i + 1}.json`),
       groups: [],
       vars: new Map(),

@@ -13,6 +13,10 @@ export interface SshFleet {
   unservedAddress: string;
   keyFile: string;
   wrongKeyFile: string;
+  /** known_hosts with the host key of every address (and the unserved one) at the fleet's port. */
+  knownHostsFile: string;
+  /** The known_hosts line of one address. */
+  knownHostsLine(address: string): string;
   dropHost(address: string): void;
   connectionPids(address: string): number[];
   close(): Promise<void>;

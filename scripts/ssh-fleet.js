@@ -141,6 +141,13 @@ export async function startSshFleet(options) {
     /** An address on the same network where nothing listens. */
     unservedAddress: `${net}.254`,
     keyFile: join(dir, 'client_key'),
+    /** A known_hosts file listing the host key of every address (and the unserved one) at the fleet's port. */
+    knownHostsFile: join(dir, 'known_hosts'),
+    /** The known_hosts line of one address: `[address]:port <key type> <key>`. @param {string} address */
+    knownHostsLine(address) {
+      const [type, key] = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim().split(/\s+/);
+      return `[${address}]:${port} ${type} ${key}`;
+    },
     /** A key the sshd does not accept. */
     wrongKeyFile: join(dir, 'wrong_key'),
     /** Kills the sshd serving `address` (it must be isolated) and every connection it serves: that host dies. @param {string} address */
@@ -171,6 +178,7 @@ export async function startSshFleet(options) {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', fleet.keyFile]);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', fleet.wrongKeyFile]);
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${fleet.keyFile}.pub`));
+    writeFileSync(fleet.knownHostsFile, [...addresses, fleet.unservedAddress].map((a) => `${fleet.knownHostsLine(a)}\n`).join(''));
     const isolated = new Set(options.isolated ?? []);
     const shared = addresses.filter((_, i) => !isolated.has(i));
     /** @type {string[][]} */

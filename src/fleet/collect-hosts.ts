@@ -7,12 +7,14 @@ import { suggestName } from '../config/did-you-mean.js';
 import { readVarBlock } from '../config/read-var-block.js';
 import { type FoundNode, type YamlSource, childNode, findNode, nodePos } from '../config/yaml-nodes.js';
 import { formatSourcePos } from '../model/source-pos.js';
-import type { FleetHost, VarTable } from './fleet-model.js';
+import type { FleetHost, HostKeyChecking, VarTable } from './fleet-model.js';
 
 interface Group {
   name: string;
   vars: VarTable;
   found: FoundNode;
+  /** hostKeyChecking and knownHostsFile as the group gives them (the schema has checked them). */
+  ssh: Settings;
 }
 
 interface Walk {
@@ -53,7 +55,8 @@ function collectGroups(walk: Walk, exact: unknown): Map<string, Group> {
       vars = block.vars;
       for (const d of block.diagnostics) walk.diagnostics.push(d);
     }
-    groups.set(fold(name), { name, vars, found });
+    const settings = asRecord(value) ?? {};
+    groups.set(fold(name), { name, vars, found, ssh: { hostKeyChecking: settings.hostKeyChecking, knownHostsFile: settings.knownHostsFile } });
   }
   return groups;
 }
@@ -96,6 +99,24 @@ function hostGroups(walk: Walk, host: Settings, hostNode: FoundNode, path: strin
   return out;
 }
 
+/** A host-key setting: the host's own, else the last of its groups that gives one, else the defaults'. */
+function sshSetting(name: string, host: Settings, groups: Group[], defaults: Settings): unknown {
+  if (host[name] !== undefined) return host[name];
+  for (let i = groups.length - 1; i >= 0; i--) if ((groups[i] as Group).ssh[name] !== undefined) return (groups[i] as Group).ssh[name];
+  return defaults[name];
+}
+
+function collectHostKeyChecking(walk: Walk, out: FleetHost, host: Settings, hostNode: FoundNode, path: string[], groups: Group[], defaults: Settings): void {
+  const checking = sshSetting('hostKeyChecking', host, groups, defaults);
+  const file = sshSetting('knownHostsFile', host, groups, defaults);
+  if (checking === 'strict' || checking === 'accept-new' || checking === 'off') out.hostKeyChecking = checking satisfies HostKeyChecking;
+  if (typeof file === 'string') out.knownHostsFile = localPath(walk, file);
+  if (checking === 'off' && typeof file === 'string') {
+    const message = `${formatDataPath(path)}: hostKeyChecking is off, which checks no key, yet knownHostsFile is set (by the host, one of its groups or defaults); remove one of them`;
+    walk.diagnostics.push({ code: 'CONFLICT', message, source: nodePos(walk.source, hostNode) });
+  }
+}
+
 /** One host entry as a FleetHost, or undefined when the schema found it malformed (already reported). */
 function collectHost(walk: Walk, plain: unknown, exact: unknown, hostNode: FoundNode, index: number, defaults: Settings, groups: Map<string, Group>): FleetHost | undefined {
   const host = asRecord(plain);
@@ -105,6 +126,9 @@ function collectHost(walk: Walk, plain: unknown, exact: unknown, hostNode: Found
   const transport = host.transport ?? defaults.transport ?? 'winrm';
   if (transport !== 'winrm' && transport !== 'ssh') return undefined;
   if (transport === 'winrm' && host.keyFile !== undefined) misplaced(walk, hostNode, path, 'keyFile', 'keyFile is for ssh hosts; a winrm host signs in with credential (current, prompt or { file: ... })');
+  for (const setting of ['hostKeyChecking', 'knownHostsFile']) {
+    if (transport === 'winrm' && host[setting] !== undefined) misplaced(walk, hostNode, path, setting, `${setting} is for ssh hosts; WinRM checks the host by Kerberos or its TLS certificate`);
+  }
   if (transport === 'ssh' && host.credential !== undefined) misplaced(walk, hostNode, path, 'credential', 'credential is for winrm hosts; an ssh host signs in with keyFile');
   const inGroups = hostGroups(walk, host, hostNode, path, groups);
   const vars: VarTable = new Map();
@@ -132,6 +156,7 @@ function collectHost(walk: Walk, plain: unknown, exact: unknown, hostNode: Found
   if (transport === 'ssh') {
     const keyFile = host.keyFile ?? defaults.keyFile;
     if (typeof keyFile === 'string') out.keyFile = localPath(walk, keyFile);
+    collectHostKeyChecking(walk, out, host, hostNode, path, inGroups, defaults);
   } else {
     out.credential = credentialOf(walk, host.credential ?? defaults.credential);
   }

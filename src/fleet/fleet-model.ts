@@ -12,6 +12,9 @@ export interface VarValue { value: string | number | boolean; origin: VarOrigin 
 /** Variables by name (null-prototype or Map), highest-precedence origin already chosen. */
 export type VarTable = Map<string, VarValue>;
 
+/** strict: only keys in known_hosts; accept-new: also records a host seen for the first time; off: any key (tests, labs). */
+export type HostKeyChecking = 'strict' | 'accept-new' | 'off';
+
 export interface FleetHost {
   name: string;                   // unique in the inventory, as written
   address: string;                // host name or IP the transport connects to
@@ -20,6 +23,10 @@ export interface FleetHost {
   user?: string;
   /** ssh: private key file (absolute). */
   keyFile?: string;
+  /** ssh: how the host's key is checked; unset leaves it to OpenSSH (its config, else known_hosts, refusing unknown keys). */
+  hostKeyChecking?: HostKeyChecking;
+  /** ssh: the known_hosts file to check against (absolute), instead of the user's. */
+  knownHostsFile?: string;
   /** winrm: 'current' (the running identity, default) or a credential the admin supplies. */
   credential?: { kind: 'current' } | { kind: 'prompt' } | { kind: 'file'; path: string };
   /** Rehearsal: the agent on that host works on this simulated hive file (a path on that host). */

@@ -47,8 +47,9 @@ export function attributeSshLines(lines: readonly string[], hosts: readonly Host
   return byHost;
 }
 
-// What ssh, WinRM and the driver say when the host answered but refused who we are.
-const AUTH_REFUSED = /permission denied|authentication fail|too many authentication failures|no supported authentication methods|host key verification failed|access is denied|logon failure|credential/i;
+// What ssh, WinRM and the driver say when the host answered but refused who we are, or ssh could not
+// verify who the host is (not in known_hosts under strict checking, or a changed key).
+const AUTH_REFUSED = /permission denied|authentication fail|too many authentication failures|no supported authentication methods|host key verification failed|host key is known for|host key for \S+ has changed|access is denied|logon failure|credential/i;
 
 // PowerShell's own message for any ssh failure, and its wrapper of a failed .NET call: kept only when nothing else was said.
 const NOISE = [/^The SSH (client session has ended with error message: The SSH )?transport process has abruptly terminated/, /^Exception calling "\w+" with "\d+" argument\(s\)/];

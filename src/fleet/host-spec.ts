@@ -8,6 +8,30 @@ export function defaultPort(host: Pick<FleetHost, 'transport'>): number {
   return host.transport === 'ssh' ? 22 : 5985;
 }
 
+/**
+ * A path as one argument of an ssh_config option: in double quotes (ssh splits an unquoted value at
+ * white space), `%` doubled (ssh expands %h, %u, ...), `\` escaped. On Windows `/` replaces `\`
+ * instead, which every Win32-OpenSSH reads the same. The inventory refuses `"` and control characters.
+ */
+export function quoteSshPath(path: string, platform: NodeJS.Platform = process.platform): string {
+  const slashed = platform === 'win32' ? path.replace(/\\/g, '/') : path.replace(/\\/g, '\\\\');
+  return `"${slashed.replace(/%/g, '%%')}"`;
+}
+
+/**
+ * The ssh client options (`ssh -o NAME=VALUE`) for a host's key checking, as data for New-PSSession's
+ * -Options: none when the inventory leaves it to OpenSSH (its config, else ~/.ssh/known_hosts, and an
+ * unknown host refused, as nothing can answer ssh's question).
+ */
+export function buildSshOptions(host: Pick<FleetHost, 'hostKeyChecking' | 'knownHostsFile'>, platform: NodeJS.Platform = process.platform): { name: string; value: string }[] {
+  const options: { name: string; value: string }[] = [];
+  if (host.hostKeyChecking === 'strict') options.push({ name: 'StrictHostKeyChecking', value: 'yes' });
+  if (host.hostKeyChecking === 'accept-new') options.push({ name: 'StrictHostKeyChecking', value: 'accept-new' });
+  if (host.hostKeyChecking === 'off') options.push({ name: 'StrictHostKeyChecking', value: 'no' }, { name: 'UserKnownHostsFile', value: '/dev/null' });
+  else if (host.knownHostsFile !== undefined) options.push({ name: 'UserKnownHostsFile', value: quoteSshPath(host.knownHostsFile, platform) });
+  return options;
+}
+
 function currentUser(): string | undefined {
   try {
     return userInfo().username;
@@ -34,6 +58,7 @@ export function buildHostSpec(host: FleetHost, id: number): Record<string, unkno
       useSsl: false,
       credential: 'current',
       credentialFile: null,
+      sshOptions: buildSshOptions(host).map(({ name, value }) => ({ name, value: b64(value) })),
     };
   }
   const credential = host.credential ?? { kind: 'current' as const };
@@ -47,5 +72,6 @@ export function buildHostSpec(host: FleetHost, id: number): Record<string, unkno
     useSsl: host.port === 5986,
     credential: credential.kind,
     credentialFile: credential.kind === 'file' ? b64(credential.path) : null,
+    sshOptions: [],
   };
 }

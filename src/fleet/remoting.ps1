@@ -15,7 +15,8 @@ REQUEST (JSON; every free-text string is base64 of UTF-8, as in the agent's prot
     "agentCode": B64 (the agent's C# source, for Import-RegstateAgentCode),
     "hosts": [ { "id": n, "transport": "ssh"|"winrm", "address": B64, "port": n (0: default),
                  "user": B64|null, "keyFile": B64|null, "useSsl": bool,
-                 "credential": "current"|"prompt"|"file", "credentialFile": B64|null } ] }
+                 "credential": "current"|"prompt"|"file", "credentialFile": B64|null,
+                 "sshOptions": [ { "name": "StrictHostKeyChecking"|"UserKnownHostsFile", "value": B64 } ] } ] }
   { "op": "call", "parallel": n, "timeoutMs": n, "calls": [ { "id": n, "request": B64 agent request } ] }
   { "op": "close", "ids": [n, ...] }
 ANSWER results:
@@ -33,10 +34,13 @@ $script:RsFleetHosts = @{}
 $script:RsFleetCapture = $null
 $script:RsFleetConsole = $null
 
+class RsFleetSshOption { [string]$name; [string]$value }
 class RsFleetHostReq {
     [int]$id; [string]$transport; [string]$address; [int]$port; [string]$user; [string]$keyFile
-    [bool]$useSsl; [string]$credential; [string]$credentialFile
+    [bool]$useSsl; [string]$credential; [string]$credentialFile; [RsFleetSshOption[]]$sshOptions
 }
+# The ssh options a request may set (host key checking); any other name is refused, never passed to ssh.
+$script:RsFleetSshOptionNames = @('StrictHostKeyChecking', 'UserKnownHostsFile')
 class RsFleetCallReq { [int]$id; [string]$request }
 class RsFleetRequest {
     [string]$op; [int]$parallel; [int]$retries; [int]$openTimeoutMs; [int]$timeoutMs; [string]$agent; [string]$agentCode
@@ -58,8 +62,14 @@ function New-RsFleetConnectionInfo($Spec, [int]$OpenTimeoutMs) {
         $port = 22
         if ($Spec.port -gt 0) { $port = $Spec.port }
         # BatchMode: a refused key fails at once instead of prompting; LogLevel ERROR keeps the
-        # console to the lines that explain a failure.
-        $options = @{ BatchMode = 'yes'; StrictHostKeyChecking = 'no'; UserKnownHostsFile = '/dev/null'; LogLevel = 'ERROR' }
+        # console to the lines that explain a failure. Host key checking is what the inventory says
+        # (nothing given: OpenSSH's own); each option reaches ssh as one argument, never through a shell.
+        $options = @{ BatchMode = 'yes'; LogLevel = 'ERROR' }
+        foreach ($o in @($Spec.sshOptions)) {
+            if ($null -eq $o) { continue }
+            if ($script:RsFleetSshOptionNames -cnotcontains $o.name) { throw ([Regstate.Agent.RsAgent]::Error('INTERNAL', "ssh option $($o.name) is not one the driver sets")) }
+            $options[$o.name] = ConvertFrom-RsFleetText $o.value
+        }
         return [System.Management.Automation.Runspaces.SSHConnectionInfo]::new($user, $address, $key, $port, 'powershell', $OpenTimeoutMs, $options)
     }
     if ($Spec.transport -ceq 'winrm') {

@@ -17,13 +17,13 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a real process; never throws on a non-zero exit. */
-export async function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+export async function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   const result = await execa('node', [bin, ...args], {
     cwd: options.cwd ?? repoRoot,
     env: { NO_COLOR: '1', ...options.env },
     input: options.input,
     reject: false,
-    timeout: 120_000,
+    timeout: options.timeoutMs ?? 120_000,
   });
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

@@ -33,6 +33,8 @@ describe('the reason a host failed, in ssh\'s words, and its code', () => {
     [TRANSPORT, ['ssh: connect to host 10.0.0.9 port 22: Connection refused'], undefined, { code: 'HOST_UNREACHABLE', reason: 'ssh: connect to host 10.0.0.9 port 22: Connection refused' }],
     [TRANSPORT, ['root@10.0.0.9: Permission denied (publickey).', 'root@10.0.0.9: Permission denied (publickey).'], undefined, { code: 'HOST_AUTH_FAILED', reason: 'root@10.0.0.9: Permission denied (publickey).' }],
     [TRANSPORT, ['Host key verification failed.'], undefined, { code: 'HOST_AUTH_FAILED', reason: 'Host key verification failed.' }],
+    [TRANSPORT, ['No ED25519 host key is known for [10.0.0.9]:22 and you have requested strict checking.'], undefined, { code: 'HOST_AUTH_FAILED', reason: 'No ED25519 host key is known for [10.0.0.9]:22 and you have requested strict checking.' }],
+    [TRANSPORT, ['Host key for 10.0.0.9 has changed and you have requested strict checking.'], undefined, { code: 'HOST_AUTH_FAILED', reason: 'Host key for 10.0.0.9 has changed and you have requested strict checking.' }],
     [TRANSPORT, [], undefined, { code: 'HOST_UNREACHABLE', reason: TRANSPORT }],
     ['no session after 60000 ms', [], undefined, { code: 'HOST_UNREACHABLE', reason: 'no session after 60000 ms' }],
     ['Connecting to remote server srv1 failed: Access is denied.', [], undefined, { code: 'HOST_AUTH_FAILED', reason: 'Connecting to remote server srv1 failed: Access is denied.' }],

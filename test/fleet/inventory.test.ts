@@ -78,6 +78,40 @@ describe('loadInventory', () => {
     expect(d).toMatchObject({ transport: 'ssh', keyFile: join('/home/ops', '.ssh/other') });
   });
 
+  test('ssh host key checking: the host, else its last group giving one, else defaults; unset is left to OpenSSH; files made absolute', async () => {
+    const written = await writeInventory(
+      [
+        'version: 1',
+        'defaults:',
+        '  transport: ssh',
+        '  hostKeyChecking: strict',
+        '  knownHostsFile: ~/.ssh/fleet_known_hosts',
+        'groups:',
+        '  lab: { hostKeyChecking: accept-new, knownHostsFile: lab_known_hosts }',
+        '  dmz: { hostKeyChecking: strict }',
+        'hosts:',
+        '  - name: plain',
+        '  - name: inlab',
+        '    groups: [dmz, lab]',
+        '  - name: labfirst',
+        '    groups: [lab, dmz]',
+        '',
+      ].join('\n'),
+    );
+    const hosts = (await loadInventory(written.path, { home: '/home/ops' })).hosts;
+    expect(hosts.map((h) => [h.name, h.hostKeyChecking, h.knownHostsFile])).toEqual([
+      ['plain', 'strict', '/home/ops/.ssh/fleet_known_hosts'],
+      ['inlab', 'accept-new', join(written.dir, 'lab_known_hosts')],
+      ['labfirst', 'strict', join(written.dir, 'lab_known_hosts')],
+    ]);
+    const { path: bare } = await writeInventory('version: 1\nhosts:\n  - name: a\n    transport: ssh\n');
+    const [host] = (await loadInventory(bare)).hosts;
+    expect(host?.hostKeyChecking).toBeUndefined();
+    expect(host?.knownHostsFile).toBeUndefined();
+    const [conflict] = await problems('version: 1\nhosts:\n  - name: a\n    transport: ssh\n    hostKeyChecking: off\n    knownHostsFile: kh\n');
+    expect(conflict?.message).toBe('hosts[0]: hostKeyChecking is off, which checks no key, yet knownHostsFile is set (by the host, one of its groups or defaults); remove one of them');
+  });
+
   test('a host with nothing but a name is a WinRM host at that name, as the running identity', async () => {
     const { path } = await writeInventory('version: 1\nhosts:\n  - name: srv1\n');
     const [host] = (await loadInventory(path)).hosts;
@@ -106,6 +140,11 @@ describe('loadInventory', () => {
     ['a variable that cannot be exact', 'VALUE_RANGE@5:12', 'version: 1\ngroups:\n  g:\n    vars:\n      big: 99999999999999999999\nhosts:\n  - name: a\n'],
     ['a YAML syntax error', 'YAML_SYNTAX@3:1', 'version: 1\nhosts: [\n'],
     ['two documents', 'YAML_SYNTAX@3:1', 'version: 1\nhosts: []\n---\n'],
+    ['an unknown host key checking', 'SCHEMA@5:22', 'version: 1\nhosts:\n  - name: a\n    transport: ssh\n    hostKeyChecking: yes\n'],
+    ['host key checking on a winrm host', 'SCHEMA@4:5', 'version: 1\nhosts:\n  - name: a\n    hostKeyChecking: strict\n'],
+    ['a known_hosts file on a winrm host', 'SCHEMA@4:5', 'version: 1\nhosts:\n  - name: a\n    knownHostsFile: kh\n'],
+    ['a known_hosts file with a double quote', 'SCHEMA@5:21', 'version: 1\nhosts:\n  - name: a\n    transport: ssh\n    knownHostsFile: \'a"b\'\n'],
+    ['checking off with a known_hosts file (from the group)', 'CONFLICT@7:5', 'version: 1\ngroups:\n  lab: { knownHostsFile: kh }\ndefaults:\n  hostKeyChecking: off\nhosts:\n  - name: a\n    transport: ssh\n    groups: [lab]\n'],
   ])('%s: %s', async (_name, expected, text) => {
     const found = await problems(text);
     expect(found.map((p) => p.at)).toEqual([expected]);

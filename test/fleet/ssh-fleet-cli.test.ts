@@ -48,6 +48,8 @@ beforeAll(async () => {
       `  port: ${ssh.port}`,
       '  user: root',
       `  keyFile: ${ssh.keyFile}`,
+      '  hostKeyChecking: strict',
+      `  knownHostsFile: ${ssh.knownHostsFile}`,
       'groups:',
       '  legacy-relay:',
       '    vars: { encryptSmtp: 0, smtpPort: 25 }',

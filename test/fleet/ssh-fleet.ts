@@ -27,6 +27,8 @@ export function sshHost(fleet: SshFleet, name: string, address: string, over: Pa
     port: fleet.port,
     user: 'root',
     keyFile: fleet.keyFile,
+    hostKeyChecking: 'strict',
+    knownHostsFile: fleet.knownHostsFile,
     simulatedHive: join(fleet.dir, `${name}.hive.json`),
     groups: [],
     vars: new Map(),
