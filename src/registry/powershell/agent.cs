@@ -306,9 +306,8 @@ namespace Regstate.Agent
                     {
                         if (k == null) throw Error("KEY_PATH", "a key request is empty");
                         baseKey = layer.OpenBase(k.hive, k.view);
-                        RsHiveMount mount;
                         // A profile that is not logged on: its hive is loaded for this request under a name of its own.
-                        string path = hives.Map(k.hive, FromBase64(k.path), i, out mount);
+                        string path = hives.Map(k.hive, FromBase64(k.path), i);
                         // Handles are closed by what opened them.
                         bool hasPath = Split(path).Length > 0;
                         RsKey top = hasPath ? baseKey.OpenSubKey(path, false) : baseKey;
@@ -519,9 +518,8 @@ namespace Regstate.Agent
                             string baseId = op.hive + "|" + op.view.ToString(CultureInfo.InvariantCulture);
                             RsKey baseKey;
                             if (!bases.TryGetValue(baseId, out baseKey)) { baseKey = layer.OpenBase(op.hive, op.view); bases[baseId] = baseKey; }
-                            RsHiveMount mount;
                             // A profile that is not logged on: its hive is loaded for this request under a name of its own.
-                            string path = hives.Map(op.hive, FromBase64(op.path), i, out mount);
+                            string path = hives.Map(op.hive, FromBase64(op.path), i);
                             string[] parts = Split(path);
                             string id = baseId + "|" + string.Join("\\", parts);
                             string which = op.op;

@@ -230,9 +230,8 @@ namespace Regstate.Agent
 
         /// <summary>The path to open for a key: unchanged, or with a profile's SID replaced by its loaded hive's
         /// temporary name. Throws PROFILE_UNAVAILABLE for a profile whose hive cannot be loaded.</summary>
-        public string Map(string hive, string path, int use, out RsHiveMount mount)
+        public string Map(string hive, string path, int use)
         {
-            mount = null;
             if (!RsLayer.IsUsers(hive)) return path;
             string[] parts = (path ?? "").Split(new char[] { '\\' }, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length == 0) return path;
@@ -244,7 +243,6 @@ namespace Regstate.Agent
                 if (m != null) Mounts.Add(m);
             }
             if (m == null) return path;
-            mount = m;
             m.Uses.Add(use);
             if (m.Error != null) throw RsAgent.Error("PROFILE_UNAVAILABLE", "the hive of profile " + m.Sid + " cannot be loaded: " + m.Error);
             parts[0] = m.Name;
@@ -258,7 +256,7 @@ namespace Regstate.Agent
             RsKey users = layer.OpenBase("HKU", 64);
             try
             {
-                bool isDefault = first == DefaultSid;
+                bool isDefault = string.Equals(first, DefaultSid, StringComparison.OrdinalIgnoreCase);
                 if (!isDefault)
                 {
                     RsKey loaded = users.OpenSubKey(first, false);
@@ -294,7 +292,7 @@ namespace Regstate.Agent
             m.Sid = first;
             if (profilePath == null)
             {
-                m.Error = first == DefaultSid ? "the default profile's folder is not known (ProfileList has neither Default nor ProfilesDirectory)" : "ProfileList gives no ProfileImagePath";
+                m.Error = string.Equals(first, DefaultSid, StringComparison.OrdinalIgnoreCase) ? "the default profile's folder is not known (ProfileList has neither Default nor ProfilesDirectory)" : "ProfileList gives no ProfileImagePath";
                 return m;
             }
             m.File = Path.Combine(profilePath, "NTUSER.DAT");
