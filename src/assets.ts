@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Every file regstate reads from its own package, by path from the package root. */
-export const ASSET_NAMES = ['package.json', 'configs/regstate.schema.json', 'configs/regstate-inventory.schema.json', 'src/registry/powershell/agent.ps1', 'src/registry/powershell/simulated-hive.ps1', 'src/registry/powershell/agent.cs', 'src/registry/powershell/simulated-hive.cs', 'src/fleet/remoting.ps1'] as const;
+export const ASSET_NAMES = ['package.json', 'configs/regstate.schema.json', 'configs/regstate-inventory.schema.json', 'src/registry/powershell/agent.ps1', 'src/registry/powershell/simulated-hive.ps1', 'src/registry/powershell/agent.cs', 'src/registry/powershell/simulated-hive.cs', 'src/registry/powershell/user-hives.cs', 'src/fleet/remoting.ps1'] as const;
 
 export type AssetName = (typeof ASSET_NAMES)[number];
 

@@ -33,7 +33,7 @@ describe('the npm package', () => {
 
   test('holds the built CLI, the schema and the agent scripts, and no sources, tests or build output of other kinds', () => {
     const paths = packed.files.map((f) => f.path);
-    for (const needed of ['package.json', 'bin/regstate.js', 'dist/cli-bundle/regstate.js', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'dist/assets.js', 'configs/regstate.schema.json', 'src/registry/powershell/agent.ps1', 'src/registry/powershell/simulated-hive.ps1', 'src/registry/powershell/agent.cs', 'src/registry/powershell/simulated-hive.cs', 'src/fleet/remoting.ps1', 'configs/regstate-inventory.schema.json']) {
+    for (const needed of ['package.json', 'bin/regstate.js', 'dist/cli-bundle/regstate.js', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'dist/assets.js', 'configs/regstate.schema.json', 'src/registry/powershell/agent.ps1', 'src/registry/powershell/simulated-hive.ps1', 'src/registry/powershell/agent.cs', 'src/registry/powershell/simulated-hive.cs', 'src/registry/powershell/user-hives.cs', 'src/fleet/remoting.ps1', 'configs/regstate-inventory.schema.json']) {
       expect(paths).toContain(needed);
     }
     expect(paths).toContain('scripts/Register-RegstateTask.ps1');

@@ -1,6 +1,6 @@
 <#
 regstate PowerShell agent. Loaded once into a PowerShell session (Windows PowerShell 5.1 or
-PowerShell 7), with its compiled part (agent.cs and simulated-hive.cs, their text as base64 of UTF-8):
+PowerShell 7), with its compiled part (agent.cs, simulated-hive.cs and user-hives.cs, as base64 of UTF-8):
 
     Import-RegstateAgentCode -SourceBase64 '<base64 of the C# text>'
 
@@ -90,6 +90,7 @@ through RsPlainConverter, as plain values), Windows PowerShell 5.1 with JavaScri
 limit; ConvertFrom-Json refuses about 2 MB); both write answers with the same serializer.
 
 The simulated layer is in simulated-hive.cs; its hive file format in simulated-hive.ps1, loaded with this file.
+The profiles request and the user hives (USER HIVES above) are in user-hives.cs.
 #>
 
 $ErrorActionPreference = 'Stop'
@@ -158,7 +159,7 @@ function Import-RsCode([string]$Source) {
 }
 
 function Import-RegstateAgentCode {
-    # The text of agent.cs and simulated-hive.cs, base64 of UTF-8; sent once, when the agent is loaded.
+    # The text of agent.cs, simulated-hive.cs and user-hives.cs, base64 of UTF-8; sent once, when the agent is loaded.
     param([Parameter(Mandatory = $true)][string]$SourceBase64)
     try {
         Import-RsCode ($script:RsUtf8.GetString([Convert]::FromBase64String($SourceBase64)))
@@ -208,7 +209,7 @@ function Invoke-RsRequest($Request) {
             $clock = [System.Diagnostics.Stopwatch]::StartNew()
             $L = Get-RsLayer $Request
             $loadMs = $clock.Elapsed.TotalMilliseconds
-            $answer = [Regstate.Agent.RsAgent]::Profiles($L)
+            $answer = [Regstate.Agent.RsProfiles]::List($L)
         }
         default { throw ([Regstate.Agent.RsAgent]::Error('INTERNAL', "unknown request op $($Request.op)")) }
     }

@@ -32,7 +32,7 @@ const CHUNK_CHARS = Math.floor((MAX_LINE_BYTES - CHUNK_PREFIX.length - 3) / 4) *
 /** The agent's script files, loaded in this order; they ship in src/registry/powershell/ (also for dist/). */
 export const AGENT_SCRIPTS = ['agent.ps1', 'simulated-hive.ps1'] as const;
 /** The agent's C# files, compiled by the agent as one text (agent.ps1, Import-RegstateAgentCode). */
-export const AGENT_SOURCES = ['agent.cs', 'simulated-hive.cs'] as const;
+export const AGENT_SOURCES = ['agent.cs', 'simulated-hive.cs', 'user-hives.cs'] as const;
 
 export function agentScriptPath(name: (typeof AGENT_SCRIPTS)[number] | (typeof AGENT_SOURCES)[number]): string {
   return assetPath(`src/registry/powershell/${name}`);

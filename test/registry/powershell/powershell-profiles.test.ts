@@ -267,7 +267,8 @@ describeWithPwsh('per-user hives on the simulated hive (real pwsh)', (pwsh) => {
     expect(machineFile.keys.some((k) => /^HKU\\regstate-/i.test(k.path))).toBe(false);
     // As a power loss on Windows: a hive loaded by the dead process keeps none of its changes.
     expect(JSON.stringify(await stored(ntuser('bob')))).not.toContain('Lost');
-  });
+    // A second PowerShell process starts here: room for a loaded machine.
+  }, 240_000);
 
   test('missing and corrupt NTUSER.DAT: PROFILE_UNAVAILABLE per key and per op, every other user goes on', async () => {
     await machine();
