@@ -4,6 +4,7 @@ import { formatKey } from '../model/key-ref.js';
 import { type ValueJson, valueToJson } from '../model/value-json.js';
 import type { Change, ChangeAction, PlanSummary } from '../plan/plan.js';
 import type { BackendStats, Target } from '../registry/backend.js';
+import type { UserJson } from '../plan/users-json.js';
 
 /** What became of one planned change in a run. */
 export type ChangeOutcome = 'applied' | 'failed' | 'skipped' | 'not-converged';
@@ -48,6 +49,8 @@ export interface RunReport {
   configs: { path: string; sha256: string }[];
   /** Null when the run failed before it had a plan. */
   plan: { summary: PlanSummary } | null;
+  /** With per-user keys: each user the plan was for, as the plan JSON lists them (`unavailable`: not reached). */
+  users?: UserJson[];
   changes: RunReportChange[];
   stats: BackendStats;
   exitCode: number;
