@@ -36,6 +36,15 @@ describe('README and docs/', () => {
     expect(await runCli(['validate', file])).toMatchObject({ exitCode: 0 });
   });
 
+  test('the per-user example is the configs/ file, and the plan shown is what plan prints (exit 1: one user not reached)', async () => {
+    const example = await readFile(join(repoRoot, 'configs', 'examples', 'per-user-outlook.yaml'), 'utf8');
+    expect((await readmeBlock('## Per-user values', 'yaml')).trim()).toBe(example.trim());
+    const shown = await readmeBlock('(a `reg export` of `ProfileList`', '');
+    const result = await runCli(['plan', 'configs/examples/per-user-outlook.yaml', '--registry', 'configs/examples/users-snapshot.reg']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout.trim()).toBe(shown.trim());
+  });
+
   test('the validation errors shown are what validate prints', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'regstate-readme-'));
     await writeFile(join(dir, 'bad.yaml'), 'version: 1\nkeys:\n  - path: HKXX\\SOFTWARE\\X\n    values:\n      - name: A\n        type: REG_DWORD\n        data: 4294967296\n');

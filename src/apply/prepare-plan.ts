@@ -7,7 +7,7 @@ import type { RegistryBackend } from '../registry/backend.js';
 import { describeStaleChange, findStaleChanges } from './find-stale-changes.js';
 import { findStaleExclusiveKeys } from './find-stale-exclusive.js';
 import { ancestorRequests } from './journal.js';
-import { expandForTarget, readUserTargets } from './plan-users.js';
+import { expandForTarget, readSavedPlanTargets, readUserTargets } from './plan-users.js';
 import { buildRollbackState } from './rollback-state.js';
 import { describeRollbackConflict, findRollbackConflicts, rollbackReadRequests } from './rollback-conflicts.js';
 import type { Journal } from './journal.js';
@@ -38,12 +38,16 @@ export async function planDesiredState(desired: DesiredState, backend: RegistryB
 }
 
 /**
- * Re-reads everything a saved plan touches (whole subtrees of keys it deletes) in one batch and
+ * Re-reads everything a saved plan touches (whole subtrees of keys it deletes) in one batch (leaving out,
+ * with the reason, the changes of a user whose hive cannot be read now: readSavedPlanTargets) and
  * refuses it (STALE_PLAN, naming `file` and every stale item) when any precondition no longer holds.
  */
-export async function recheckSavedPlan(plan: Plan, backend: RegistryBackend, file: string): Promise<PreparedPlan> {
-  const created = plan.changes.filter((c) => c.action === 'create-key').map((c) => c.key);
-  const live = new LiveState(await backend.read([...readRequestsForPlan(plan), ...ancestorRequests(created)]));
+export async function recheckSavedPlan(saved: Plan, backend: RegistryBackend, file: string): Promise<PreparedPlan> {
+  const requestsFor = (p: Plan) => [...readRequestsForPlan(p), ...ancestorRequests(p.changes.filter((c) => c.action === 'create-key').map((c) => c.key))];
+  // a user of the plan whose hive cannot be read now is left out with the reason; the others go on
+  const read = await readSavedPlanTargets(saved, backend, requestsFor);
+  const { plan } = read;
+  const live = new LiveState(read.live);
   const stale = [...findStaleChanges(plan, live).map(describeStaleChange), ...findStaleExclusiveKeys(plan, live)];
   if (stale.length > 0) {
     throw RegstateError.fromDiagnostics(stale.map((s) => ({ code: 'STALE_PLAN' as const, message: `stale plan ${file}: ${s}; nothing was written, plan again` })));

@@ -4,6 +4,7 @@ import type { ApplyResult } from '../apply/apply-plan.js';
 import { RegstateError } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
 import { summarizePlan } from '../plan/plan.js';
+import { usersToJson } from '../plan/users-json.js';
 import type { RegistryBackend } from '../registry/backend.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import { locateLock } from '../state/lock-location.js';
@@ -86,6 +87,7 @@ export function buildRunReport(command: 'apply' | 'rollback', startedAt: Date, o
     target: outcome.backend?.target ?? null,
     configs: outcome.configs,
     plan: outcome.plan ? { summary: summarizePlan(outcome.plan) } : null,
+    ...(outcome.plan ? usersToJson(outcome.plan) : {}),
     changes: (outcome.plan?.changes ?? []).map((change) => {
       const r = results.get(change);
       return toReportChange(change, r?.outcome ?? 'skipped', r?.error);

@@ -18,8 +18,10 @@ export function keyUserLabel(users: readonly PlanUser[] | undefined, key: KeyRef
   return user && describeUserLabel(user);
 }
 
+// The reason without the `cannot read HKU\<sid>\...: ` the backend puts first: the row already names the user.
 function reasonOf(user: PlanUser): string {
-  return escapeControl(`${user.unavailable?.code}: ${user.unavailable?.message}`);
+  const message = user.unavailable?.message.replace(/^cannot read HKU\\[^\\:]+(?:\\[^:]*)?: /, '') ?? '';
+  return escapeControl(`${user.unavailable?.code}: ${message}`);
 }
 
 function heading(users: readonly PlanUser[]): string {

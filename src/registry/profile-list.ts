@@ -68,7 +68,7 @@ export class UnloadedProfiles {
   reasonFor(key: KeyRef): string | undefined {
     const sid = hiveSid(key);
     if (sid === undefined || !this.unloaded.has(foldName(sid))) return undefined;
-    return `the profile of ${sid} is listed in ProfileList but its hive is not in ${this.where} (no HKU\\${sid} key: the user was not logged on when it was exported), so it cannot be loaded here`;
+    return `its hive is not in ${this.where}: ProfileList lists ${sid}, but there is no HKU\\${sid} (the user was not logged on when it was exported)`;
   }
 
   /** A PROFILE_UNAVAILABLE diagnostic per key that cannot be read, worded as the agent words them. */

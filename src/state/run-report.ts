@@ -5,6 +5,7 @@ import { type ValueJson, valueToJson } from '../model/value-json.js';
 import type { Change, ChangeAction, Plan, PlanSummary } from '../plan/plan.js';
 import { type UndeclaredJson, undeclaredToJson } from '../plan/undeclared-json.js';
 import type { BackendStats, Target } from '../registry/backend.js';
+import type { UserJson } from '../plan/users-json.js';
 
 /** What became of one planned change in a run. */
 export type ChangeOutcome = 'applied' | 'failed' | 'skipped' | 'not-converged';
@@ -49,6 +50,8 @@ export interface RunReport {
   configs: { path: string; sha256: string }[];
   /** Null when the run failed before it had a plan. */
   plan: { summary: PlanSummary } | null;
+  /** With per-user keys: each user the plan was for, as the plan JSON lists them (`unavailable`: not reached). */
+  users?: UserJson[];
   changes: RunReportChange[];
   /** The undeclared values (and force-kept subkeys) the plan found and left in place, per key, as in the plan JSON; only when there are any. */
   undeclared?: UndeclaredJson[];

@@ -1,4 +1,4 @@
-import { planDesiredState } from '../../src/apply/prepare-plan.js';
+import { planDesiredState, recheckSavedPlan } from '../../src/apply/prepare-plan.js';
 import { executePlan } from '../../src/apply/execute-plan.js';
 import { RegstateError } from '../../src/errors.js';
 import type { DesiredKey } from '../../src/model/desired-state.js';
@@ -89,5 +89,24 @@ describe('planning per-user keys against a backend', () => {
       throw new RegstateError('ACCESS_DENIED', `cannot read HKU\\${ALICE}\\Software\\Contoso: access denied`);
     };
     await expect(planDesiredState({ files: [], keys: [perUser()] }, backend)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
+  });
+
+  test('a saved plan whose user cannot be read any more applies for the others: that user is marked and its changes left out', async () => {
+    const backend = machine();
+    const { plan: saved } = await planDesiredState({ files: [], keys: [perUser()] }, backend);
+    // bob logs off: his hive is no longer there, and (as in a .reg file) cannot be loaded
+    expect(await backend.write([{ op: 'delete-key', key: hku(BOB) }])).toEqual([{ ok: true }]);
+    const { plan, live } = await recheckSavedPlan(saved, backend, 'plan.json');
+    expect(plan.changes.map((c) => c.key.path.split('\\')[0])).toEqual([ALICE]);
+    expect(plan.users?.map((u) => [u.sid, u.unavailable?.code])).toEqual([
+      [ALICE, undefined],
+      [BOB, 'PROFILE_UNAVAILABLE'],
+      [CAROL, 'PROFILE_UNAVAILABLE'],
+    ]);
+    expect(saved.changes).toHaveLength(3);
+    const execution = await executePlan(plan, live, backend, { command: 'apply', journalDir: join(await mkdtemp(join(tmpdir(), 'regstate-users-')), 'journals'), configs: [] });
+    expect(execution.result?.converged).toBe(true);
+    const [alice] = await backend.read([{ key: hku(`${ALICE}\\Software\\Contoso`) }]);
+    expect(alice?.values).toEqual([{ name: 'Mode', value: dword(1) }]);
   });
 });

@@ -43,7 +43,7 @@ describe('per-user keys through the CLI (.reg target)', () => {
     expect(text.stdout).toContain('Per-user keys apply to 3 users (1 not reached: its hive could not be read, nothing is planned for it):\n');
     expect(text.stdout).toContain(`  ✓ ${ALICE}  unknown account\n`);
     expect(text.stdout).toContain(`  ✓ ${BOB}  unknown account\n`);
-    expect(text.stdout).toMatch(new RegExp(`  ✗ ${CAROL}  unknown account, not logged on: not reached, PROFILE_UNAVAILABLE: cannot read HKU\\\\${CAROL}\\\\Software`));
+    expect(text.stdout).toContain(`  ✗ ${CAROL}  unknown account, not logged on: not reached, PROFILE_UNAVAILABLE: its hive is not in the .reg file: ProfileList lists ${CAROL}, but there is no HKU\\${CAROL}`);
     expect(text.stdout).toContain(`  ~ HKU\\${ALICE}\\${MAIL} [unknown account]\n      ~ EncryptSmtp  REG_DWORD  0 (0x00000000) → 1 (0x00000001)`);
     expect(text.stdout).toContain(`  + HKU\\${BOB}\\${MAIL} [unknown account]  # `);
     expect(text.stdout).not.toContain(`HKU\\${CAROL}\\${MAIL} [`);
@@ -52,7 +52,7 @@ describe('per-user keys through the CLI (.reg target)', () => {
     const markdown = await runCli(['plan', w.config, '--registry', w.registry, '--format', 'markdown']);
     expect(markdown.exitCode).toBe(1);
     expect(markdown.stdout).toContain(`| \`${ALICE}\` | \`unknown account\` | planned |`);
-    expect(markdown.stdout).toContain(`| \`${CAROL}\` | \`unknown account, not logged on\` | not reached: \`PROFILE_UNAVAILABLE: cannot read`);
+    expect(markdown.stdout).toContain(`| \`${CAROL}\` | \`unknown account, not logged on\` | not reached: \`PROFILE_UNAVAILABLE: its hive is not in the .reg file`);
     expect(markdown.stdout).toContain(`### Create key \`HKU\\${BOB}\\${MAIL}\` for \`unknown account\``);
 
     const json = await runCli(['plan', w.config, '--registry', w.registry, '--format', 'json']);
@@ -77,9 +77,17 @@ describe('per-user keys through the CLI (.reg target)', () => {
   test('apply writes every reachable user, exits 1 for the one not reached; a second plan has nothing left for the others; rollback gives the file back byte for byte', async () => {
     const w = await workspace();
     const original = await readFile(w.registry);
-    const apply = await runCli(['apply', w.config, '--registry', w.registry, '--auto-approve', ...w.state]);
+    const report = join(w.dir, 'report.json');
+    const apply = await runCli(['apply', w.config, '--registry', w.registry, '--auto-approve', '--report', report, ...w.state]);
     expect(apply.exitCode).toBe(1);
     expect(apply.stdout).toContain('Apply complete: 3 changes written, read back and verified.');
+    const written = JSON.parse(await readFile(report, 'utf8'));
+    expect(written).toMatchObject({ exitCode: 1, plan: { summary: { create: 2, update: 1 } } });
+    expect(written.users.map((u: { sid: string; unavailable?: { code: string } }) => [u.sid, u.unavailable?.code])).toEqual([
+      [ALICE, undefined],
+      [BOB, undefined],
+      [CAROL, 'PROFILE_UNAVAILABLE'],
+    ]);
     expect(apply.stdout).toContain('Not reached: 1 user whose hive could not be read (listed above); nothing was written for it.');
     expect(await mailOf(w.registry, ALICE)).toEqual({ EncryptSmtp: { type: 'REG_DWORD', data: 1 }, Legacy: { type: 'REG_SZ', data: 'yes' } });
     expect(await mailOf(w.registry, BOB)).toEqual({ EncryptSmtp: { type: 'REG_DWORD', data: 1 } });

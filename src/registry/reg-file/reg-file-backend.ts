@@ -198,7 +198,7 @@ export class RegFileBackend implements RegistryBackend {
   }
 
   private unloadedProfiles(tree: RegTree): UnloadedProfiles {
-    return new UnloadedProfiles(profilesInTree((key) => tree.find(key)), this.file);
+    return new UnloadedProfiles(profilesInTree((key) => tree.find(key)), 'the .reg file');
   }
 
   // Why images: re-rendering touched entries cannot put a value or key that was deleted and is

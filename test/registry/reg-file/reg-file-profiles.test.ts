@@ -42,7 +42,7 @@ describe('.reg backend: listProfiles', () => {
     ]);
     const before = await readFile(file);
     const outcomes = await backend.write([{ op: 'set-value', key: hku(`${CAROL}\\Software\\X`), name: 'v', value: { type: 'REG_DWORD', data: 1 } }]);
-    expect(outcomes).toEqual([{ ok: false, code: 'PROFILE_UNAVAILABLE', message: expect.stringContaining(`its hive is not in ${file}`) }]);
+    expect(outcomes).toEqual([{ ok: false, code: 'PROFILE_UNAVAILABLE', message: expect.stringContaining(`its hive is not in the .reg file`) }]);
     expect(await readFile(file)).toEqual(before);
   });
 
