@@ -8,6 +8,8 @@ import { resolveWriteTarget } from '../fs/write-file-atomic.js';
 import { canonicalPath } from '../state/lock-location.js';
 import type { RegistryBackend, Target } from '../registry/backend.js';
 import { createPowerShellBackend } from '../registry/powershell/powershell-backend.js';
+import { findPowerShell } from '../registry/powershell/find-powershell.js';
+import { PowerShellSession } from '../registry/powershell/powershell-session.js';
 import { openRegFile } from '../registry/reg-file/reg-file-backend.js';
 import type { Io } from './io.js';
 
@@ -45,8 +47,50 @@ function timeoutMs(opts: BackendOptions): number {
   return Math.round(seconds * 1000);
 }
 
-/** The backend the options select: a .reg file, or PowerShell (live registry or a simulated hive). */
-export async function openBackend(opts: BackendOptions, io: Io): Promise<RegistryBackend> {
+/**
+ * PowerShell started while the configs load (neither needs the other), for a run that will use it:
+ * the process starts and loads the agent, and reads or writes nothing until a backend it was given
+ * to asks. Whatever the run ends with, close() ends it (a backend that took it closes it as well).
+ */
+export class EarlyPowerShell {
+  private constructor(private readonly session: PowerShellSession | undefined) {}
+
+  /**
+   * Starts the PowerShell `opts` choose, unless they name a .reg file or choose none that can be found:
+   * openBackend then says why, when the configs have loaded, as it would have without this.
+   */
+  static start(opts: BackendOptions, io: Io): EarlyPowerShell {
+    if (opts.registry !== undefined) return new EarlyPowerShell(undefined);
+    let session: PowerShellSession;
+    try {
+      const executable = findPowerShell({ explicit: opts.powershell, env: io.env, platform: io.platform });
+      session = new PowerShellSession({ executable, timeoutMs: timeoutMs(opts), env: io.env, platform: io.platform });
+    } catch {
+      return new EarlyPowerShell(undefined);
+    }
+    session.startEarly();
+    return new EarlyPowerShell(session);
+  }
+
+  /**
+   * The session, for openBackend, when the run will read or write (`used`); else it is closed now, so
+   * a run with nothing to read counts no PowerShell process, as without it.
+   */
+  async take(used: boolean): Promise<PowerShellSession | undefined> {
+    if (!used) await this.close();
+    return used ? this.session : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.session?.close();
+  }
+}
+
+/**
+ * The backend the options select: a .reg file, or PowerShell (live registry or a simulated hive),
+ * over `early` when given (EarlyPowerShell.take; the backend then closes it).
+ */
+export async function openBackend(opts: BackendOptions, io: Io, early?: PowerShellSession): Promise<RegistryBackend> {
   if (opts.registry && opts.simulatedHive) throw new RegstateError('USAGE', '--registry and --simulated-hive name two different registries: give one');
   if (opts.registry) {
     // A missing file is an error unless asked for: a mistyped path in a scheduled task must not "succeed" forever.
@@ -58,6 +102,7 @@ export async function openBackend(opts: BackendOptions, io: Io): Promise<Registr
     timeoutMs: timeoutMs(opts),
     env: io.env,
     platform: io.platform,
+    ...(early ? { session: early, closeSession: true } : {}),
   });
 }
 

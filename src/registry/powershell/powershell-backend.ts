@@ -38,6 +38,8 @@ export interface PowerShellBackendOptions {
   platform?: NodeJS.Platform;
   /** A running session to share (several hive files over one process); the backend then does not close it. */
   session?: PowerShellSession;
+  /** With `session`: the backend closes it (a session started ahead of time for this backend alone). */
+  closeSession?: boolean;
 }
 
 function describeOp(op: WriteOp): string {
@@ -116,7 +118,7 @@ class PowerShellBackend implements RegistryBackend {
 export async function createPowerShellBackend(options: PowerShellBackendOptions = {}): Promise<RegistryBackend> {
   const platform = options.platform ?? process.platform;
   const simulatedHive = options.simulatedHive === undefined ? undefined : path.resolve(options.simulatedHive);
-  if (options.session) return new PowerShellBackend(options.session, simulatedHive, false);
+  if (options.session) return new PowerShellBackend(options.session, simulatedHive, options.closeSession === true);
   const executable = findPowerShell({ explicit: options.executable, env: options.env, platform });
   const session = new PowerShellSession({ executable, timeoutMs: options.timeoutMs, env: options.env, platform });
   return new PowerShellBackend(session, simulatedHive, true);

@@ -228,6 +228,15 @@ export class PowerShellSession {
     return turn;
   }
 
+  /**
+   * Starts the process and loads the agent now, ahead of the first request, which then waits for it
+   * (the same timeout covers both); nothing is read or written. A start that fails is the failure the
+   * first request throws, exactly as without this.
+   */
+  startEarly(): void {
+    this.ensureStarted().catch(() => undefined);
+  }
+
   private ensureStarted(): Promise<void> {
     if (this.closed) return Promise.reject(new RegstateError('INTERNAL', 'the PowerShell session is closed'));
     if (this.failure) return Promise.reject(this.failure);
