@@ -176,5 +176,5 @@ describe('saved plans on PowerShell with a simulated hive, as a real process', (
     expect(applied).toMatchObject({ exitCode: 0, stderr: '' });
     expect((await readHive(hive))['HKLM\\SOFTWARE\\Microsoft\\AGPM']).toEqual({ EncryptSmtp: { kind: 'DWord', data: 1 }, SmtpPort: { kind: 'DWord', data: 587 } });
     expect((await readHive(other))['HKLM\\SOFTWARE\\Microsoft\\AGPM']).toEqual({ EncryptSmtp: { kind: 'DWord', data: 0 } });
-  });
+  }, 180_000); // five runs, each starting PowerShell
 });
