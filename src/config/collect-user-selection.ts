@@ -53,6 +53,15 @@ export function collectUserSelection(
       source: at,
     });
   }
+  // HKCU\Software\Classes is another hive (UsrClass.dat), which loading a user's NTUSER.DAT does not bring
+  if (split && split.hive === 'HKCU' && /^software\\classes(?:\\|$)/i.test(split.path)) {
+    ok = false;
+    diagnostics.push({
+      code: 'USERS',
+      message: `${formatDataPath([...path, 'users'])}: HKCU\\Software\\Classes is each user's classes hive (UsrClass.dat), which is not loaded with the user's NTUSER.DAT, so users cannot apply a key there`,
+      source: at,
+    });
+  }
   if (k.users === 'all') return ok ? { exclude: [], defaultProfile: false, source: at } : undefined;
   const spec = k.users as Record<string, unknown>;
   if (typeof spec !== 'object' || spec === null) return undefined;

@@ -105,6 +105,8 @@ describe('per-user keys through the CLI (.reg target)', () => {
     expect((await runCli(['plan', w.config, '--registry', w.registry, '--out', planFile])).exitCode).toBe(0);
     const saved = JSON.parse(await readFile(planFile, 'utf8'));
     expect(saved.users.map((u: { sid: string }) => u.sid)).toEqual([ALICE, BOB]);
+    const show = await runCli(['show', planFile]);
+    expect(show.stdout).toMatch(new RegExp(`^Per-user keys apply to 2 users:\n  ✓ ${ALICE}  unknown account\n  ✓ ${BOB}  unknown account\n`));
     const apply = await runCli(['apply', planFile, ...w.state]);
     expect(apply).toMatchObject({ exitCode: 0 });
     expect(apply.stdout).toContain(`~ HKU\\${ALICE}\\${MAIL} [unknown account]`);
@@ -129,6 +131,16 @@ describe('per-user keys through the CLI (.reg target)', () => {
     expect(await mailOf(w.registry, ALICE)).toEqual({ EncryptSmtp: { type: 'REG_DWORD', data: 1 } });
     expect((await runCli(['rollback', '--registry', w.registry, '--auto-approve', ...w.state])).exitCode).toBe(0);
     expect(await mailOf(w.registry, ALICE)).toEqual({ EncryptSmtp: { type: 'REG_DWORD', data: 0 }, Legacy: { type: 'REG_SZ', data: 'yes' } });
+  });
+
+  test('status shows the concrete key of each reachable user, names the user not reached on stderr and exits 1', async () => {
+    const w = await workspace();
+    const status = await runCli(['status', w.config, '--registry', w.registry]);
+    expect(status.exitCode).toBe(1);
+    expect(status.stdout).toContain(`HKU\\${ALICE}\\${MAIL}  EncryptSmtp`);
+    expect(status.stdout).toContain(`HKU\\${BOB}\\${MAIL}  EncryptSmtp`);
+    expect(status.stdout).not.toContain(CAROL);
+    expect(status.stderr).toContain(`regstate: error: user ${CAROL} not reached: cannot read HKU\\${CAROL}\\${MAIL}: its hive is not in the .reg file`);
   });
 
   test('users on a key outside HKCU is refused at its line:column, nothing read or written', async () => {

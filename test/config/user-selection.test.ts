@@ -43,6 +43,13 @@ describe('users: per-user keys in a config', () => {
     expect(diagnostics[0]?.message).toMatch(/^keys\[0\]\.users: users applies a key under HKCU to every user profile, but this key is under HK/);
   });
 
+  test("users under HKCU\\Software\\Classes (the user's classes hive, not in NTUSER.DAT) is USERS at users", async () => {
+    const paths = await writeConfigs({ 'c.yaml': file('  - path: HKCU\\SOFTWARE\\Classes\\.txt', '    users: all', '  - path: HKCU\\Software\\ClassesX', '    users: all') });
+    const diagnostics = await loadFailure(paths);
+    expect(placed(diagnostics)).toEqual(['USERS@4:12']);
+    expect(diagnostics[0]?.message).toMatch(/classes hive \(UsrClass\.dat\)/);
+  });
+
   test('a variable cannot move a per-user key out of HKCU: the substituted path is checked', async () => {
     const paths = await writeConfigs({ 'v.yaml': ['version: 1', 'vars:', '  root: HKLM\\SOFTWARE', 'keys:', '  - path: ${root}\\X', '    users: all', ''].join('\n') });
     expect(placed(await loadFailure(paths))).toEqual(['USERS@6:12']);
