@@ -95,11 +95,13 @@ The profiles request and the user hives (USER HIVES above) are in user-hives.cs.
 
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
-try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false } catch { }
+# ::new, not New-Object: the first New-Object loads the Microsoft.PowerShell.Utility module (about half
+# a second of CPU at each start under PowerShell 7), which the agent does not otherwise need.
+try { [Console]::OutputEncoding = [System.Text.UTF8Encoding]::new($false) } catch { }
 
-$script:RsUtf8 = New-Object System.Text.UTF8Encoding $false
+$script:RsUtf8 = [System.Text.UTF8Encoding]::new($false)
 $script:RsIsCore = ($PSVersionTable.ContainsKey('PSEdition') -and $PSVersionTable.PSEdition -eq 'Core')
-$script:RsPending = New-Object System.Text.StringBuilder
+$script:RsPending = [System.Text.StringBuilder]::new()
 $script:RsCodeError = 'the agent code was not loaded (Import-RegstateAgentCode)'
 if (-not $script:RsIsCore) {
     Add-Type -AssemblyName System.Web.Extensions
