@@ -6,21 +6,26 @@ import type { FoundNode, SourceNode, YamlSource } from './yaml-nodes.js';
 /** A collection as the js-yaml listener saw it: where it starts and its children. */
 interface FastNode {
   start: number;
-  /** A mapping's keys as written, in order (a merge key `<<` included). */
-  keys?: string[];
-  /** A sequence's items, or a mapping's keys and values in turn: key 0, value 0, key 1, ... */
-  kids: Kid[];
+  /** Whether it is a mapping (one shape for both kinds keeps the lookups monomorphic). */
+  keyed: boolean;
+  /**
+   * A sequence's items; or a mapping's keys as written, in order (a merge key `<<` included), each as
+   * its name, its node and its value's node: name 0, key 0, value 0, name 1, ... (one array a mapping).
+   */
+  kids: (Kid | string)[];
 }
 
 /** A collection, or a scalar as just where it starts: most nodes are scalars, and this keeps them small. */
 type Kid = FastNode | number;
 
-const asNode = (kid: Kid): FastNode => (typeof kid === 'number' ? { start: kid, kids: [] } : kid);
+const asNode = (kid: Kid): FastNode => (typeof kid === 'number' ? { start: kid, keyed: false, kids: [] } : kid);
 
 /** A file loaded by js-yaml: the document (integers as bigint, as on the reference path) and its nodes. */
 export interface FastParsed {
   exact: unknown;
   source: YamlSource;
+  /** Whether an alias made two places of the document one object. */
+  shared: boolean;
 }
 
 // Constructs whose positions or values this path does not reproduce: directives, explicit keys,
@@ -91,10 +96,6 @@ function contentStart(text: string, open: number): number {
   return i;
 }
 
-function spansLines(text: string, start: number, end: number): boolean {
-  const nl = text.indexOf('\n', start);
-  return nl !== -1 && nl < end;
-}
 
 /** Where each line starts, in a typed array: no growth copies and nothing for the collector to scan. */
 function lineIndex(text: string): Uint32Array {
@@ -115,12 +116,14 @@ function fastSource(file: string, text: string, root: Kid): YamlSource {
     child(parent: SourceNode | null, segment: string): FoundNode | undefined {
       const p = parent as FastNode | null;
       if (!p || p.kids.length === 0) return undefined;
-      if (!p.keys) {
+      if (!p.keyed) {
         const item = /^\d+$/.test(segment) ? p.kids[Number(segment)] : undefined;
-        return item === undefined ? undefined : { node: asNode(item) };
+        return item === undefined ? undefined : { node: asNode(item as Kid) };
       }
-      const i = p.keys.indexOf(segment);
-      return i < 0 ? undefined : { node: asNode(p.kids[2 * i + 1] as Kid), keyNode: asNode(p.kids[2 * i] as Kid) };
+      for (let i = 0; i < p.kids.length; i += 3) {
+        if (p.kids[i] === segment) return { node: asNode(p.kids[i + 2] as Kid), keyNode: asNode(p.kids[i + 1] as Kid) };
+      }
+      return undefined;
     },
     startOf: (found) => (found.node as FastNode | null)?.start ?? 0,
     linePos(offset) {
@@ -162,6 +165,17 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
   const anchors = new Map<string, Kid>();
   const aliasUses = new Map<Kid, number>();
   let unusual = false;
+  // The first line break at or after `from`: one search per line, not one per node (a flow mapping
+  // on one line holds seven nodes, and each search ran to the line's end).
+  let from = -1;
+  let lineEnd = -1;
+  const spansLines = (start: number, end: number): boolean => {
+    if (start < from || (start > lineEnd && lineEnd !== -1) || from === -1) {
+      from = start;
+      lineEnd = text.indexOf('\n', start);
+    }
+    return lineEnd !== -1 && lineEnd < end;
+  };
   const push = (level: number, result: unknown, node: Kid, lead: number): void => {
     const at = kidCounts[level] as number;
     (kidResults[level] as unknown[])[at] = result;
@@ -218,7 +232,7 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
     // ... and wants white space before a comment that follows a quoted scalar or flow collection
     const commentNext =
       (lead === 0x22 /* " */ || lead === 0x27 /* ' */ || lead === 0x5b || lead === 0x7b) && text.charCodeAt(state.position) === 0x23; /* # */
-    if (!passThrough && ((scalarOrFlow && spansLines(text, start, state.position)) || commentNext)) {
+    if (!passThrough && ((scalarOrFlow && spansLines(start, state.position)) || commentNext)) {
       unusual = true;
       return;
     }
@@ -226,10 +240,10 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
       node = nodes[0] as Kid;
     } else if (Array.isArray(result)) {
       if (count !== result.length) unusual = true;
-      node = { start, kids: nodes.slice(0, count) };
+      node = { start, keyed: false, kids: nodes.slice(0, count) };
     } else if (typeof result === 'object' && result !== null) {
-      // arrays of the exact size: one node per mapping of a large file, so spare capacity adds up
-      const keys: string[] = new Array<string>(count >> 1);
+      // one array of the exact size per mapping: a large file has one mapping per value
+      const kids = new Array<Kid | string>((count >> 1) * 3);
       let merges = false;
       for (let i = 0; i + 1 < count; i += 2) {
         const key = results[i];
@@ -242,12 +256,15 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
           name = key as string;
           keyNames.set(name, name);
         }
-        keys[i >> 1] = name;
+        const at = (i >> 1) * 3;
+        kids[at] = name;
+        kids[at + 1] = nodes[i] as Kid;
+        kids[at + 2] = nodes[i + 1] as Kid;
       }
       let own = 0;
       for (const name in result) if (Object.hasOwn(result, name)) own++;
-      if (count % 2 !== 0 || (!merges && keys.length !== own)) unusual = true;
-      node = { start, keys, kids: nodes.slice(0, count) };
+      if (count % 2 !== 0 || (!merges && count >> 1 !== own)) unusual = true;
+      node = { start, keyed: true, kids };
     } else if (result === null) {
       // an empty value (`data:` with nothing after it) is placed at its key on the reference path
       unusual = true;
@@ -272,5 +289,5 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
   }
   const root = (kidNodes[0] as Kid[])[(kidCounts[0] as number) - 1];
   if (unusual || exact === undefined || exact === null || root === undefined) return undefined;
-  return { exact, source: fastSource(file, text, root) };
+  return { exact, source: fastSource(file, text, root), shared: aliasUses.size > 0 };
 }

@@ -29,14 +29,16 @@ export function toPlainNumbers(value: unknown, seen = new Map<object, unknown>()
 /**
  * The document with every bigint turned into a number, sharing every part that holds none: with
  * integers up to 2^53 loaded as numbers, that is nearly all of it, and no second copy of a large
- * file is made. A copied part has no prototype (as toPlainNumbers); aliased parts stay shared.
+ * file is made. A copied part has no prototype (as toPlainNumbers). `seen` keeps aliased parts shared
+ * (and a circular part as it is); null for a document without aliases, a tree, which needs none.
  */
-export function shareNumbers(value: unknown, seen = new Map<object, unknown>()): unknown {
+export function shareNumbers(value: unknown, seen: Map<object, unknown> | null = new Map()): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (typeof value !== 'object' || value === null) return value;
-  if (seen.has(value)) return seen.get(value);
-  // a circular part is left as it is
-  seen.set(value, value);
+  if (seen) {
+    if (seen.has(value)) return seen.get(value);
+    seen.set(value, value);
+  }
   let out: unknown = value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
@@ -47,7 +49,8 @@ export function shareNumbers(value: unknown, seen = new Map<object, unknown>()):
       (out as unknown[])[i] = plain;
     }
   } else {
-    for (const key of Object.keys(value)) {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
       const item = (value as Record<string, unknown>)[key];
       const plain = shareNumbers(item, seen);
       if (plain === item) continue;
@@ -55,6 +58,6 @@ export function shareNumbers(value: unknown, seen = new Map<object, unknown>()):
       (out as Record<string, unknown>)[key] = plain;
     }
   }
-  seen.set(value, out);
+  seen?.set(value, out);
   return out;
 }

@@ -20,6 +20,15 @@ describe('shareNumbers', () => {
     expect(plain).toEqual(toPlainNumbers(doc));
   });
 
+  test('a document without aliases (null: no identity map) is copied the same way', () => {
+    const small = { name: 'd', type: 'REG_DWORD', data: 1 };
+    const doc = { version: 1, keys: [{ path: 'HKLM\\X', values: [small, { name: 'q', type: 'REG_QWORD', data: 2n ** 60n }] }] };
+    const plain = shareNumbers(doc, null) as typeof doc;
+    expect(plain.keys[0]?.values[0]).toBe(small);
+    expect(plain).toEqual(toPlainNumbers(doc));
+    expect(Object.getPrototypeOf(plain.keys[0]?.values[1])).toBeNull();
+  });
+
   test('an aliased part is converted once and stays shared', () => {
     const part = { data: 2n ** 60n };
     const plain = shareNumbers([part, part]) as unknown[];

@@ -1,7 +1,10 @@
+import fc from 'fast-check';
 import { loadDesiredState } from '../../src/config/load-desired-state.js';
+import { loadSchema } from '../../src/config/schema-file.js';
 import { parseHexBytes } from '../../src/config/parse-hex-bytes.js';
 import { parseValueData } from '../../src/config/parse-value-data.js';
 import type { RegistryValue } from '../../src/model/registry-value.js';
+import { runs } from '../properties/arbitraries.js';
 import { loadFailure, placed, value, withValues, writeConfigs } from './temp-config.js';
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
@@ -16,6 +19,8 @@ const validForms: [string, string, RegistryValue][] = [
   ['REG_MULTI_SZ', '[]', { type: 'REG_MULTI_SZ', data: [] }],
   ['REG_MULTI_SZ', '[b, a, "1"]', { type: 'REG_MULTI_SZ', data: ['b', 'a', '1'] }],
   ['REG_DWORD', '0', { type: 'REG_DWORD', data: 0 }],
+  ['REG_DWORD', '-0.0', { type: 'REG_DWORD', data: 0 }],
+  ['REG_DWORD', '7.0', { type: 'REG_DWORD', data: 7 }],
   ['REG_DWORD', '587', { type: 'REG_DWORD', data: 587 }],
   ['REG_DWORD', '4294967295', { type: 'REG_DWORD', data: 4294967295 }],
   ['REG_DWORD', '0xFFFFFFFF', { type: 'REG_DWORD', data: 0xffffffff }],
@@ -85,6 +90,23 @@ describe('QWORD and DWORD limits', () => {
 });
 
 describe('parseHexBytes', () => {
+  test('random text: accepted exactly as the schema pattern accepts it, each pair of digits one byte', () => {
+    const branches = (loadSchema().$defs as Record<string, { anyOf: { pattern?: string }[] }>).binaryData?.anyOf ?? [];
+    const pattern = new RegExp(branches[0]?.pattern as string, 'u');
+    const piece = fc.constantFrom('0', '9', 'a', 'F', 'g', ' ', '\t', '\n', '\u00a0', '\u2028', '\u0085', ',', ':', '\u00e9');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const text = pieces.join('');
+        const result = parseHexBytes(text);
+        expect(result.ok).toBe(pattern.test(text));
+        if (!result.ok) return;
+        const digits = text.replace(/[^0-9a-fA-F]/g, '');
+        expect([...result.bytes]).toStrictEqual(Array.from({ length: digits.length / 2 }, (_, i) => parseInt(digits.slice(2 * i, 2 * i + 2), 16)));
+      }),
+      { numRuns: runs(500) },
+    );
+  });
+
   test.each<[string, number[] | null]>([
     ['', []],
     ['  ', []],
@@ -103,6 +125,9 @@ describe('parseHexBytes', () => {
     ['01 0 2', null],
     ['0x01', null],
     ['zz', null],
+    ['01\u00a002\u2028\ufeff03', [1, 2, 3]],
+    ['01\u008502', null],
+    ['0\u00e9', null],
   ])('%j', (text, expected) => {
     const result = parseHexBytes(text);
     if (expected === null) expect(result.ok).toBe(false);
