@@ -1,5 +1,6 @@
 import { JournalBytes } from '../../src/apply/journal-bytes.js';
-import { type Journal, parseJournal } from '../../src/apply/journal.js';
+import type { Journal } from '../../src/apply/journal.js';
+import { parseJournal } from '../../src/apply/parse-journal.js';
 import { at, key } from '../builders.js';
 
 const app = key('HKLM\\SOFTWARE\\App');
@@ -16,7 +17,8 @@ const journal = (): Journal => ({
     { kind: 'value', key: app, name: 'Port "\n"', before: null, after: { type: 'REG_DWORD', data: 1 }, source: at(2) },
     { kind: 'key', key: key('HKLM\\SOFTWARE\\Gone'), existed: true, subtree: [{ key: key('HKLM\\SOFTWARE\\Gone'), values: [{ name: 'é', value: { type: 'REG_SZ', data: '\u{1f600}' } }] }], source: at(3) },
   ],
-  image: { before: { data: Buffer.from('Windows Registry Editor Version 5.00\r\n').toString('base64'), sha256: 'a'.repeat(64) } },
+  // the sha256 of the header line's bytes: a reader checks the image against it
+  image: { before: { data: Buffer.from('Windows Registry Editor Version 5.00\r\n').toString('base64'), sha256: 'b114302cfede0f574362385c4949dde34c544b5213a239908299588f00b0bd80' } },
 });
 
 // The text of a save: its pieces in order.
