@@ -33,6 +33,11 @@ export const MAX_LINE_BYTES = 1024 * 1024;
  * host) that prints more is stopped with a message instead of filling the memory.
  */
 export const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
+/**
+ * The most a fleet driver's call may hold (the answers of every host of a phase, each base64 inside
+ * the driver's base64): just under the longest string JavaScript can make of it (2^29 - 24 characters).
+ */
+export const MAX_FLEET_ANSWER_BYTES = 500 * 1024 * 1024;
 const CHUNK_PREFIX = "Add-RegstateRequestChunk -Base64 '";
 // A multiple of 4, so each chunk is whole base64 groups and the agent decodes their concatenation once.
 const CHUNK_CHARS = Math.floor((MAX_LINE_BYTES - CHUNK_PREFIX.length - 3) / 4) * 4;
