@@ -1,11 +1,9 @@
-import { RegstateError } from '../errors.js';
 import { type KeyRef, isWithinKey, keyId, parentKey, sameKey } from '../model/key-ref.js';
 import type { LiveState } from '../model/live-state.js';
 import type { SourcePos } from '../model/source-pos.js';
-import { type ValueJson, valueFromJson, valueToJson } from '../model/value-json.js';
+import { type ValueJson, valueToJson } from '../model/value-json.js';
 import { collectSubtree } from '../plan/key-subtree.js';
 import type { Plan } from '../plan/plan.js';
-import { parseJsonTree } from '../plan/plan-json-tree.js';
 import type { ReadRequest, Target, WriteOutcome } from '../registry/backend.js';
 
 /** One key of a recorded subtree, with its values. */
@@ -29,8 +27,8 @@ export type KeyItem = Extract<PriorItem, { kind: 'key' }>;
 /** The version of the journal format this regstate writes. */
 export const JOURNAL_FORMAT_VERSION = 3;
 
-/** The versions it reads: version 2 journals (the image inline in base64) still roll back. */
-const READABLE_VERSIONS: readonly number[] = [2, 3];
+/** The versions it reads (parse-journal.ts): version 2 journals (the image inline in base64) still roll back. */
+export const READABLE_VERSIONS: readonly number[] = [2, 3];
 
 /**
  * Format 3: the target's content before the apply, as a file of its raw bytes beside the journal
@@ -131,85 +129,4 @@ export function recordPriorState(plan: Plan, live: LiveState): PriorItem[] {
     createdKeys.get(keyId(change.key))?.values.push({ name: change.name, value: valueToJson(change.after) });
   }
   return prior;
-}
-
-function fail(file: string, what: string): never {
-  throw new RegstateError('JOURNAL', `${file}: not a usable regstate journal: ${what}`);
-}
-
-function checkKey(file: string, key: unknown): KeyRef {
-  const k = key as KeyRef;
-  if (typeof k !== 'object' || k === null || typeof k.hive !== 'string' || typeof k.path !== 'string' || (k.view !== 32 && k.view !== 64)) {
-    fail(file, 'bad key');
-  }
-  return { hive: k.hive, path: k.path, view: k.view };
-}
-
-function checkSource(file: string, source: unknown): void {
-  const s = source as SourcePos;
-  const isLine = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
-  if (typeof s !== 'object' || s === null || typeof s.file !== 'string' || !isLine(s.line) || !isLine(s.column)) fail(file, 'bad source');
-}
-
-const isHashOrNull = (v: unknown) => v === null || (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v));
-
-// An image file's name: a plain name in the journal's own folder, never a path elsewhere.
-const IMAGE_FILE_NAME = /^[^\\/\0]+\.image$/;
-
-function checkImage(file: string, image: Journal['image'], version: number): void {
-  const before = image?.before as Partial<JournalImageFile & JournalImageData> | undefined;
-  if (typeof before !== 'object' || before === null || !isHashOrNull(before.sha256)) fail(file, 'bad image');
-  if (version === 2 && !(before.data === null || typeof before.data === 'string')) fail(file, 'bad image');
-  if (version === 3) {
-    const name = before.file;
-    if (!(name === null || (typeof name === 'string' && IMAGE_FILE_NAME.test(name)))) fail(file, 'bad image file name');
-    if ((name === null) !== (before.sha256 === null)) fail(file, 'image file and its sha256 must both be given or both be null');
-  }
-  if (image?.afterSha256 !== undefined && !isHashOrNull(image.afterSha256)) fail(file, 'bad image sha256');
-}
-
-function checkValue(file: string, value: ValueJson): void {
-  try {
-    valueFromJson(value);
-  } catch (e) {
-    fail(file, (e as Error).message);
-  }
-}
-
-function checkItem(file: string, item: PriorItem): void {
-  checkKey(file, item.key);
-  checkSource(file, item.source);
-  if (item.kind === 'value') {
-    if (typeof item.name !== 'string') fail(file, 'value without name');
-    for (const v of [item.before, item.after]) if (v !== null) checkValue(file, v);
-  } else if (item.kind === 'key') {
-    if (typeof item.existed !== 'boolean' || !Array.isArray(item.subtree)) fail(file, 'key without its subtree');
-    for (const sub of item.subtree) {
-      if (!isWithinKey(checkKey(file, sub?.key), item.key)) fail(file, 'subtree key outside its key');
-      if (!Array.isArray(sub.values)) fail(file, 'subtree key without values');
-      for (const v of sub.values) {
-        if (typeof v?.name !== 'string') fail(file, 'subtree value without name');
-        checkValue(file, v.value);
-      }
-    }
-  } else {
-    fail(file, 'unknown item kind');
-  }
-}
-
-/** Parses a journal file's text, checking every field rollback relies on. */
-export function parseJournal(text: string, file: string): Journal {
-  const tree = parseJsonTree(text, file);
-  if (!tree.ok) return fail(file, tree.diagnostic.message);
-  const [forbidden] = tree.problems;
-  if (forbidden) fail(file, `${forbidden.path.join('.')}: ${forbidden.message}`);
-  const json = tree.value as Journal;
-  if (json?.kind !== 'regstate-journal') fail(file, 'missing kind');
-  if (!READABLE_VERSIONS.includes(json.formatVersion)) {
-    fail(file, `it is format version ${String(json.formatVersion)}, this regstate reads versions ${READABLE_VERSIONS.join(' and ')} (a version 1 journal does not record what its apply created, so it cannot be rolled back safely; roll back with the regstate that wrote it)`);
-  }
-  if (!Array.isArray(json.prior)) fail(file, 'missing prior state');
-  if (json.image !== undefined) checkImage(file, json.image, json.formatVersion);
-  for (const item of json.prior) checkItem(file, item);
-  return json;
 }

@@ -44,9 +44,11 @@ export class FleetJournalWriter {
   /** The journal's path, once it has been saved. */
   file: string | undefined;
 
+  /** `hosts`: the run's host names, in the order the journal lists them (the inventory's). */
   constructor(
     private readonly stateDir: string,
     createdAt: Date,
+    private readonly hosts: string[] = [],
   ) {
     this.journal = { kind: FLEET_JOURNAL_KIND, formatVersion: 1, createdAt: createdAt.toISOString(), status: 'started', hosts: [] };
   }
@@ -54,6 +56,8 @@ export class FleetJournalWriter {
   /** Records a host's journal (already on disk) and returns once the fleet journal naming it is durable. */
   addHost(host: string, journalFile: string): Promise<void> {
     this.journal.hosts.push({ host, journal: recordedPath(host, journalFile) });
+    const place = (name: string) => this.hosts.indexOf(name);
+    this.journal.hosts.sort((a, b) => place(a.host) - place(b.host));
     return this.save();
   }
 

@@ -3,7 +3,7 @@ import type { BackendStats, RegistryBackend } from '../registry/backend.js';
 import { type AgentAnswer, parseAnswerLine } from '../registry/powershell/answer-line.js';
 import { findPowerShell } from '../registry/powershell/find-powershell.js';
 import { createAgentBackend } from '../registry/powershell/powershell-backend.js';
-import { AGENT_SCRIPTS, AGENT_SOURCES, PowerShellSession } from '../registry/powershell/powershell-session.js';
+import { AGENT_SCRIPTS, AGENT_SOURCES, MAX_FLEET_ANSWER_BYTES, PowerShellSession } from '../registry/powershell/powershell-session.js';
 import { readAsset } from '../assets.js';
 import type { FleetHost } from './fleet-model.js';
 import { type HostEndpoint, type HostFailure, attributeSshLines, describeDroppedHost, describeOpenFailure } from './host-failure.js';
@@ -305,7 +305,7 @@ export async function openFleet(hosts: FleetHost[], options: OpenFleetOptions): 
   const rounds = Math.ceil(hosts.length / Math.max(1, options.parallel || DEFAULT_PARALLEL));
   const openMs = (options.openTimeoutMs ?? 60_000) + 10_000;
   const timeoutMs = Math.max(rounds * openMs * ((options.retries ?? 2) + 1), options.callTimeoutMs ?? 600_000) + 60_000;
-  const session = new PowerShellSession({ executable, timeoutMs, env: options.env, extraScripts: ['src/fleet/remoting.ps1'] });
+  const session = new PowerShellSession({ executable, timeoutMs, env: options.env, extraScripts: ['src/fleet/remoting.ps1'], maxAnswerBytes: MAX_FLEET_ANSWER_BYTES });
   const fleet = new Fleet(hosts, session, options);
   try {
     await fleet.open();

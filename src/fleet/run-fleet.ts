@@ -201,7 +201,7 @@ export function hostJournalDir(stateDir: string, host: string): string {
  * with the reason; every other host goes on. Throws only when nothing was written (NOT_APPROVED).
  */
 export async function applyFleet(opts: FleetApplyOptions): Promise<FleetOutcome> {
-  const fleetJournal = new FleetJournalWriter(opts.stateDir, new Date());
+  const fleetJournal = new FleetJournalWriter(opts.stateDir, new Date(), opts.hosts.map((h) => h.name));
   const { slots, close } = await connect(opts);
   let file: string | undefined;
   try {

@@ -3,7 +3,9 @@ import { formatDataPath } from '../config/data-path.js';
 import { documentSource } from '../config/yaml-document-source.js';
 import { findNode, nodePos } from '../config/yaml-nodes.js';
 import type { Diagnostic, ErrorCode } from '../errors.js';
+import { truncateEcho } from '../model/display-text.js';
 import type { SourcePos } from '../model/source-pos.js';
+import { findDuplicateJsonKey } from './find-duplicate-json-key.js';
 
 /** A JSON object read from a plan file: no prototype, so no key a document holds can reach one. */
 export type JsonObject = { [field: string]: unknown };
@@ -32,7 +34,10 @@ function syntaxErrorPos(text: string, file: string, message: string): SourcePos 
   return at ? { file, line: at.line, column: at.col } : undefined;
 }
 
-/** Parses the text as JSON into null-prototype objects; a syntax error is placed at its line:column. */
+/**
+ * Parses the text as JSON into null-prototype objects; a syntax error, or a key an object holds twice
+ * (JSON.parse would keep the last silently), is placed at its line:column.
+ */
 export function parseJsonTree(text: string, file: string): { ok: true; value: unknown; problems: PlanProblem[] } | { ok: false; diagnostic: Diagnostic } {
   let raw: unknown;
   try {
@@ -41,6 +46,11 @@ export function parseJsonTree(text: string, file: string): { ok: true; value: un
     const message = (e as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '');
     const source = syntaxErrorPos(text, file, (e as Error).message);
     return { ok: false, diagnostic: source ? { code: 'PLAN_FILE', message: `not valid JSON: ${message}`, source } : { code: 'PLAN_FILE', message: `${file}: not valid JSON: ${message}` } };
+  }
+  const duplicate = findDuplicateJsonKey(text);
+  if (duplicate) {
+    const message = `the key ${truncateEcho(JSON.stringify(duplicate.key))} appears twice in one object (a JSON reader keeps only one of them)`;
+    return { ok: false, diagnostic: { code: 'PLAN_FILE', message, source: { file, ...lineColumn(text, duplicate.offset) } } };
   }
   const problems: PlanProblem[] = [];
   const copy = (value: unknown, path: string[]): unknown => {

@@ -34,18 +34,23 @@ export function looksLikeSavedPlan(text: string): boolean {
   return /^\s*\{/.test(text) && text.includes(`"${SAVED_PLAN_KIND}"`);
 }
 
+/** What is wrong with a recorded list of configs, `[{path, sha256}]` (a saved plan's, a journal's). */
+export function configsProblems(configs: unknown): PlanProblem[] {
+  if (!Array.isArray(configs)) return [{ code: 'PLAN_FILE', path: ['configs'], message: 'must be a list of {path, sha256}' }];
+  const problems: PlanProblem[] = [];
+  configs.forEach((c: unknown, i) => {
+    const config = c as Record<string, unknown> | null;
+    if (typeof config?.path !== 'string') problems.push({ code: 'PLAN_FILE', path: ['configs', String(i), 'path'], message: 'must be a string' });
+    if (typeof config?.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(config.sha256)) problems.push({ code: 'PLAN_FILE', path: ['configs', String(i), 'sha256'], message: 'must be 64 lowercase hex digits' });
+  });
+  return problems;
+}
+
 function checkMeta(json: Record<string, unknown>, problems: PlanProblem[]): void {
   if (json.kind !== SAVED_PLAN_KIND) problems.push({ code: 'PLAN_FILE', path: ['kind'], message: `must be "${SAVED_PLAN_KIND}" (not a saved plan)` });
   if (typeof json.createdAt !== 'string') problems.push({ code: 'PLAN_FILE', path: ['createdAt'], message: 'must be a string' });
   if (!isTarget(json.target)) problems.push({ code: 'PLAN_FILE', path: ['target'], message: 'must name a valid target' });
-  if (!Array.isArray(json.configs)) problems.push({ code: 'PLAN_FILE', path: ['configs'], message: 'must be a list of {path, sha256}' });
-  else {
-    json.configs.forEach((c: unknown, i) => {
-      const config = c as Record<string, unknown> | null;
-      if (typeof config?.path !== 'string') problems.push({ code: 'PLAN_FILE', path: ['configs', String(i), 'path'], message: 'must be a string' });
-      if (typeof config?.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(config.sha256)) problems.push({ code: 'PLAN_FILE', path: ['configs', String(i), 'sha256'], message: 'must be 64 lowercase hex digits' });
-    });
-  }
+  problems.push(...configsProblems(json.configs));
 }
 
 /** Reads a saved plan, as strictly as parsePlanJsonDocument, plus its kind, target and configs. */

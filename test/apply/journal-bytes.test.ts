@@ -1,5 +1,6 @@
 import { JournalBytes } from '../../src/apply/journal-bytes.js';
-import { type Journal, parseJournal } from '../../src/apply/journal.js';
+import type { Journal } from '../../src/apply/journal.js';
+import { parseJournal } from '../../src/apply/parse-journal.js';
 import { at, key } from '../builders.js';
 
 const app = key('HKLM\\SOFTWARE\\App');

@@ -1,4 +1,5 @@
-import { ancestorRequests, type Journal, parseJournal, recordPriorState } from '../../src/apply/journal.js';
+import { ancestorRequests, type Journal, recordPriorState } from '../../src/apply/journal.js';
+import { parseJournal } from '../../src/apply/parse-journal.js';
 import { planChanges } from '../../src/plan/plan-changes.js';
 import { absent, absentKey, at, binary, desiredState, dword, key, liveKey, liveState, missingKey, present, presentKey, qword, sz } from '../builders.js';
 
@@ -82,7 +83,8 @@ describe('parseJournal', () => {
       { kind: 'key', key: key('HKLM\\SOFTWARE\\Gone'), existed: true, subtree: [{ key: key('HKLM\\SOFTWARE\\Gone'), values: [] }], source: at(3) },
       { kind: 'key', key: key('HKLM\\SOFTWARE\\Made'), existed: false, subtree: [{ key: key('HKLM\\SOFTWARE\\Made'), values: [] }], source: at(4) },
     ],
-    image: { before: { data: 'AA==', sha256: 'a'.repeat(64) }, afterSha256: null },
+    // the sha256 of the one byte 00
+    image: { before: { data: 'AA==', sha256: '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d' }, afterSha256: null },
   };
 
   // format 3: the image is a file beside the journal
@@ -118,5 +120,43 @@ describe('parseJournal', () => {
     ['a sha256 without an image file', JSON.stringify({ ...journal3, image: { before: { file: null, sha256: 'a'.repeat(64) } } })],
   ])('refuses %s', (_, text) => {
     expect(() => parseJournal(text, 'j.json')).toThrow(expect.objectContaining({ code: 'JOURNAL', message: expect.stringContaining('j.json') }));
+  });
+
+  // Each refused at the line and column of what is wrong (the journal as the apply writes it, one field a line).
+  const pretty = (j: unknown) => JSON.stringify(j, null, 2);
+  const lineOf = (text: string, needle: string) => text.slice(0, text.indexOf(needle)).split('\n').length;
+  const edits: [string, string, string, RegExp, number?][] = [
+    ['a duplicate key (JSON.parse would keep the last)', pretty(journal).replace('"status": "written",', '"status": "written",\n  "status": "finished",'), '"status": "finished"', /the key "status" appears twice in one object/],
+    ['a duplicate key spelled with an escape', pretty(journal).replace('"command": "apply",', '"command": "apply",\n  "\\u0063ommand": "rollback",'), '"\\u0063ommand"', /the key "command" appears twice/],
+    ['a target that is not one', pretty({ ...journal, target: null }), '"target"', /target: must name a valid target/],
+    ['a status it never writes', pretty({ ...journal, status: 'done' }), '"status"', /status: must be "started", "written" or "finished"/],
+    ['a command it never runs', pretty({ ...journal, command: 'rm' }), '"command"', /command: must be "apply" or "rollback"/],
+    ['a field it never writes', pretty({ ...journal, extra: 1 }), '"extra"', /extra: is not a field of a journal/],
+    ['configs without their sha256', pretty({ ...journal, configs: [{ path: 'a.yaml', sha256: 'nope' }] }), '"nope"', /configs\[0\]\.sha256: must be 64 lowercase hex digits/],
+    ['an unknown hive', pretty({ ...journal, prior: [{ ...journal.prior[0], key: { hive: 'HKXX', path: 'SOFTWARE', view: 64 } }] }), '"path": "SOFTWARE"', /unknown hive "HKXX"/],
+    ['a hive root', pretty({ ...journal, prior: [{ ...journal.prior[0], key: { hive: 'HKLM', path: '', view: 64 } }] }), '"path": ""', /is a hive root/],
+    ['a value recorded twice', pretty({ ...journal, prior: [journal.prior[0], { ...journal.prior[0], source: at(9) }] }), '},\n    {', /records an item recorded before it/, 1],
+    ['a value item that records no change', pretty({ ...journal, prior: [{ ...journal.prior[0], before: null, after: null }] }), '"prior"', /records no change/, 1],
+    ['a deleted key whose subtree leaves out the key itself', pretty({ ...journal, prior: [{ kind: 'key', key: app, existed: true, subtree: [{ key: key('HKLM\\SOFTWARE\\App\\Sub'), values: [] }], source: at(3) }] }), '"subtree"', /subtree: must record the key itself/],
+    ['a write outcome it never writes', pretty({ ...journal, outcomes: [{ ok: 'yes' }] }), '"outcomes"', /outcomes\[0\]: must be \{ok: true\}/, 1],
+    ['an image whose data was changed', pretty({ ...journal, image: { before: { data: 'AQ==', sha256: (journal.image as NonNullable<Journal['image']>).before.sha256 }, afterSha256: null } }), '"AQ=="', /image\.before\.data: does not match its sha256/],
+    ['an image cut short', pretty({ ...journal, image: { before: { data: 'AA=', sha256: (journal.image as NonNullable<Journal['image']>).before.sha256 } } }), '"AA="', /image\.before\.data: must be base64/],
+  ];
+  test.each(edits)('refuses %s at its line', (_, text, needle, message, below = 0) => {
+    let error: unknown;
+    try {
+      parseJournal(text, 'j.json');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'JOURNAL', source: { file: 'j.json', line: lineOf(text, needle) + below } });
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).toMatch(/^j\.json:\d+:\d+: not a usable regstate journal: /);
+  });
+
+  test('a journal cut short is refused at the place it ends', () => {
+    const text = pretty(journal);
+    const cut = text.slice(0, text.indexOf('"prior"') + 20);
+    expect(() => parseJournal(cut, 'j.json')).toThrow(expect.objectContaining({ code: 'JOURNAL', source: expect.objectContaining({ file: 'j.json' }) }));
   });
 });

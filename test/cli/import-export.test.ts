@@ -67,6 +67,38 @@ describe('regstate import', () => {
   });
 });
 
+describe('NUL in a .reg file', () => {
+  test('a raw NUL character anywhere is refused at its line:column (exit 1, nothing written)', async () => {
+    const { dir } = await tempWorkspace();
+    const file = join(dir, 'nul.reg');
+    await writeFile(file, regFile('[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]', '"Ok"="fine"', '"Name"="a\u0000b"', ''));
+    const out = join(dir, 'out.yaml');
+    const result = await runCli(['import', file, '--out', out]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/nul\.reg:5:10: .*NUL character \(U\+0000\)/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    await expect(readFile(out)).rejects.toThrow();
+    const planned = await runCli(['plan', agpmConfig, '--registry', file]);
+    expect(planned.exitCode).toBe(1);
+    expect(planned.stderr).toMatch(/nul\.reg:5:10: /);
+  });
+
+  test('import of a REG_SZ or REG_EXPAND_SZ holding an escaped NUL: that value left out with a warning naming it; the config validates', async () => {
+    const { dir } = await tempWorkspace();
+    const file = join(dir, 'escaped.reg');
+    // "A<NUL>B" as hex(1) and hex(2): the data holds a NUL before its terminating one
+    await writeFile(file, regFile('[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]', '"Kept"="x"', '"Split"=hex(1):41,00,00,00,42,00,00,00', '"SplitToo"=hex(2):41,00,00,00,00,00', ''));
+    const out = join(dir, 'out.yaml');
+    const result = await runCli(['import', file, '--out', out]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(/^regstate: warning: .*escaped\.reg:5:1: .*value "Split".*NUL character.*left out/m);
+    expect(result.stderr).toMatch(/^regstate: warning: .*escaped\.reg:6:1: .*value "SplitToo".*NUL character.*left out/m);
+    expect(parse(await readFile(out, 'utf8')).keys[0].values).toEqual([{ name: 'Kept', type: 'REG_SZ', data: 'x' }]);
+    const validated = await runCli(['validate', out]);
+    expect(validated).toMatchObject({ exitCode: 0, stderr: '' });
+  });
+});
+
 describe('regstate export', () => {
   test('--format reg -o: a UTF-16LE .reg with the AGPM values, itself a registry in the desired state', async () => {
     const { dir } = await tempWorkspace();

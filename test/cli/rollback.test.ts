@@ -75,6 +75,30 @@ describe('rollback on a .reg registry, as a real process', () => {
     expect((await listJournals(join(dir, 'state'))).map((f) => f.replace(/.*-/, ''))).toEqual(['apply.json', 'rollback.json']);
   });
 
+  test('a hand-edited or cut-short journal is refused at its line:column before anything is read or written', async () => {
+    const { reg, config, state, dir } = await wineWorkspace();
+    expect((await runCli(['apply', config, '--registry', reg, '--auto-approve', ...state])).exitCode).toBe(0);
+    const applied = await readFile(reg);
+    const [journal] = await listJournals(join(dir, 'state'));
+    const text = await readFile(journal as string, 'utf8');
+    // the image the rollback would write back whole, swapped for other bytes; a key given twice; the file cut short
+    const other = Buffer.from('Windows Registry Editor Version 5.00\r\n', 'utf16le').toString('base64');
+    const edits = [
+      [text.replace(/"image":\{"before":\{"data":"[A-Za-z0-9+/=]+"/, `"image":{"before":{"data":"${other}"`), /image\.before\.data: does not match its sha256/],
+      [text.replace('"status":', '"status":"started","status":'), /the key "status" appears twice in one object/],
+      [text.slice(0, Math.floor(text.length / 2)), /not valid JSON/],
+    ] as const;
+    for (const [edited, message] of edits) {
+      await writeFile(journal as string, edited);
+      const rolled = await runCli(['rollback', '--auto-approve', ...state]);
+      expect(rolled.exitCode).toBe(1);
+      expect(rolled.stderr).toMatch(new RegExp(`^${journal}:1:\\d+: not a usable regstate journal: `));
+      expect(rolled.stderr).toMatch(message);
+      expect(rolled.stderr).not.toMatch(/\n\s+at /);
+      expect(await readFile(reg)).toEqual(applied);
+    }
+  });
+
   test('a file edited since the apply elsewhere is rolled back value by value: touched items restored, the other edit kept', async () => {
     const { reg, config, state, write } = await wineWorkspace();
     const original = await readTree(reg);

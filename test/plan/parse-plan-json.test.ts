@@ -98,4 +98,15 @@ describe('a hand-edited plan is validated like a config', () => {
     target.configs[0].sha256 = 'a'.repeat(64);
     expect(() => parseSavedPlan(JSON.stringify(target), 'saved.json')).toThrow(expect.objectContaining({ message: expect.stringContaining('target: must name a valid target') }));
   });
+
+  test('a key written twice in one object is refused at the second, not silently the last one kept', () => {
+    const text = renderSavedPlan(mixedPlan(), { createdAt: 'now', target: { backend: 'memory', name: 'm' }, configs: [] });
+    // the first change's action, given again: JSON.parse would take "delete" and never say so
+    const twice = text.replace(/("action": "[a-z-]+",)/, '$1\n      "action": "delete",');
+    const line = twice.slice(0, twice.indexOf('"action": "delete"')).split('\n').length;
+    expect(() => parseSavedPlan(twice, 'saved.json')).toThrow(expect.objectContaining({ code: 'PLAN_FILE', source: { file: 'saved.json', line, column: 7 }, message: expect.stringMatching(/^saved\.json:\d+:7: the key "action" appears twice in one object/) }));
+    // the same key in two different objects is no duplicate
+    expect(parseSavedPlan(text, 'saved.json').plan.changes).toHaveLength(mixedPlan().changes.length);
+  });
 });
+

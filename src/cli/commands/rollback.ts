@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Journal, parseJournal } from '../../apply/journal.js';
+import type { Journal } from '../../apply/journal.js';
+import { parseJournal } from '../../apply/parse-journal.js';
 import { planRollback } from '../../apply/prepare-plan.js';
 import { withImageRestore } from '../../apply/restore-image.js';
 import { readJournalImage } from '../../apply/journal-image.js';

@@ -1,6 +1,7 @@
 import { MAX_VALUE_NAME } from '../../config/collect-declarations.js';
 import { parseKeyPath } from '../../config/parse-key-path.js';
 import { type Diagnostic, RegstateError } from '../../errors.js';
+import { checkValueData } from '../../model/check-value.js';
 import { foldName } from '../../model/fold-name.js';
 import { type KeyRef, formatKey, isWithinKey, keyId, parentKey, splitKeyPath } from '../../model/key-ref.js';
 import { type SourcePos, formatSourcePos } from '../../model/source-pos.js';
@@ -52,8 +53,8 @@ function entryColumn(raw: string): number {
  * against the same file shows no changes.
  *
  * What a desired state cannot declare is left out with a warning at its line: hive roots, key and value
- * names longer than the registry allows, and a key deleted and then created again (declared present,
- * as the file leaves it). Throws KEY_NOT_FOUND when a `keys` prefix matches nothing in the file.
+ * names longer than the registry allows, string data holding a NUL (hex(1): or hex(2): data with a NUL
+ * before its end), and a key deleted and then created again (declared present, as the file leaves it). Throws KEY_NOT_FOUND when a `keys` prefix matches nothing in the file.
  */
 export function importRegFile(reg: RegFile, options: ImportRegOptions = {}): RegImport {
   const file = options.file ?? '(.reg)';
@@ -101,6 +102,12 @@ export function importRegFile(reg: RegFile, options: ImportRegOptions = {}): Reg
   function setValue(entry: Entry, e: RegValueEntry, source: SourcePos): void {
     if (e.name.length > MAX_VALUE_NAME) {
       warn('VALUE_NAME', `value name of ${e.name.length} characters (at most ${MAX_VALUE_NAME} are allowed); it is left out`, source);
+      return;
+    }
+    // Data a config refuses (a NUL inside a string, hex(1) or hex(2) data holding one) cannot be declared.
+    const unstorable = e.value === null ? undefined : checkValueData(e.value).find((p) => p.code === 'NUL_IN_STRING' || p.code === 'VALUE_TOO_LARGE');
+    if (unstorable) {
+      warn(unstorable.code, `value ${JSON.stringify(e.name)} of key ${formatKey(entry.key)}: ${unstorable.message}; a desired-state file cannot declare it, so it is left out`, source);
       return;
     }
     const id = foldName(e.name);

@@ -1,4 +1,6 @@
 import { type ErrorCode, type Diagnostic, RegstateError } from '../../errors.js';
+import { MAX_VALUE_BYTES, describeTooLarge, valueByteLength } from '../../model/check-value.js';
+import { truncateEcho } from '../../model/display-text.js';
 import { type KeyRef, describeKey } from '../../model/key-ref.js';
 import type { LiveKey, LiveValue, UnreadableValue } from '../../model/live-state.js';
 import type { RegistryValue } from '../../model/registry-value.js';
@@ -94,14 +96,19 @@ function requestKey(requests: ReadRequest[], index: unknown): KeyRef {
   return r.key;
 }
 
-function decodeValue(json: unknown): LiveValue {
+function decodeValue(json: unknown, key: KeyRef): LiveValue {
   const { name, ...rest } = (json ?? {}) as { name?: unknown };
   if (typeof name !== 'string') protocol('a value without a name');
+  let value: RegistryValue;
   try {
-    return { name: name as string, value: valueFromJson(rest) };
+    value = valueFromJson(rest);
   } catch (error) {
     return protocol(error instanceof Error ? error.message : String(error));
   }
+  // The same bound as a .reg file's values: far above any real setting.
+  const size = valueByteLength(value);
+  if (size > MAX_VALUE_BYTES) throw new RegstateError('VALUE_TOO_LARGE', `cannot read ${describeKey(key)}, value ${JSON.stringify(truncateEcho(name as string))}: ${value.type} ${describeTooLarge(size)}`);
+  return { name: name as string, value };
 }
 
 function decodeUnreadable(list: unknown): UnreadableValue[] {
@@ -133,10 +140,11 @@ export function decodeReadAnswer(requests: ReadRequest[], answer: AgentAnswer): 
     if (typeof r.exists !== 'boolean' || !Array.isArray(r.values) || !Array.isArray(r.subkeys)) protocol('a read result is not { exists, values, subkeys }');
     if (!(r.subkeys as unknown[]).every((s) => typeof s === 'string')) protocol('subkey names are not strings');
     const unreadable = decodeUnreadable(r.unreadable);
+    const key = subKey(requestKey(requests, r.request), r.sub);
     return {
-      key: subKey(requestKey(requests, r.request), r.sub),
+      key,
       exists: r.exists as boolean,
-      values: (r.values as unknown[]).map(decodeValue),
+      values: (r.values as unknown[]).map((v) => decodeValue(v, key)),
       subkeys: [...(r.subkeys as string[])],
       ...(unreadable.length > 0 ? { unreadable } : {}),
     };

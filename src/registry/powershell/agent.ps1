@@ -124,33 +124,50 @@ function ConvertTo-RsJsonText($Value) {
 
 # ---------------------------------------------------------------- the compiled part
 
+function Get-RsSha256Hex([byte[]]$Bytes) {
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    return [BitConverter]::ToString($sha.ComputeHash($Bytes)).Replace('-', '').ToLowerInvariant()
+}
+
 function Import-RsCode([string]$Source) {
     # Compiling costs seconds (Roslyn or csc), loading a compiled copy milliseconds: the assembly is
-    # kept per user, named by the SHA-256 of the source and the PowerShell and .NET versions, in the
-    # user's local application data (%LOCALAPPDATA%\regstate; the system profile's under SYSTEM;
-    # ~/.local/share/regstate elsewhere). Whoever can write there can already change what this user
-    # runs. A copy that does not load is compiled again; without a writable folder, every process compiles.
+    # kept per user, named by the SHA-256 of the source and the PowerShell and .NET versions and by the
+    # SHA-256 of its own bytes (agent-<source>-<content>.dll), in the user's local application data
+    # (%LOCALAPPDATA%\regstate; the system profile's under SYSTEM; ~/.local/share/regstate elsewhere).
+    # A copy is loaded from the very bytes whose hash matched its name; one that does not match (cut
+    # short, swapped for another file) or does not load is deleted and compiled again. That guards
+    # against damage, not against whoever can write there: they can already change what this user runs.
+    # Without a writable folder, every process compiles.
     if ($null -ne ('Regstate.Agent.RsAgent' -as [type])) { return }
     if ($script:RsIsCore) { $Source = "#define RS_CORE`n" + $Source }
-    $sha = [System.Security.Cryptography.SHA256]::Create()
     $identity = $Source + "`n" + $PSVersionTable.PSVersion.ToString() + ' ' + [Environment]::Version.ToString()
-    $hash = [BitConverter]::ToString($sha.ComputeHash($script:RsUtf8.GetBytes($identity))).Replace('-', '').Substring(0, 32).ToLowerInvariant()
+    $hash = (Get-RsSha256Hex ($script:RsUtf8.GetBytes($identity))).Substring(0, 32)
     $root = [Environment]::GetFolderPath([Environment+SpecialFolder]::LocalApplicationData, [Environment+SpecialFolderOption]::DoNotVerify)
     if ($root.Length -gt 0) {
         $dir = [System.IO.Path]::Combine($root, 'regstate')
-        $dll = [System.IO.Path]::Combine($dir, "agent-$hash.dll")
-        if ([System.IO.File]::Exists($dll)) {
-            try { [void][System.Reflection.Assembly]::LoadFrom($dll) } catch { try { [System.IO.File]::Delete($dll) } catch { } }
-            if ($null -ne ('Regstate.Agent.RsAgent' -as [type])) { return }
+        $prefix = "agent-$hash-"
+        if ([System.IO.Directory]::Exists($dir)) {
+            foreach ($cached in [System.IO.Directory]::GetFiles($dir, "$prefix*.dll")) {
+                try {
+                    $bytes = [System.IO.File]::ReadAllBytes($cached)
+                    $named = [System.IO.Path]::GetFileNameWithoutExtension($cached).Substring($prefix.Length)
+                    if ((Get-RsSha256Hex $bytes) -eq $named) { [void][System.Reflection.Assembly]::Load($bytes) }
+                } catch { }
+                if ($null -ne ('Regstate.Agent.RsAgent' -as [type])) { return }
+                try { [System.IO.File]::Delete($cached) } catch { }
+            }
         }
         try {
             [void][System.IO.Directory]::CreateDirectory($dir)
             # Compiled beside it under a name of its own, then moved into place: another process may be doing the same.
-            $tmp = [System.IO.Path]::Combine($dir, "agent-$hash-$PID.dll")
+            # (not named agent-*: another process must not take it for a cached copy and delete it)
+            $tmp = [System.IO.Path]::Combine($dir, "building-$hash-$PID.dll")
             Add-Type -TypeDefinition $Source -OutputAssembly $tmp -OutputType Library
+            $bytes = [System.IO.File]::ReadAllBytes($tmp)
+            $dll = [System.IO.Path]::Combine($dir, $prefix + (Get-RsSha256Hex $bytes) + '.dll')
             try { [System.IO.File]::Move($tmp, $dll) } catch { }
             if ([System.IO.File]::Exists($tmp)) { [System.IO.File]::Delete($tmp) }
-            if ($null -eq ('Regstate.Agent.RsAgent' -as [type])) { [void][System.Reflection.Assembly]::LoadFrom($dll) }
+            [void][System.Reflection.Assembly]::Load($bytes)
             foreach ($old in [System.IO.Directory]::GetFiles($dir, 'agent-*.dll')) {
                 if ($old -ne $dll) { try { [System.IO.File]::Delete($old) } catch { } }
             }

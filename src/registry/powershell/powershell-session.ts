@@ -14,6 +14,8 @@ export interface PowerShellSessionOptions {
   platform?: NodeJS.Platform;
   /** Our own scripts loaded after the agent's (the fleet driver, src/fleet/remoting.ps1). */
   extraScripts?: readonly AssetName[];
+  /** Longest output of one call (the answer line and any noise), in bytes; more is VALUE_TOO_LARGE. Default MAX_ANSWER_BYTES. */
+  maxAnswerBytes?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -25,6 +27,17 @@ export interface AgentHello {
 const AGENT_PROTOCOL = 1;
 /** No line sent to PowerShell is longer than this (bytes, end of line included). */
 export const MAX_LINE_BYTES = 1024 * 1024;
+/**
+ * The most one call's output may hold (bytes): room for a 64 MiB REG_BINARY (128 MiB of hex, 171 MiB
+ * as base64) and more, far below what a JavaScript string and JSON.parse of it can take. An agent (or a
+ * host) that prints more is stopped with a message instead of filling the memory.
+ */
+export const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
+/**
+ * The most a fleet driver's call may hold (the answers of every host of a phase, each base64 inside
+ * the driver's base64): just under the longest string JavaScript can make of it (2^29 - 24 characters).
+ */
+export const MAX_FLEET_ANSWER_BYTES = 500 * 1024 * 1024;
 const CHUNK_PREFIX = "Add-RegstateRequestChunk -Base64 '";
 // A multiple of 4, so each chunk is whole base64 groups and the agent decodes their concatenation once.
 const CHUNK_CHARS = Math.floor((MAX_LINE_BYTES - CHUNK_PREFIX.length - 3) / 4) * 4;
@@ -80,17 +93,20 @@ class DelimitedReader {
   private length = 0;
   private seen = 0;
   private tail = Buffer.alloc(0);
-  private resolve?: (output: string) => void;
+  private resolve?: (output: string | { tooLarge: number }) => void;
   private delimiter?: Buffer;
 
-  expect(delimiter: string): Promise<string> {
+  constructor(private readonly maxBytes: number) {}
+
+  /** The output between the two delimiter lines, or how many bytes came once they passed maxBytes (nothing more is kept). */
+  expect(delimiter: string): Promise<string | { tooLarge: number }> {
     this.chunks = [];
     this.length = 0;
     this.seen = 0;
     this.tail = Buffer.alloc(0);
     // The bare id: PowerShell on Windows ends its lines with CRLF, elsewhere with LF (the id is 16 random hex digits).
     this.delimiter = Buffer.from(delimiter);
-    return new Promise<string>((resolve) => {
+    return new Promise<string | { tooLarge: number }>((resolve) => {
       this.resolve = resolve;
     });
   }
@@ -100,6 +116,14 @@ class DelimitedReader {
     if (!delimiter || !this.resolve) return;
     this.chunks.push(chunk);
     this.length += chunk.length;
+    if (this.length > this.maxBytes) {
+      const resolve = this.resolve;
+      this.resolve = undefined;
+      this.delimiter = undefined;
+      this.chunks = [];
+      resolve({ tooLarge: this.length });
+      return;
+    }
     // Only the new bytes (and the few before them a delimiter may straddle) are searched.
     const window = Buffer.concat([this.tail, chunk]);
     let from = 0;
@@ -181,7 +205,7 @@ interface Exit {
 export class PowerShellSession {
   private readonly options: PowerShellSessionOptions;
   private readonly timeoutMs: number;
-  private readonly reader = new DelimitedReader();
+  private readonly reader: DelimitedReader;
   private queue: Promise<unknown> = Promise.resolve();
   private child?: ChildProcess;
   private exit?: Exit;
@@ -198,6 +222,7 @@ export class PowerShellSession {
   constructor(options: PowerShellSessionOptions) {
     this.options = options;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.reader = new DelimitedReader(options.maxAnswerBytes ?? MAX_ANSWER_BYTES);
   }
 
   /** The running process id, if one is running. */
@@ -322,7 +347,7 @@ export class PowerShellSession {
       timer = setTimeout(() => resolve({ kind: 'timeout' }), this.timeoutMs);
     });
     const outcome = await Promise.race([
-      output.then((stdout) => ({ kind: 'result' as const, stdout })),
+      output.then((stdout) => (typeof stdout === 'string' ? { kind: 'result' as const, stdout } : { kind: 'too-large' as const, bytes: stdout.tooLarge })),
       exited.then((exit) => ({ kind: 'exit' as const, exit })),
       timedOut,
     ]).finally(() => clearTimeout(timer));
@@ -330,6 +355,10 @@ export class PowerShellSession {
     if (outcome.kind === 'timeout') {
       const pid = this.child?.pid;
       return this.fail(new RegstateError('POWERSHELL_TIMEOUT', `PowerShell did not answer within ${this.timeoutMs} ms; process ${pid} was killed`));
+    }
+    if (outcome.kind === 'too-large') {
+      const limit = this.options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
+      return this.fail(new RegstateError('VALUE_TOO_LARGE', `PowerShell's answer is more than ${limit} bytes (${outcome.bytes} so far): regstate reads at most that much in one round trip, with no value over 64 MiB; the process was stopped`));
     }
     if (this.exit || outcome.kind !== 'result') {
       const exit = this.exit ?? (await exited);

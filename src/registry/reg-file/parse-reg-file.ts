@@ -75,6 +75,9 @@ function hexAfterEquals(text: string, from: number, end: number): boolean {
   return (text.charCodeAt(i) | 0x20) === 0x68 && (text.charCodeAt(i + 1) | 0x20) === 0x65 && (text.charCodeAt(i + 2) | 0x20) === 0x78;
 }
 
+/** A file full of NULs (a binary file) is refused naming this many of them. */
+const MAX_NUL_REPORTS = 10;
+
 /** A hex value entry longer than this many characters cannot hold MAX_VALUE_BYTES (regedit writes 3 a byte, plus line breaks). */
 const MAX_ENTRY_TEXT = 4 * MAX_VALUE_BYTES;
 
@@ -162,6 +165,12 @@ export function parseRegFile(input: string | Uint8Array, file: string, only?: Re
   else if (headerText !== HEADER_5) {
     // Without the header this is not a .reg file at all: one error, not one per line of whatever it is.
     throw RegstateError.fromDiagnostics([{ code: 'REG_SYNTAX', message: `not a .reg file: the first line must be "${HEADER_5}" or "${HEADER_4}"`, source: { file, line: 1, column: 1 } }]);
+  }
+  // A NUL is no text: Windows ends a name or string at it, so nothing after it means what it says.
+  for (let nul = text.indexOf('\0'), n = 0; nul >= 0; nul = text.indexOf('\0', nul + 1)) {
+    while (lines.start(n + 1) <= nul && n + 1 < lines.count) n++;
+    report({ code: 'REG_SYNTAX', message: 'a NUL character (U+0000) in the file: a .reg file is text (data holding a NUL is written as hex(1):, hex(2): or hex(7):)', source: { file, line: n + 1, column: nul - lines.start(n) + 1 } });
+    if (diagnostics.length >= MAX_NUL_REPORTS) break;
   }
   const reg: RegFile = { format: { ...format, version }, header: lines.raw(0), preamble: [], sections: [], ...(only ? { partial: true as const } : {}) };
   let section: RegSection | undefined;

@@ -135,12 +135,16 @@ const desiredKey: fc.Arbitrary<DesiredKey> = fc
 // A desired state the loader would accept: keys unique, nothing declared under an absent key.
 const keyList = fc.uniqueArray(desiredKey, { maxLength: 6, selector: (k) => keyId(k.key) }).filter((keys) => !keys.some((a) => a.ensure === 'absent' && keys.some((b) => b !== a && isWithinKey(b.key, a.key))));
 
-test('import(export(x)) is x for random keys and values with hostile names', () => {
+test('import(export(x)) is x for random keys and values with hostile names, less the string data holding a NUL (left out, each with a warning)', () => {
+  const hasNul = (v: DesiredValue) => v.value !== undefined && checkValueData(v.value).some((p) => p.code === 'NUL_IN_STRING');
   fc.assert(
     fc.property(keyList, (keys) => {
       const back = reimport(keys);
-      expect(back.warnings).toEqual([]);
-      expect(shape(back.keys)).toEqual(shape(keys));
+      // a config cannot declare string data holding a NUL: import leaves such a value out, naming it
+      const nul = keys.flatMap((k) => k.values.filter(hasNul));
+      expect(back.warnings.map((w) => w.code)).toEqual(nul.map(() => 'NUL_IN_STRING'));
+      nul.forEach((v, i) => expect(back.warnings[i]?.message).toContain(`value ${JSON.stringify(v.name)}`));
+      expect(shape(back.keys)).toEqual(shape(keys.map((k) => ({ ...k, values: k.values.filter((v) => !hasNul(v)) }))));
     }),
     { numRuns: 300 },
   );

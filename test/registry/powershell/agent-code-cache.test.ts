@@ -1,5 +1,6 @@
-import { readdirSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { encodeReadRequest } from '../../../src/registry/powershell/agent-protocol.js';
@@ -22,6 +23,9 @@ describeWithPwsh('the agent code cache (real pwsh)', (pwsh) => {
   }
 
   const dlls = (dir: string): string[] => readdirSync(dir).filter((name) => name.endsWith('.dll'));
+  // agent-<source and versions>-<sha256 of the file's own bytes>.dll
+  const CACHED = /^agent-[0-9a-f]{32}-([0-9a-f]{64})\.dll$/;
+  const holdsItsHash = (dir: string, name: string): boolean => CACHED.exec(name)?.[1] === createHash('sha256').update(readFileSync(join(dir, name))).digest('hex');
 
   test('the first process compiles and keeps one assembly, the next loads it unchanged; a damaged one is compiled again and stale ones go', async () => {
     const { dir, cleanup } = await tempDir();
@@ -32,7 +36,8 @@ describeWithPwsh('the agent code cache (real pwsh)', (pwsh) => {
 
       expect(await readThrough(join(dir, 'data'), hive)).toEqual({ ok: true, values: 1 });
       const [kept] = dlls(cache);
-      expect(dlls(cache)).toEqual([expect.stringMatching(/^agent-[0-9a-f]{32}\.dll$/)]);
+      expect(dlls(cache)).toEqual([expect.stringMatching(CACHED)]);
+      expect(holdsItsHash(cache, kept as string)).toBe(true);
       const first = statSync(join(cache, kept as string));
 
       expect(await readThrough(join(dir, 'data'), hive)).toEqual({ ok: true, values: 1 });
@@ -40,10 +45,46 @@ describeWithPwsh('the agent code cache (real pwsh)', (pwsh) => {
       expect({ ino: second.ino, mtimeMs: second.mtimeMs, size: second.size }).toEqual({ ino: first.ino, mtimeMs: first.mtimeMs, size: first.size });
 
       await writeFile(join(cache, kept as string), 'not an assembly');
-      await writeFile(join(cache, 'agent-00000000000000000000000000000000.dll'), 'an older agent');
+      await writeFile(join(cache, `agent-00000000000000000000000000000000-${'0'.repeat(64)}.dll`), 'an older agent');
       expect(await readThrough(join(dir, 'data'), hive)).toEqual({ ok: true, values: 1 });
-      expect(dlls(cache)).toEqual([kept]);
-      expect(statSync(join(cache, kept as string)).size).toBe(first.size);
+      const [again] = dlls(cache);
+      expect(dlls(cache)).toEqual([expect.stringMatching(CACHED)]);
+      expect(holdsItsHash(cache, again as string)).toBe(true);
+      expect(statSync(join(cache, again as string)).size).toBe(first.size);
+    } finally {
+      await cleanup();
+    }
+  }, 600_000);
+
+  test('a cached copy swapped for another assembly or cut short is not loaded: its bytes do not match its name, it is compiled again', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const hive = join(dir, 'hive.json');
+      await writeFile(hive, JSON.stringify({ format: 'regstate-simulated-hive', version: 1, keys: [{ path: 'HKLM\\SOFTWARE\\A', values: [{ name: 'v', kind: 'DWord', data: 1 }] }] }));
+      const cache = join(dir, 'data', 'regstate');
+      expect(await readThrough(join(dir, 'data'), hive)).toEqual({ ok: true, values: 1 });
+      const [kept] = dlls(cache);
+      const original = await readFile(join(cache, kept as string));
+
+      // An assembly that loads and names the agent's class, but is not the agent, put in place of the kept copy.
+      const impostor = join(dir, 'impostor.dll');
+      const source = 'namespace Regstate.Agent { public class RsAgent { } }';
+      const built = await execa(pwsh(), ['-NoProfile', '-NonInteractive', '-Command', `Add-Type -TypeDefinition '${source}' -OutputAssembly '${impostor}' -OutputType Library`], { reject: false });
+      expect(built.exitCode).toBe(0);
+      await writeFile(join(cache, kept as string), await readFile(impostor));
+      expect(await readThrough(join(dir, 'data'), hive)).toEqual({ ok: true, values: 1 });
+      const [rebuilt] = dlls(cache);
+      expect(dlls(cache)).toEqual([expect.stringMatching(CACHED)]);
+      expect(holdsItsHash(cache, rebuilt as string)).toBe(true);
+
+      // The same copy cut short: not loaded either.
+      const whole = await readFile(join(cache, rebuilt as string));
+      await writeFile(join(cache, rebuilt as string), whole.subarray(0, Math.floor(whole.length / 2)));
+      expect(await readThrough(join(dir, 'data'), hive)).toEqual({ ok: true, values: 1 });
+      const [last] = dlls(cache);
+      expect(dlls(cache)).toEqual([expect.stringMatching(CACHED)]);
+      expect(holdsItsHash(cache, last as string)).toBe(true);
+      expect(original.length).toBe(whole.length);
     } finally {
       await cleanup();
     }

@@ -44,6 +44,30 @@ describe('PowerShell session faults (fake PowerShell programs)', () => {
     }
   });
 
+  test('an answer longer than the bound is VALUE_TOO_LARGE, not an out-of-memory: the process is killed and the session spent', async () => {
+    const session = new PowerShellSession({ executable: fake, timeoutMs: 120_000, maxAnswerBytes: 4 * 1024 * 1024, env: { ...process.env, FAKE_PWSH_MODE: 'endless-answer' } });
+    const pending = session.request(probe);
+    const pid = session.pid;
+    await expect(pending).rejects.toMatchObject({ code: 'VALUE_TOO_LARGE', message: expect.stringMatching(/^PowerShell's answer is more than 4194304 bytes \(\d+ so far\)/) });
+    expect(isRunning(pid as number)).toBe(false);
+    await expect(session.request(probe)).rejects.toMatchObject({ code: 'VALUE_TOO_LARGE' });
+    await session.close();
+  });
+
+  test('a value in an answer larger than 64 MiB is VALUE_TOO_LARGE naming its key and name, as in a .reg file', async () => {
+    const { dir, cleanup } = await tempDir();
+    const backend = await createPowerShellBackend({ executable: fake, simulatedHive: join(dir, 'hive.json'), platform: 'linux', env: { ...process.env, FAKE_PWSH_MODE: 'huge-value' } });
+    try {
+      await expect(backend.read([{ key: { hive: 'HKLM', path: 'SOFTWARE\\Big', view: 64 } }])).rejects.toMatchObject({
+        code: 'VALUE_TOO_LARGE',
+        message: 'cannot read HKLM\\SOFTWARE\\Big, value "Big": REG_SZ data is 67108866 bytes; at most 67108864 (64 MiB) are allowed',
+      });
+    } finally {
+      await backend.close();
+      await cleanup();
+    }
+  });
+
   test('a hang hits the timeout: the process is killed (even though it ignores SIGTERM) and the session is spent', async () => {
     const session = fakeSession('hang', 2500);
     const pending = session.request(probe);
