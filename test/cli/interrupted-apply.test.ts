@@ -1,5 +1,9 @@
 import { join } from 'node:path';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import type { RegistryValue } from '../../src/model/registry-value.js';
+import { encodeRegText } from '../../src/registry/reg-file/decode-reg-bytes.js';
+import { openRegFile } from '../../src/registry/reg-file/reg-file-backend.js';
+import { renderHeader, renderKeySection } from '../../src/registry/reg-file/render-reg-file.js';
 import { childPids, type HiveValue, isAlive, listJournals, listLocks, pwsh, readHive, readJson, runCli, startCli, tempWorkspace, waitFor, writeHive } from './cli-harness.js';
 
 // A three-change apply on a simulated hive: update, create, delete.
@@ -78,4 +82,47 @@ describe('an apply that dies mid-write can be rolled back (PowerShell, simulated
     expect(await readHive(hive)).toEqual(original);
     expect(await listLocks(hive)).toEqual([]);
   }, 120_000);
+});
+
+describe('a .reg apply killed once its journal (format 3, the image file beside it) is on disk can be rolled back, as real processes', () => {
+  // The AGPM key of the config above, and enough other keys that writing and reading back the file takes a while.
+  const agpmValues: { name: string; value: RegistryValue }[] = [
+    { name: 'EncryptSmtp', value: { type: 'REG_DWORD', data: 0 } },
+    { name: 'Legacy', value: { type: 'REG_SZ', data: 'old' } },
+  ];
+  const filler = Array.from({ length: 400 }, (_, k) =>
+    renderKeySection('HKLM', `SOFTWARE\\Filler\\Key${k}`, Array.from({ length: 20 }, (_, j) => ({ name: `V${j}`, value: { type: 'REG_SZ' as const, data: `filler ${k} ${j}` } }))),
+  );
+  const original = encodeRegText(renderHeader() + renderKeySection('HKLM', 'SOFTWARE\\Microsoft\\AGPM', agpmValues) + filler.join(''), { encoding: 'utf16le', bom: true });
+
+  async function agpmNow(reg: string) {
+    const [key] = await (await openRegFile(reg)).read([{ key: { hive: 'HKLM', path: 'SOFTWARE\\Microsoft\\AGPM', view: 64 } }]);
+    return [...(key?.values ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  test.each([0, 250])('SIGKILL %i ms after the journal appears: the image file holds the file as it was, rollback restores every value (byte for byte when it can use the image)', async (delay) => {
+    const { dir } = await tempWorkspace();
+    const reg = join(dir, 'registry.reg');
+    await writeFile(reg, original);
+    const configFile = join(dir, 'config.yaml');
+    await writeFile(configFile, config);
+    const stateDir = join(dir, 'state');
+    const apply = startCli(['apply', configFile, '--registry', reg, '--auto-approve', '--state-dir', stateDir]);
+    await waitFor(async () => (await listJournals(stateDir)).length === 1);
+    await new Promise((done) => setTimeout(done, delay));
+    apply.kill('SIGKILL');
+    await apply;
+    const [journalFile] = await listJournals(stateDir);
+    // the image is written before the journal that names it, and never again
+    expect(await readFile((journalFile as string).replace(/\.json$/, '.image'))).toEqual(original);
+    const journal = await readJson(journalFile as string);
+    expect(journal).toMatchObject({ formatVersion: 3, image: { before: { file: expect.stringMatching(/-apply\.image$/) } } });
+
+    const rolled = await runCli(['rollback', '--auto-approve', '--lock-timeout', '0', '--state-dir', stateDir]);
+    expect(rolled.stderr).toBe('');
+    expect(rolled.exitCode).toBe(0);
+    expect(await agpmNow(reg)).toEqual(agpmValues);
+    // once the apply recorded what its write left, the rollback puts the image back whole
+    if (journal.image.afterSha256 !== undefined) expect(await readFile(reg)).toEqual(original);
+  }, 300_000);
 });

@@ -40,7 +40,14 @@ export function decodeAnsi(bytes: Uint8Array): string {
 
 /** The bytes to write for a file's text in a format (only UTF-16LE and UTF-8 are ever written). */
 export function encodeRegText(text: string, format: Pick<RegFileFormat, 'encoding' | 'bom'>): Buffer {
-  if (format.encoding === 'utf16le') return Buffer.concat([Buffer.from(format.bom ? [0xff, 0xfe] : []), Buffer.from(text, 'utf16le')]);
+  if (format.encoding === 'utf16le') {
+    // encoded straight after the byte-order mark: no second copy of a file of many megabytes
+    const bom = format.bom ? 2 : 0;
+    const bytes = Buffer.allocUnsafe(bom + 2 * text.length);
+    if (format.bom) bytes.set([0xff, 0xfe]);
+    bytes.write(text, bom, 'utf16le');
+    return bytes;
+  }
   if (format.encoding === 'utf8') return Buffer.concat([Buffer.from(format.bom ? [0xef, 0xbb, 0xbf] : []), Buffer.from(text, 'utf8')]);
   throw new Error('ANSI .reg files are never written');
 }
