@@ -123,13 +123,15 @@ describe('acquireRunLock in one process', () => {
       while (!stop) {
         await rmdir(stateDir).catch(() => undefined);
         await mkdir(stateDir).catch(() => undefined);
+        // One turn of the event loop: a loop that never yields would keep the acquirer from ever finding the folder.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     })();
     const failures: string[] = [];
     try {
       for (let i = 0; i < 30; i++) {
         try {
-          const lock = await acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 10000, pollMs: 5 });
+          const lock = await acquireRunLock({ dir: stateDir, target: TARGET, timeoutMs: 30000, pollMs: 5 });
           await lock.release();
         } catch (e) {
           failures.push((e as Error).message);
