@@ -107,7 +107,7 @@ test('the CLI killed mid-fleet-apply: the fleet journal names every host it may 
   const killInventory = join(ssh.dir, 'kill-inventory.yaml');
   await writeFile(
     killInventory,
-    ['version: 1', 'defaults:', '  transport: ssh', `  port: ${ssh.port}`, '  user: root', `  keyFile: ${ssh.keyFile}`, 'hosts:', ...names.map((n, i) => `  - name: ${n}\n    address: ${ssh.addresses[i]}\n    simulatedHive: ${hiveOf(n)}`), ''].join('\n'),
+    ['version: 1', 'defaults:', '  transport: ssh', `  port: ${ssh.port}`, '  user: root', `  keyFile: ${ssh.keyFile}`, '  hostKeyChecking: strict', `  knownHostsFile: ${ssh.knownHostsFile}`, 'hosts:', ...names.map((n, i) => `  - name: ${n}\n    address: ${ssh.addresses[i]}\n    simulatedHive: ${hiveOf(n)}`), ''].join('\n'),
   );
   const stateDir = join(ssh.dir, 'kill-state');
   const common = ['--inventory', killInventory, '--powershell', pwsh, '--state-dir', stateDir];
