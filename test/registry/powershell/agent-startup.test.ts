@@ -16,7 +16,7 @@ describeWithPwsh('the agent\'s load', (pwsh) => {
       // the first process compiles it (Add-Type, which does import a module), the second loads it as every run does.
       const run = () => execa(pwsh(), ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', '-'], { input: `${script}\n`, reject: false, env: { XDG_DATA_HOME: join(dir, 'data') } });
       await run();
-      expect(readdirSync(join(dir, 'data', 'regstate')).filter((f) => /^agent-[0-9a-f]+\.dll$/.test(f))).toHaveLength(1);
+      expect(readdirSync(join(dir, 'data', 'regstate')).filter((f) => /^agent-[0-9a-f]{32}-[0-9a-f]{64}\.dll$/.test(f))).toHaveLength(1);
       const result = await run();
       // (pwsh may put terminal control sequences before a line)
       const answers = [...result.stdout.matchAll(/REGSTATE:([A-Za-z0-9+/=]+)/g)].map((m) => JSON.parse(Buffer.from(m[1] as string, 'base64').toString('utf8')) as { ok: boolean });
