@@ -1,6 +1,5 @@
 import { planDesiredState } from '../../apply/prepare-plan.js';
 import { hasUnavailableUsers } from '../../plan/plan.js';
-import { renderSavedPlan } from '../../plan/saved-plan.js';
 import { EXIT } from '../exit-codes.js';
 import { loadConfigs } from '../load-configs.js';
 import { type Io, useColor } from '../io.js';
@@ -24,7 +23,7 @@ export interface PlanOptions extends BackendOptions, VarOptions {
 export async function runPlan(configs: string[], opts: PlanOptions & FleetCliOptions, io: Io): Promise<number> {
   if (opts.inventory) return (await import('./fleet-plan.js')).runFleetPlan(configs, opts, io);
   checkFleetOptions(opts);
-  const early = EarlyPowerShell.start(opts, io);
+  const early = await EarlyPowerShell.start(opts, io);
   try {
     // A plan that cannot be saved is found out before the registry is read.
     if (opts.out) await checkOutputFile(opts.out, io);
@@ -33,11 +32,16 @@ export async function runPlan(configs: string[], opts: PlanOptions & FleetCliOpt
     markPhase('read registry');
     const backend = markBackendPhases(await openBackend(opts, io, await early.take(desired.keys.length > 0)));
     try {
-      const { plan } = await planDesiredState(desired, backend, { ancestors: false });
+      // the plan's reads go to 'read registry' and come back here (markBackendPhases)
       markPhase('plan');
+      const { plan } = await planDesiredState(desired, backend, { ancestors: false });
       markPhase('render');
       const meta = { createdAt: new Date().toISOString(), target: backend.target, configs: desired.files.map(({ path, sha256 }) => ({ path, sha256 })) };
-      if (opts.out) await writeOutputFile(opts.out, `${renderSavedPlan(plan, meta)}\n`, io);
+      if (opts.out) {
+        // the saved-plan module (and the YAML library its reader needs) loads only for a plan that is saved
+        const { renderSavedPlan } = await import('../../plan/saved-plan.js');
+        await writeOutputFile(opts.out, `${renderSavedPlan(plan, meta)}\n`, io);
+      }
       io.stdout.write(renderPlan(plan, opts.format, useColor(io, opts.color), { target: backend.target, stats: backend.stats() }, backend.target));
       if (opts.out && opts.format === 'text') io.stdout.write(`\nSaved the plan to ${escapeControl(opts.out)}. Review it, then run: regstate apply ${escapeControl(opts.out)}\n`);
       reportStats(backend, opts, io);
