@@ -7,9 +7,7 @@ import { describeFileKind } from '../fs/read-regular-file.js';
 import { resolveWriteTarget } from '../fs/write-file-atomic.js';
 import { canonicalPath } from '../state/lock-location.js';
 import type { RegistryBackend, Target } from '../registry/backend.js';
-import { createPowerShellBackend } from '../registry/powershell/powershell-backend.js';
-import { findPowerShell } from '../registry/powershell/find-powershell.js';
-import { PowerShellSession } from '../registry/powershell/powershell-session.js';
+import type { PowerShellSession } from '../registry/powershell/powershell-session.js';
 import { openRegFile } from '../registry/reg-file/reg-file-backend.js';
 import type { Io } from './io.js';
 
@@ -48,6 +46,19 @@ function timeoutMs(opts: BackendOptions): number {
 }
 
 /**
+ * The PowerShell modules (node-powershell and its dependencies, the agent protocol), imported only by
+ * a run that uses PowerShell: a .reg run does not pay for loading them.
+ */
+async function powerShellModules() {
+  const [backend, find, session] = await Promise.all([
+    import('../registry/powershell/powershell-backend.js'),
+    import('../registry/powershell/find-powershell.js'),
+    import('../registry/powershell/powershell-session.js'),
+  ]);
+  return { createPowerShellBackend: backend.createPowerShellBackend, findPowerShell: find.findPowerShell, PowerShellSession: session.PowerShellSession };
+}
+
+/**
  * PowerShell started while the configs load (neither needs the other), for a run that will use it:
  * the process starts and loads the agent, and reads or writes nothing until a backend it was given
  * to asks. Whatever the run ends with, close() ends it (a backend that took it closes it as well).
@@ -59,8 +70,9 @@ export class EarlyPowerShell {
    * Starts the PowerShell `opts` choose, unless they name a .reg file or choose none that can be found:
    * openBackend then says why, when the configs have loaded, as it would have without this.
    */
-  static start(opts: BackendOptions, io: Io): EarlyPowerShell {
+  static async start(opts: BackendOptions, io: Io): Promise<EarlyPowerShell> {
     if (opts.registry !== undefined) return new EarlyPowerShell(undefined);
+    const { findPowerShell, PowerShellSession } = await powerShellModules();
     let session: PowerShellSession;
     try {
       const executable = findPowerShell({ explicit: opts.powershell, env: io.env, platform: io.platform });
@@ -96,6 +108,7 @@ export async function openBackend(opts: BackendOptions, io: Io, early?: PowerShe
     // A missing file is an error unless asked for: a mistyped path in a scheduled task must not "succeed" forever.
     return openRegFile(resolve(io.cwd, opts.registry), { create: opts.createRegistry === true });
   }
+  const { createPowerShellBackend } = await powerShellModules();
   return createPowerShellBackend({
     executable: opts.powershell,
     simulatedHive: opts.simulatedHive ? await resolveSimulatedHive(opts.simulatedHive, io, opts.createRegistry) : undefined,
@@ -139,6 +152,7 @@ export async function openRecordedTarget(target: Target, opts: BackendOptions, i
     const given = opts.simulatedHive ? await canonicalPath(resolve(io.cwd, opts.simulatedHive)) : undefined;
     if (given !== undefined && given !== (target.simulatedHive && (await canonicalPath(target.simulatedHive)))) refuse(`simulated hive ${given}`);
     const hive = target.simulatedHive === undefined ? undefined : await resolveSimulatedHive(target.simulatedHive, io, opts.createRegistry);
+    const { createPowerShellBackend } = await powerShellModules();
     return createPowerShellBackend({ executable: opts.powershell, simulatedHive: hive, timeoutMs: timeoutMs(opts), env: io.env, platform: io.platform });
   }
   return refuse('this command line (in-memory registries exist only inside one process)');

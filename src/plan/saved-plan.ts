@@ -12,7 +12,9 @@ export interface SavedPlanMeta {
   configs: Pick<ConfigFile, 'path' | 'sha256'>[];
 }
 
-export const SAVED_PLAN_KIND = 'regstate-plan';
+import { SAVED_PLAN_KIND } from './saved-plan-kind.js';
+
+export { SAVED_PLAN_KIND, looksLikeSavedPlan } from './saved-plan-kind.js';
 
 /** A saved plan is the JSON plan format plus `kind`, `createdAt`, `target` and `configs`. */
 export function renderSavedPlan(plan: Plan, meta: SavedPlanMeta): string {
@@ -29,10 +31,6 @@ export function isTarget(t: unknown): t is Target {
   return false;
 }
 
-/** True when the text looks like a saved plan rather than a desired-state file. */
-export function looksLikeSavedPlan(text: string): boolean {
-  return /^\s*\{/.test(text) && text.includes(`"${SAVED_PLAN_KIND}"`);
-}
 
 /** What is wrong with a recorded list of configs, `[{path, sha256}]` (a saved plan's, a journal's). */
 export function configsProblems(configs: unknown): PlanProblem[] {

@@ -1,7 +1,6 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { RegstateError } from '../errors.js';
 import { describeFsError } from '../fs/describe-fs-error.js';
 
@@ -60,6 +59,8 @@ export async function ensureStateDir(dir: string, platform: NodeJS.Platform = pr
   const created = await makeDir(dir, platform);
   // Restrict before creating the subfolders, so they inherit the restricted ACL.
   if (platform === 'win32' && created) {
+    // execa loads only here, on Windows, when the folder is new
+    const { execa } = await import('execa');
     const result = await execa('icacls', stateDirAclArgs(dir), { reject: false, windowsHide: true });
     if (result.exitCode !== 0) {
       throw new RegstateError('STATE_DIR', `cannot restrict permissions of state directory ${dir}: ${String(result.stderr || result.stdout).trim()}`);

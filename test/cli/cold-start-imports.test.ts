@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import { agpmConfig, bin, repoRoot } from './cli-harness.js';
+import { copyFile } from 'node:fs/promises';
+import { agpmConfig, agpmSnapshot, bin, repoRoot } from './cli-harness.js';
 
 // Every module the CLI process loads, ESM (a resolve hook) and CommonJS (the require cache at exit),
 // written to $IMPORT_LOG: what `validate` of a valid file pays for at start. The CLI is a bundle
@@ -39,10 +40,10 @@ describe('cold start: a command loads only what it needs', () => {
     return new Map(Object.entries(meta.outputs).map(([file, output]) => [join(repoRoot, file), Object.keys(output.inputs)]));
   }
 
-  async function loadedBy(args: string[], log: string): Promise<{ exitCode: number; stderr: string; files: string[]; modules: string[] }> {
+  async function loadedBy(args: string[], log: string, env: Record<string, string> = {}): Promise<{ exitCode: number; stderr: string; files: string[]; modules: string[] }> {
     const result = await execa('node', ['--import', pathToFileURL(join(dir, 'preload.mjs')).href, bin, ...args], {
       cwd: repoRoot,
-      env: { NO_COLOR: '1', IMPORT_LOG: join(dir, log) },
+      env: { NO_COLOR: '1', IMPORT_LOG: join(dir, log), ...env },
       reject: false,
       timeout: 120_000,
     });
@@ -77,5 +78,29 @@ describe('cold start: a command loads only what it needs', () => {
     expect(exitCode).toBe(1);
     expect(stderr).toContain('bad.yaml:5:43: keys[0].values[0].data: REG_DWORD data must be an integer');
     expect(heavy(modules).some((m) => /node_modules[\\/]yaml[\\/]/.test(m))).toBe(true);
+  });
+
+  // A run on a .reg file uses neither PowerShell nor a saved plan: node-powershell (and the agent
+  // protocol), the yaml library (the saved-plan reader's) and execa (Windows' icacls) stay unloaded.
+  const notForRegFile = (modules: string[]) => modules.filter((m) => /node_modules[\\/](?:yaml|node-powershell|child-shell|execa)[\\/]|powershell-session/.test(m));
+
+  test('plan and apply of a config on a .reg file load neither PowerShell\'s modules, the yaml library nor execa', async () => {
+    const reg = join(dir, 'target.reg');
+    await copyFile(agpmSnapshot, reg);
+    const plan = await loadedBy(['plan', agpmConfig, '--registry', reg], 'plan.log');
+    expect(plan.exitCode).toBe(0);
+    expect(plan.modules.some((m) => /reg-file-backend/.test(m))).toBe(true);
+    expect(notForRegFile(plan.modules)).toEqual([]);
+    const apply = await loadedBy(['apply', agpmConfig, '--registry', reg, '--auto-approve', '--state-dir', join(dir, 'state')], 'apply.log');
+    expect(apply.stderr).toBe('');
+    expect(apply.exitCode).toBe(0);
+    expect(apply.modules.some((m) => /journal/.test(m))).toBe(true);
+    expect(notForRegFile(apply.modules)).toEqual([]);
+    // the check can fail: a saved plan's apply does load the yaml library
+    const saved = join(dir, 'saved.json');
+    expect((await loadedBy(['plan', agpmConfig, '--registry', reg, '--out', saved], 'save.log')).exitCode).toBe(0);
+    const fromPlan = await loadedBy(['apply', saved, '--auto-approve', '--state-dir', join(dir, 'state')], 'saved.log');
+    expect(fromPlan.exitCode).toBe(0);
+    expect(notForRegFile(fromPlan.modules).some((m) => /node_modules[\\/]yaml[\\/]/.test(m))).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { planDesiredState, recheckSavedPlan } from '../../apply/prepare-plan.js'
 import { loadDesiredState } from '../../config/load-desired-state.js';
 import { RegstateError } from '../../errors.js';
 import type { DesiredState } from '../../model/desired-state.js';
-import { looksLikeSavedPlan, parseSavedPlan } from '../../plan/saved-plan.js';
+import { looksLikeSavedPlan } from '../../plan/saved-plan-kind.js';
 import { hasUnavailableUsers } from '../../plan/plan.js';
 import { EXIT } from '../exit-codes.js';
 import { type Io, useColor } from '../io.js';
@@ -40,11 +40,12 @@ export async function runApply(inputs: string[], opts: ApplyOptions & FleetCliOp
   checkFleetOptions(opts);
   const color = useColor(io, opts.color);
   // A saved plan names its own target, opened when the plan has been read.
-  const early = json && looksLikeSavedPlan(json.text) ? undefined : EarlyPowerShell.start(opts, io);
+  const early = json && looksLikeSavedPlan(json.text) ? undefined : await EarlyPowerShell.start(opts, io);
   try {
     return await runRecorded('apply', opts, io, async (outcome, stateDir) => {
       const maxChanges = parseMaxChanges(opts.maxChanges);
-      const saved = json && looksLikeSavedPlan(json.text) ? { file: json.file, ...parseSavedPlan(json.text, json.file) } : undefined;
+      // the saved-plan reader (and the YAML library it needs) loads only for a saved plan
+      const saved = json && looksLikeSavedPlan(json.text) ? { file: json.file, ...(await import('../../plan/saved-plan.js')).parseSavedPlan(json.text, json.file) } : undefined;
       if (saved && (opts.var !== undefined || opts.varFile !== undefined)) {
         throw new RegstateError('USAGE', `--var and --var-file set variables of configs; the plan ${saved.file} already holds the values it applies`);
       }

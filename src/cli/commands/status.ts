@@ -20,7 +20,7 @@ export interface StatusOptions extends BackendOptions, VarOptions {
 
 /** `regstate status CONFIG...`: every declared item, its current and desired state; nothing is written. */
 export async function runStatus(configs: string[], opts: StatusOptions, io: Io): Promise<number> {
-  const early = EarlyPowerShell.start(opts, io);
+  const early = await EarlyPowerShell.start(opts, io);
   try {
     const desired = await loadConfigs(configs, io, await readLocalVars(opts, io.cwd));
     const backend = await openBackend(opts, io, await early.take(desired.keys.length > 0));
