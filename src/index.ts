@@ -28,6 +28,12 @@ export { hasUnavailableUsers, summarizePlan, userOfKey, type Change, type Change
 export { expandUserKeys } from './plan/expand-user-keys.js';
 export { matchesUserPattern, selectsProfile } from './plan/select-profiles.js';
 export { renderPlanText } from './plan/render-text.js';
+import { loadTextWidth } from './model/text-width.js';
+
+export { loadTextWidth };
+
+// The library's renderers measure every text exactly (the CLI loads string-width only when a text needs it).
+await loadTextWidth();
 export { renderPlanJson } from './plan/render-json.js';
 export { parsePlanJson } from './plan/parse-plan-json.js';
 export { renderPlanMarkdown } from './plan/render-markdown.js';

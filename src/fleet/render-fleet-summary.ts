@@ -1,4 +1,4 @@
-import stringWidth from 'string-width';
+import { textWidth } from '../model/text-width.js';
 import { escapeControl } from '../model/display-text.js';
 
 // The summary table shows this much of a reason; the host's section and the JSON have it whole.
@@ -40,14 +40,14 @@ export function summaryRows(runs: HostRun[]): SummaryRow[] {
   });
 }
 
-const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - stringWidth(text)));
-const padLeft = (text: string, width: number) => ' '.repeat(Math.max(0, width - stringWidth(text))) + text;
+const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - textWidth(text)));
+const padLeft = (text: string, width: number) => ' '.repeat(Math.max(0, width - textWidth(text))) + text;
 
 /** The summary table as aligned text. */
 export function renderSummaryTable(runs: HostRun[]): string {
   const rows = summaryRows(runs);
   const head: SummaryRow = { host: 'HOST', create: 'CREATE', update: 'UPDATE', delete: 'DELETE', status: 'STATUS' };
-  const w = (f: keyof SummaryRow) => Math.max(...[head, ...rows].map((r) => stringWidth(r[f])));
+  const w = (f: keyof SummaryRow) => Math.max(...[head, ...rows].map((r) => textWidth(r[f])));
   const widths = { host: w('host'), create: w('create'), update: w('update'), delete: w('delete') };
   const line = (r: SummaryRow) => `${pad(r.host, widths.host)}  ${padLeft(r.create, widths.create)}  ${padLeft(r.update, widths.update)}  ${padLeft(r.delete, widths.delete)}  ${r.status}`.trimEnd();
   return [head, ...rows].map(line).join('\n') + '\n';

@@ -1,5 +1,5 @@
 import picocolors from 'picocolors';
-import stringWidth from 'string-width';
+import { textWidth } from '../model/text-width.js';
 import { escapeControl } from '../model/display-text.js';
 import { formatKeyName, formatValueData, formatValueName, formatValueType } from './format-data.js';
 import { formatSourceLine } from './describe-plan.js';
@@ -44,9 +44,9 @@ function textGroup(group: UndeclaredAtKey, c: Colors, users: readonly PlanUser[]
     ...group.values.map((v) => ({ name: formatValueName(v.name), type: typeOf(v), data: dataOf(v) })),
     ...group.subkeys.map((s) => ({ name: `${formatValueName(s)}\\`, type: 'subkey', data: 'holds values regstate cannot read; left by force' })),
   ];
-  const nameWidth = Math.max(0, ...rows.map((r) => stringWidth(r.name)));
+  const nameWidth = Math.max(0, ...rows.map((r) => textWidth(r.name)));
   const typeWidth = Math.max(0, ...rows.map((r) => r.type.length));
-  const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - stringWidth(text)));
+  const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - textWidth(text)));
   return [
     `  ${mark} ${c.bold(formatKeyName(group.key))}${userSuffix(users, group, (label) => ` ${c.cyan(`[${label}]`)}`)}  ${c.dim(`# ${formatSourceLine(group.source)}`)}`,
     ...rows.map((r) => `      ${mark} ${pad(r.name, nameWidth)}  ${pad(r.type, typeWidth)}  ${r.data}`),

@@ -1,5 +1,5 @@
 import picocolors from 'picocolors';
-import stringWidth from 'string-width';
+import { textWidth } from '../model/text-width.js';
 import { formatKey } from '../model/key-ref.js';
 import { type ValueJson, valueToJson } from '../model/value-json.js';
 import { formatKeyName, formatValue, formatValueName } from '../plan/format-data.js';
@@ -55,7 +55,7 @@ function cells(item: ItemStatus): string[] {
 
 // Padding by display width, so CJK and emoji names keep the columns straight.
 function pad(text: string, width: number): string {
-  return text + ' '.repeat(Math.max(0, width - stringWidth(text)));
+  return text + ' '.repeat(Math.max(0, width - textWidth(text)));
 }
 
 /** A table of every declared item: key, value, current, desired, and whether it is in the desired state. */
@@ -63,7 +63,7 @@ export function renderStatusText(status: Status, options: { color: boolean }): s
   const c = picocolors.createColors(options.color);
   const header = ['KEY', 'VALUE', 'CURRENT', 'DESIRED', 'STATE'];
   const rows = status.items.map((item) => [...cells(item), item.inDesiredState ? 'ok' : 'drift']);
-  const widths = header.map((h, col) => Math.max(stringWidth(h), ...rows.map((r) => stringWidth(r[col]!))));
+  const widths = header.map((h, col) => Math.max(textWidth(h), ...rows.map((r) => textWidth(r[col]!))));
   const line = (row: string[], paint: (s: string) => string = (s) => s) =>
     `  ${row.map((cell, col) => (col === row.length - 1 ? paint(cell) : pad(cell, widths[col]!))).join('  ')}`.trimEnd();
   const out = [line(header, c.bold), ...rows.map((row, i) => line(row, status.items[i]!.inDesiredState ? c.green : c.red))];

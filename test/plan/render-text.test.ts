@@ -1,3 +1,4 @@
+import { loadTextWidth } from '../../src/model/text-width.js';
 import { renderPlanText } from '../../src/plan/render-text.js';
 import { agpmPlan, mixedPlan } from './fixtures.js';
 import stringWidth from 'string-width';
@@ -6,6 +7,9 @@ import { at, dword, key, sz } from '../builders.js';
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 describe('renderPlanText', () => {
+  // exact widths, as the library and the CLI (measuredText) render them
+  beforeAll(loadTextWidth);
+
   test('the AGPM plan, grouped by key, each change with its file:line', () => {
     expect(renderPlanText(agpmPlan(), { color: false })).toMatchInlineSnapshot(`
 "regstate will perform the following actions:

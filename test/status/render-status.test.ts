@@ -1,3 +1,4 @@
+import { loadTextWidth } from '../../src/model/text-width.js';
 import stringWidth from 'string-width';
 import { describeStatus } from '../../src/status/describe-status.js';
 import { renderStatusJson, renderStatusText } from '../../src/status/render-status.js';
@@ -10,6 +11,9 @@ const status = describeStatus(
 );
 
 describe('renderStatusText', () => {
+  // exact widths, as the library and the CLI (measuredText) render them
+  beforeAll(loadTextWidth);
+
   test('a table aligned by display width, the state of each item, a summary', () => {
     expect(renderStatusText(status, { color: false })).toMatchInlineSnapshot(`
 "  KEY                           VALUE        CURRENT                   DESIRED                     STATE

@@ -61,7 +61,7 @@ function printResults(plan: Plan, result: ApplyResult, command: string, color: b
 /** Prints the plan, has apply/ execute it (guards, approval, journal, write, verify), prints the outcome. */
 export async function executeAndReport(plan: Plan, live: LiveState, backend: RegistryBackend, opts: RunPlanOptions, io: Io): Promise<PrintedExecution> {
   markPhase('render');
-  if (opts.format === 'text') io.stdout.write(renderPlan(plan, 'text', opts.color));
+  if (opts.format === 'text') io.stdout.write(await renderPlan(plan, 'text', opts.color));
   markPhase('other');
   const execution = await executePlan(plan, live, backend, {
     command: opts.command,

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { loadTextWidth } from '../../model/text-width.js';
 import { RegstateError } from '../../errors.js';
 import { looksLikeSavedPlan } from '../../plan/saved-plan.js';
 import { fleetExitCode } from '../../fleet/fleet-exit-code.js';
@@ -46,6 +47,8 @@ function savedPlanHosts(saved: SavedFleetPlan & { file: string }, selected: Flee
 
 /** `apply --inventory` (configs or a saved fleet plan): every host at once, one approval, per-host journals. */
 export async function runFleetApply(inputs: string[], opts: FleetApplyOptions, io: Io, json?: { file: string; text: string }): Promise<number> {
+  // a fleet's tables hold host names and values of every kind: string-width measures them
+  await loadTextWidth();
   const saved: (SavedFleetPlan & { file: string }) | undefined = json && looksLikeFleetPlan(json.text) ? { file: json.file, ...parseSavedFleetPlan(json.text, json.file) } : undefined;
   const startedAt = new Date();
   checkFleetOptions(opts);

@@ -1,4 +1,5 @@
 import { planFleet } from '../../fleet/run-fleet.js';
+import { loadTextWidth } from '../../model/text-width.js';
 import { fleetExitCode } from '../../fleet/fleet-exit-code.js';
 import { renderFleetPlanJson } from '../../fleet/render-fleet-json.js';
 import { renderFleetPlanMarkdown } from '../../fleet/render-fleet-markdown.js';
@@ -19,7 +20,9 @@ export interface FleetPlanOptions extends FleetCliOptions {
 }
 
 /** Renders a fleet's plans in the chosen format. */
-export function renderFleetPlan(runs: HostRun[], format: PlanFormat, color: boolean): string {
+export async function renderFleetPlan(runs: HostRun[], format: PlanFormat, color: boolean): Promise<string> {
+  // a fleet's tables hold host names and values of every kind: string-width measures them
+  await loadTextWidth();
   if (format === 'json') return renderFleetPlanJson(runs);
   if (format === 'markdown') return renderFleetPlanMarkdown(runs);
   return renderFleetPlanText(runs, { color });
@@ -50,7 +53,7 @@ export async function runFleetPlan(configs: string[], opts: FleetPlanOptions, io
   });
   progress.end();
   if (opts.out) await writeOutputFile(opts.out, renderSavedFleetPlan(runs, { createdAt: new Date().toISOString(), inventory: inventory.path, configs: files }), io);
-  io.stdout.write(renderFleetPlan(runs, opts.format, color));
+  io.stdout.write(await renderFleetPlan(runs, opts.format, color));
   if (opts.out && opts.format === 'text') io.stdout.write(`\nSaved the fleet plan to ${escapeControl(opts.out)}. Review it, then run: regstate apply ${escapeControl(opts.out)} --inventory ${escapeControl(opts.inventory as string)}${opts.registryDir ? ` --registry-dir ${escapeControl(opts.registryDir)}` : ''}\n`);
   return fleetExitCode('plan', runs.map((r) => r.status), { detailedExitcode: opts.detailedExitcode });
 }

@@ -42,7 +42,7 @@ export async function runPlan(configs: string[], opts: PlanOptions & FleetCliOpt
         const { renderSavedPlan } = await import('../../plan/saved-plan.js');
         await writeOutputFile(opts.out, `${renderSavedPlan(plan, meta)}\n`, io);
       }
-      io.stdout.write(renderPlan(plan, opts.format, useColor(io, opts.color), { target: backend.target, stats: backend.stats() }, backend.target));
+      io.stdout.write(await renderPlan(plan, opts.format, useColor(io, opts.color), { target: backend.target, stats: backend.stats() }, backend.target));
       if (opts.out && opts.format === 'text') io.stdout.write(`\nSaved the plan to ${escapeControl(opts.out)}. Review it, then run: regstate apply ${escapeControl(opts.out)}\n`);
       reportStats(backend, opts, io);
       // a user whose hive could not be read was not planned: the run did not reach every target

@@ -15,10 +15,10 @@ export async function readSavedPlan(file: string, io: Io): Promise<ReturnType<ty
 export async function runShow(file: string, opts: { format: PlanFormat; color?: boolean }, io: Io): Promise<number> {
   const text = (await readRegularFile(resolve(io.cwd, file), file)).toString('utf8');
   if (looksLikeFleetPlan(text)) {
-    io.stdout.write(renderFleetPlan(savedFleetPlanRuns(parseSavedFleetPlan(text, file)), opts.format, useColor(io, opts.color)));
+    io.stdout.write(await renderFleetPlan(savedFleetPlanRuns(parseSavedFleetPlan(text, file)), opts.format, useColor(io, opts.color)));
     return EXIT.OK;
   }
   const { plan, meta } = await readSavedPlan(file, io);
-  io.stdout.write(renderPlan(plan, opts.format, useColor(io, opts.color), { kind: 'regstate-plan', ...meta }, meta.target));
+  io.stdout.write(await renderPlan(plan, opts.format, useColor(io, opts.color), { kind: 'regstate-plan', ...meta }, meta.target));
   return EXIT.OK;
 }

@@ -1,4 +1,5 @@
 import { LiveState } from '../../model/live-state.js';
+import { measuredText } from '../../model/text-width.js';
 import { readRequestsFor } from '../../plan/plan-changes.js';
 import { expandForTarget, readUserTargets } from '../../apply/plan-users.js';
 import { escapeControl } from '../../model/display-text.js';
@@ -31,7 +32,7 @@ export async function runStatus(configs: string[], opts: StatusOptions, io: Io):
       const unreached = read.users?.filter((u) => u.unavailable) ?? [];
       for (const u of unreached) io.stderr.write(`regstate: error: user ${escapeControl(u.sid)} not reached: ${escapeControl(u.unavailable?.message ?? '')}\n`);
       if (opts.format === 'json') io.stdout.write(`${renderStatusJson(status, { target: backend.target, stats: backend.stats() })}\n`);
-      else io.stdout.write(renderStatusText(status, { color: useColor(io, opts.color) }));
+      else io.stdout.write(await measuredText(() => renderStatusText(status, { color: useColor(io, opts.color) })));
       reportStats(backend, opts, io);
       if (unreached.length > 0) return EXIT.ERROR;
       return opts.detailedExitcode && !status.inDesiredState ? EXIT.CHANGES : EXIT.OK;
