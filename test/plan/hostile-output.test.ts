@@ -5,6 +5,7 @@ import { escapeControl } from '../../src/model/display-text.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { renderPlanMarkdown } from '../../src/plan/render-markdown.js';
 import { renderPlanText } from '../../src/plan/render-text.js';
+import { loadTextWidth } from '../../src/model/text-width.js';
 import { renderSavedPlan } from '../../src/plan/saved-plan.js';
 import { runInProcess } from '../fuzz/run-in-process.js';
 import { at, dword, key, multiSz, sz } from '../builders.js';
@@ -79,6 +80,9 @@ describe('escape sequences in a plan never reach the terminal raw', () => {
 });
 
 describe('columns line up by display width', () => {
+  // exact widths, as the library and the CLI (measuredText) render them
+  beforeAll(loadTextWidth);
+
   test('a Korean value name takes two cells a character', () => {
     const plan: Plan = {
       unchanged: 0,
