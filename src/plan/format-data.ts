@@ -36,9 +36,12 @@ export function quoteString(text: string): string {
   return `${out}"`;
 }
 
+// INVISIBLE other than the plain space, tested on a whole text at once (a test per character was most
+// of rendering a large plan's key and value names)
+const INVISIBLE_IN_TEXT = /(?! )[\p{C}\p{Z}]/u;
+
 function hasInvisible(text: string): boolean {
-  for (const ch of text) if (ch !== ' ' && INVISIBLE.test(ch)) return true;
-  return false;
+  return INVISIBLE_IN_TEXT.test(text);
 }
 
 /**
@@ -52,10 +55,13 @@ export function formatValueName(name: string): string {
   return plain ? name : quoteString(name);
 }
 
+const EDGE_SPACE_IN_PATH = /(?:^|\\)\s|\s(?:$|\\)/;
+
 /** A key as people read it (`describeKey`), quoted when a component has invisible characters or edge spaces. */
 export function formatKeyName(key: KeyRef): string {
   const path = formatKey(key);
-  const plain = !hasInvisible(path) && !path.includes('"') && !path.split('\\').some((part) => /^\s|\s$/.test(part));
+  // no component starts or ends with white space
+  const plain = !hasInvisible(path) && !path.includes('"') && !EDGE_SPACE_IN_PATH.test(path);
   if (plain) return describeKey(key);
   return key.view === 32 ? `${quoteString(path)} (32-bit view)` : quoteString(path);
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { RegistryValue } from '../../src/model/registry-value.js';
 import { formatKeyName, formatValue, formatValueData, formatValueName, quoteString } from '../../src/plan/format-data.js';
 import { binary, dword, expandSz, key, multiSz, none, qword, sz } from '../builders.js';
@@ -59,5 +60,35 @@ describe('names', () => {
 
   test('quoteString escapes lone surrogates', () => {
     expect(quoteString('\ud800')).toBe('"\\ud800"');
+  });
+});
+
+describe('names: one pattern over the whole text, as the per-character reference decides', () => {
+  // the definitions before the single-pattern tests: a regex per character, a split per key component
+  const INVISIBLE = /[\p{C}\p{Z}]/u;
+  const hasInvisibleRef = (text: string) => [...text].some((ch) => ch !== ' ' && INVISIBLE.test(ch));
+  const plainNameRef = (name: string) => !/^\s|\s$|"/.test(name) && !hasInvisibleRef(name) && name.toLowerCase() !== '(default)';
+  const plainKeyRef = (path: string) => !hasInvisibleRef(path) && !path.includes('"') && !path.split('\\').some((part) => /^\s|\s$/.test(part));
+  const pieces = fc.constantFrom('a', 'Ä', '漢', ' ', '\t', '\u00a0', '\u200b', '\u2028', '\ud800', '\udc00', '\ud83d\udc4d', '\\', '"', '\u0000', '\u007f', 'x');
+  const text = fc.oneof(fc.string(), fc.array(pieces, { maxLength: 12 }).map((p) => p.join('')));
+
+  test('formatValueName quotes exactly the names the reference quotes', () => {
+    fc.assert(
+      fc.property(text, (name) => {
+        fc.pre(name !== '');
+        expect(formatValueName(name) === name).toBe(plainNameRef(name));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('formatKeyName quotes exactly the paths the reference quotes', () => {
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 4 }), (parts) => {
+        const key = { hive: 'HKLM' as const, path: parts.join('\\'), view: 64 as const };
+        expect(formatKeyName(key).startsWith('"')).toBe(!plainKeyRef(`HKLM\\${key.path}`));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
