@@ -13,10 +13,12 @@ namespace Regstate.Agent
     using System.Collections.Generic;
     using System.Collections.Specialized;
     using System.Globalization;
+    using System.Runtime.InteropServices;
     using System.Security;
     using System.Security.Principal;
     using System.Text;
     using Microsoft.Win32;
+    using Microsoft.Win32.SafeHandles;
 #if RS_CORE
     using System.Text.Json;
     using System.Text.Json.Serialization;
@@ -100,15 +102,42 @@ namespace Regstate.Agent
         public abstract void DeleteValue(string name, bool throwOnMissing);
         public abstract void DeleteSubKeyTree(string sub, bool throwOnMissing);
         public abstract void Close();
+
+        // Every value of the key, in GetValueNames' order, each with what GetValueKind and
+        // GetValue(name, null, DoNotExpandEnvironmentNames) give for it. This is those calls; the
+        // Windows layer reads each value with one native call instead (RsWinKey.ReadValues).
+        public virtual List<RsValueRead> ReadValues()
+        {
+            List<RsValueRead> all = new List<RsValueRead>();
+            foreach (string name in GetValueNames())
+                all.Add(new RsValueRead(name, GetValueKind(name), GetValue(name, null, RegistryValueOptions.DoNotExpandEnvironmentNames)));
+            return all;
+        }
+    }
+
+    public sealed class RsValueRead
+    {
+        public readonly string Name;
+        public readonly RegistryValueKind Kind;
+        public readonly object Data;
+
+        public RsValueRead(string name, RegistryValueKind kind, object data) { Name = name; Kind = kind; Data = data; }
     }
 
     public sealed class RsWinKey : RsKey
     {
         private readonly RegistryKey key;
+        // Opened below a base key: its Handle is its own (a base key's Handle opens a new handle per call).
+        private readonly bool opened;
+
+        // False: ReadValues goes through RegistryKey's own methods, the reference the native read is tested against.
+        public static bool NativeReads = true;
 
         public RsWinKey(RegistryKey key) { this.key = key; }
 
-        private static RsKey Wrap(RegistryKey key) { return key == null ? null : new RsWinKey(key); }
+        private RsWinKey(RegistryKey key, bool opened) { this.key = key; this.opened = opened; }
+
+        private static RsKey Wrap(RegistryKey key) { return key == null ? null : new RsWinKey(key, true); }
 
         public override RsKey OpenSubKey(string sub, bool writable) { return Wrap(key.OpenSubKey(sub, writable)); }
         public override RsKey CreateSubKey(string sub) { return Wrap(key.CreateSubKey(sub)); }
@@ -120,6 +149,141 @@ namespace Regstate.Agent
         public override void DeleteValue(string name, bool throwOnMissing) { key.DeleteValue(name, throwOnMissing); }
         public override void DeleteSubKeyTree(string sub, bool throwOnMissing) { key.DeleteSubKeyTree(sub, throwOnMissing); }
         public override void Close() { key.Close(); }
+
+        // ---- the native read: RegistryKey costs four registry calls a value (RegEnumValue in
+        // GetValueNames, RegQueryValueEx in GetValueKind, twice more in GetValue), each a round trip to
+        // wineserver under wine; RegEnumValueW hands out name, kind and data in one. Only data whose
+        // meaning every .NET agrees on is decoded here (RsWinDecode); any other value (a size or kind
+        // out of the ordinary) is read with RegistryKey's own GetValueKind and GetValue.
+
+        [DllImport("advapi32.dll", CharSet = CharSet.Unicode, EntryPoint = "RegEnumValueW", ExactSpelling = true)]
+        private static extern int RegEnumValue(SafeRegistryHandle hKey, int dwIndex, char[] lpValueName, ref int lpcchValueName, IntPtr lpReserved, out int lpType, byte[] lpData, ref int lpcbData);
+
+        private const int ErrorMoreData = 234;
+        private const int ErrorNoMoreItems = 259;
+        // A value name is at most 16,383 characters.
+        private const int NameChars = 16384;
+
+        [ThreadStatic] private static char[] nameBuffer;
+        [ThreadStatic] private static byte[] dataBuffer;
+
+        public override List<RsValueRead> ReadValues()
+        {
+            if (!opened || !NativeReads) return base.ReadValues();
+            char[] name = nameBuffer;
+            if (name == null) { name = new char[NameChars]; nameBuffer = name; }
+            byte[] data = dataBuffer;
+            if (data == null) { data = new byte[4096]; dataBuffer = data; }
+            SafeRegistryHandle handle = key.Handle;
+            List<RsValueRead> all = new List<RsValueRead>();
+            int retries = 0;
+            for (int index = 0; ; )
+            {
+                int nameLength = name.Length;
+                int size = data.Length;
+                int type;
+                int rc = RegEnumValue(handle, index, name, ref nameLength, IntPtr.Zero, out type, data, ref size);
+                if (rc == ErrorNoMoreItems) break;
+                if (rc == ErrorMoreData && retries < 8)
+                {
+                    // The data did not fit (size is what it needs), or the name: grow and ask again.
+                    retries++;
+                    if (size > data.Length) { data = new byte[Math.Max(size, data.Length * 2)]; dataBuffer = data; }
+                    else { name = new char[name.Length * 2]; nameBuffer = name; }
+                    continue;
+                }
+                // Anything else (the key deleted meanwhile, ...): RegistryKey's own calls, and its own exception.
+                if (rc != 0 || size < 0 || size > data.Length || nameLength < 0 || nameLength > name.Length) return base.ReadValues();
+                string valueName = new string(name, 0, nameLength);
+                object decoded;
+                if (RsWinDecode.TryData(type, data, size, out decoded)) all.Add(new RsValueRead(valueName, RsWinDecode.Kind(type), decoded));
+                else all.Add(new RsValueRead(valueName, key.GetValueKind(valueName), key.GetValue(valueName, null, RegistryValueOptions.DoNotExpandEnvironmentNames)));
+                index++;
+                retries = 0;
+            }
+            return all;
+        }
+    }
+
+    // What RegistryKey's GetValueKind and GetValue(name, null, DoNotExpandEnvironmentNames) give for a
+    // value's kind number and bytes, for the well-formed values whose reading every .NET (Framework 4.x,
+    // .NET) agrees on; TryData declines the rest (their reading differs between versions).
+    public static class RsWinDecode
+    {
+        // GetValueKind, for the kinds TryData decodes.
+        public static RegistryValueKind Kind(int type)
+        {
+            switch (type)
+            {
+                case 0: return RegistryValueKind.None;
+                case 1: case 2: case 3: case 4: case 7: case 11: return (RegistryValueKind)type;
+                default: return RegistryValueKind.Unknown;
+            }
+        }
+
+        // REG_NONE and REG_BINARY: the bytes. REG_DWORD of 4 bytes: Int32; REG_QWORD of 8: Int64.
+        // REG_SZ and REG_EXPAND_SZ (unexpanded) of an even size ending in NUL: the text before it.
+        // REG_MULTI_SZ of an even size ending in NUL: every NUL ends a string, an empty one included,
+        // except the last NUL's (the list's own terminator).
+        public static bool TryData(int type, byte[] data, int size, out object value)
+        {
+            value = null;
+            switch (type)
+            {
+                case 0: case 3:
+                    {
+                        byte[] bytes = new byte[size];
+                        Buffer.BlockCopy(data, 0, bytes, 0, size);
+                        value = bytes;
+                        return true;
+                    }
+                case 4:
+                    if (size != 4) return false;
+                    value = BitConverter.ToInt32(data, 0);
+                    return true;
+                case 11:
+                    if (size != 8) return false;
+                    value = BitConverter.ToInt64(data, 0);
+                    return true;
+                case 1: case 2:
+                    if (!Terminated(data, size)) return false;
+                    {
+                        // Copied as UTF-16 units, as .NET does: a lone surrogate stays as it is.
+                        char[] blob = new char[size / 2 - 1];
+                        Buffer.BlockCopy(data, 0, blob, 0, size - 2);
+                        value = new string(blob);
+                        return true;
+                    }
+                case 7:
+                    if (!Terminated(data, size)) return false;
+                    value = Multi(data, size / 2);
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        private static bool Terminated(byte[] data, int size)
+        {
+            return size >= 2 && size % 2 == 0 && data[size - 1] == 0 && data[size - 2] == 0;
+        }
+
+        private static string[] Multi(byte[] data, int len)
+        {
+            char[] blob = new char[len];
+            Buffer.BlockCopy(data, 0, blob, 0, len * 2);
+            List<string> strings = new List<string>();
+            int cur = 0;
+            while (cur < len)
+            {
+                int nextNull = cur;
+                while (blob[nextNull] != (char)0) nextNull++;
+                if (nextNull - cur > 0) strings.Add(new string(blob, cur, nextNull - cur));
+                else if (nextNull != len - 1) strings.Add(string.Empty);
+                cur = nextNull + 1;
+            }
+            return strings.ToArray();
+        }
     }
 
     // Where the keys come from: the Windows registry, or a simulated hive file.
@@ -334,11 +498,12 @@ namespace Regstate.Agent
                                     if (handle == null) continue;
                                     List<object> values = new List<object>();
                                     List<object> unreadable = new List<object>();
-                                    foreach (string name in handle.GetValueNames())
+                                    foreach (RsValueRead read in handle.ReadValues())
                                     {
                                         count++;
-                                        RegistryValueKind kind = handle.GetValueKind(name);
-                                        object data = handle.GetValue(name, null, RegistryValueOptions.DoNotExpandEnvironmentNames);
+                                        string name = read.Name;
+                                        RegistryValueKind kind = read.Kind;
+                                        object data = read.Data;
                                         if (kind == RegistryValueKind.String && data is string) values.Add(Value(name, "REG_SZ", data));
                                         // .NET hands REG_DWORD out as a signed Int32; the registry's number is unsigned.
                                         else if (kind == RegistryValueKind.DWord && data is int) values.Add(Value(name, "REG_DWORD", (long)unchecked((uint)(int)data)));
