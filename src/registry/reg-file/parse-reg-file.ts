@@ -3,7 +3,7 @@ import { MAX_VALUE_BYTES } from '../../model/check-value.js';
 import { foldName } from '../../model/fold-name.js';
 import { parseHive } from '../../model/hive.js';
 import { decodeRegBytes } from './decode-reg-bytes.js';
-import { type LogicalLine, parseRegValue, scanRegString } from './parse-reg-value.js';
+import { type EntryPieces, type LogicalLine, parseHexEntryFast, parseRegValue, scanRegString } from './parse-reg-value.js';
 import type { RegFile, RegFileFormat, RegSection, RegTriviaEntry } from './reg-file-model.js';
 
 export const HEADER_5 = 'Windows Registry Editor Version 5.00';
@@ -115,6 +115,47 @@ function joinContinuations(lines: Lines, n: number, cut: number, file: string): 
   return { last: n, raw, logical: { text: joined, start: 0, end: joined.length, segments, file } };
 }
 
+/**
+ * An entry's logical line as pieces of the file's text, joined as joinContinuations joins them but
+ * without copying: one object, reused for every entry of a parse.
+ */
+class LinePieces implements EntryPieces {
+  from = 0;
+  to = 0;
+  more = false;
+  /** The (0-based) line the current piece is on. */
+  line = 0;
+  // the logical line's length up to the current piece's end, counted from its first line's start
+  private length = 0;
+
+  constructor(private readonly lines: Lines, private readonly text: string) {}
+
+  /** Starts at line n (text[lineStart, lineEnd)), the first piece from `from`. */
+  begin(n: number, from: number, lineStart: number, lineEnd: number): void {
+    const cut = continuationStart(this.text, lineStart, lineEnd);
+    this.line = n;
+    this.more = cut >= 0 && n + 1 < this.lines.count;
+    this.from = from;
+    this.to = this.more ? cut : lineEnd;
+    this.length = this.to - lineStart;
+  }
+
+  next(): boolean {
+    if (!this.more) return false;
+    const n = ++this.line;
+    let from = this.lines.start(n);
+    const end = this.lines.end(n);
+    while (from < end && isSpace(this.text.charCodeAt(from))) from++;
+    if (this.length + (end - from) > MAX_ENTRY_TEXT) return false;
+    const cut = continuationStart(this.text, from, end);
+    this.more = cut >= 0 && n + 1 < this.lines.count;
+    this.from = from;
+    this.to = this.more ? cut : end;
+    this.length += this.to - from;
+    return true;
+  }
+}
+
 /** Where the last of an entry's continuation lines is, as joinContinuations goes, without joining them. */
 function skipContinuations(lines: Lines, text: string, n: number, cut: number): number {
   while (cut >= 0 && n + 1 < lines.count) {
@@ -180,6 +221,7 @@ export function parseRegFile(input: string | Uint8Array, file: string, only?: Re
   const trivia = (n: number): RegTriviaEntry => ({ type: 'trivia', raw: lines.raw(n), line: n + 1 });
   const viewSegment = { offset: 0, line: 0, column: 1 };
   const view: LogicalLine = { text, start: 0, end: 0, segments: [viewSegment], file };
+  const pieces = new LinePieces(lines, text);
 
   for (let n = 1; n < lines.count; n++) {
     const lineStart = lines.start(n);
@@ -229,6 +271,19 @@ export function parseRegFile(input: string | Uint8Array, file: string, only?: Re
     if (only && !(keep && (names === undefined || names.has(foldName(name.text))))) {
       // not selected: its lines are passed over as the full parse would join them
       if (hexAfterEquals(text, eq + 1, lineEnd)) n = skipContinuations(lines, text, n, continuationStart(text, lineStart, lineEnd));
+      continue;
+    }
+    // Hex as regedit writes it is read straight from the file's text (no joined copy of its lines).
+    pieces.begin(n, eq + 1, lineStart, lineEnd);
+    const fast = parseHexEntryFast(text, eq + 1, pieces, version);
+    if (fast !== undefined) {
+      const first = n;
+      n = pieces.line;
+      if (!section) {
+        report({ code: 'REG_SYNTAX', message: 'value outside a key section: put a [KEY] line before it', source: { file, line, column: start + 1 } });
+        continue;
+      }
+      section.entries.push({ type: 'value', name: name.text, value: fast, raw: n === first ? lines.raw(n) : text.slice(lines.start(first), lines.start(n + 1)), line });
       continue;
     }
     if (hexAfterEquals(text, eq + 1, lineEnd)) {

@@ -197,6 +197,74 @@ const SCRATCH = new Uint8Array(4096);
 const SCRATCH_BUFFER = Buffer.from(SCRATCH.buffer);
 
 /**
+ * The pieces of one entry's logical line in the file's text, in order, as its continuation lines
+ * join (see joinContinuations): the current piece is text[from, to).
+ */
+export interface EntryPieces {
+  from: number;
+  to: number;
+  /** Whether another piece follows this one. */
+  more: boolean;
+  /** Moves to the next piece; false when there is none, or when the entry is too long to hold a value. */
+  next(): boolean;
+}
+
+/**
+ * The value of a hex entry written as regedit writes it, read straight from the file's text: `hex:`
+ * or `hex(N):` right at `i`, then bytes of two hex digits, a comma between them, the line broken
+ * (if at all) right after a comma, at most SCRATCH's length of bytes. Anything else (blanks, one-digit
+ * bytes, any error) is undefined, and the entry is then read the general way (parseRegValue on the
+ * joined line), which reports its problems; what this reads, that way reads the same.
+ */
+export function parseHexEntryFast(text: string, i: number, pieces: EntryPieces, version: '5.00' | '4'): RegistryValue | undefined {
+  let to = pieces.to;
+  if (i + 4 > to || (text.charCodeAt(i) | 0x20) !== 0x68 || (text.charCodeAt(i + 1) | 0x20) !== 0x65 || (text.charCodeAt(i + 2) | 0x20) !== 0x78) return undefined;
+  let p = i + 3;
+  let kind = 3;
+  if (text.charCodeAt(p) === 0x3a /* : */) p++;
+  else if (text.charCodeAt(p) === 0x28 /* ( */) {
+    kind = 0;
+    let digits = 0;
+    for (let d = ++p < to ? hexDigit(text.charCodeAt(p)) : -1; d >= 0; d = ++p < to ? hexDigit(text.charCodeAt(p)) : -1) {
+      kind = kind * 16 + d;
+      digits++;
+    }
+    if (digits === 0 || digits > 8 || p + 1 >= to || text.charCodeAt(p) !== 0x29 /* ) */ || text.charCodeAt(p + 1) !== 0x3a) return undefined;
+    p += 2;
+  } else return undefined;
+  if (p === to) {
+    // the bytes start on the next line (none at all: the general way)
+    if (!pieces.more || !pieces.next()) return undefined;
+    p = pieces.from;
+    to = pieces.to;
+  }
+  let n = 0;
+  for (;;) {
+    if (p + 2 > to || n === SCRATCH.length) return undefined;
+    const high = hexDigit(text.charCodeAt(p));
+    const low = hexDigit(text.charCodeAt(p + 1));
+    if (high < 0 || low < 0) return undefined;
+    SCRATCH[n++] = high * 16 + low;
+    p += 2;
+    if (p === to) {
+      if (pieces.more) return undefined;
+      break;
+    }
+    if (text.charCodeAt(p) !== 0x2c /* , */) return undefined;
+    p++;
+    if (p === to) {
+      if (!pieces.more || !pieces.next()) return undefined;
+      p = pieces.from;
+      to = pieces.to;
+    }
+  }
+  const transient = kind === 1 || kind === 2 || kind === 7 || kind === 4 || kind === 11;
+  const bytes = transient ? SCRATCH.subarray(0, n) : SCRATCH.slice(0, n);
+  const value = valueFromHex(kind, bytes, version);
+  return transient && value.type === 'REG_OTHER' ? { type: 'REG_OTHER', kind, data: bytes.slice() } : value;
+}
+
+/**
  * Parses a value's right-hand side starting at `start`: `-` (a deletion, null), `"text"`,
  * `dword:XXXXXXXX`, `hex:...` or `hex(N):...`. Reports problems and returns undefined on error.
  */
