@@ -195,6 +195,15 @@ function decode(input: string | Uint8Array, file: string): { text: string; forma
  * be rendered or edited. Errors in what is not decoded are not all found.
  */
 export function parseRegFile(input: string | Uint8Array, file: string, only?: RegReadSelection): RegFile {
+  return parse(input, file, only, true);
+}
+
+/** parseRegFile without its fast path for hex entries: the reference that path must always agree with (tests). */
+export function parseRegFileReference(input: string | Uint8Array, file: string, only?: RegReadSelection): RegFile {
+  return parse(input, file, only, false);
+}
+
+function parse(input: string | Uint8Array, file: string, only: RegReadSelection | undefined, fastHex: boolean): RegFile {
   const { text, format } = decode(input, file);
   if (text.trim() === '') throw new RegstateError('FILE_EMPTY', `${file}: the .reg file is empty (it needs the header "${HEADER_5}")`, { source: { file, line: 1, column: 1 } });
   const diagnostics: Diagnostic[] = [];
@@ -275,7 +284,7 @@ export function parseRegFile(input: string | Uint8Array, file: string, only?: Re
     }
     // Hex as regedit writes it is read straight from the file's text (no joined copy of its lines).
     pieces.begin(n, eq + 1, lineStart, lineEnd);
-    const fast = parseHexEntryFast(text, eq + 1, pieces, version);
+    const fast = fastHex ? parseHexEntryFast(text, eq + 1, pieces, version) : undefined;
     if (fast !== undefined) {
       const first = n;
       n = pieces.line;
