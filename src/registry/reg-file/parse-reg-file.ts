@@ -3,7 +3,7 @@ import { MAX_VALUE_BYTES } from '../../model/check-value.js';
 import { foldName } from '../../model/fold-name.js';
 import { parseHive } from '../../model/hive.js';
 import { decodeRegBytes } from './decode-reg-bytes.js';
-import { type EntryPieces, type LogicalLine, parseHexEntryFast, parseRegValue, scanRegString } from './parse-reg-value.js';
+import { type EntryPieces, type LogicalLine, parseHexEntryFast, parseRegValue, parseSimpleValueFast, scanRegString } from './parse-reg-value.js';
 import type { RegFile, RegFileFormat, RegSection, RegTriviaEntry } from './reg-file-model.js';
 
 export const HEADER_5 = 'Windows Registry Editor Version 5.00';
@@ -198,12 +198,12 @@ export function parseRegFile(input: string | Uint8Array, file: string, only?: Re
   return parse(input, file, only, true);
 }
 
-/** parseRegFile without its fast path for hex entries: the reference that path must always agree with (tests). */
+/** parseRegFile without its fast paths for values as regedit writes them: the reference that path must always agree with (tests). */
 export function parseRegFileReference(input: string | Uint8Array, file: string, only?: RegReadSelection): RegFile {
   return parse(input, file, only, false);
 }
 
-function parse(input: string | Uint8Array, file: string, only: RegReadSelection | undefined, fastHex: boolean): RegFile {
+function parse(input: string | Uint8Array, file: string, only: RegReadSelection | undefined, fastPaths: boolean): RegFile {
   const { text, format } = decode(input, file);
   if (text.trim() === '') throw new RegstateError('FILE_EMPTY', `${file}: the .reg file is empty (it needs the header "${HEADER_5}")`, { source: { file, line: 1, column: 1 } });
   const diagnostics: Diagnostic[] = [];
@@ -282,12 +282,15 @@ function parse(input: string | Uint8Array, file: string, only: RegReadSelection 
       if (hexAfterEquals(text, eq + 1, lineEnd)) n = skipContinuations(lines, text, n, continuationStart(text, lineStart, lineEnd));
       continue;
     }
-    // Hex as regedit writes it is read straight from the file's text (no joined copy of its lines).
-    pieces.begin(n, eq + 1, lineStart, lineEnd);
-    const fast = fastHex ? parseHexEntryFast(text, eq + 1, pieces, version) : undefined;
+    // Values as regedit writes them are read straight from the file's text (hex: no joined copy of its lines).
+    let fast = fastPaths ? parseSimpleValueFast(text, eq + 1, lineEnd) : undefined;
+    const first = n;
+    if (fastPaths && fast === undefined) {
+      pieces.begin(n, eq + 1, lineStart, lineEnd);
+      fast = parseHexEntryFast(text, eq + 1, pieces, version);
+      if (fast !== undefined) n = pieces.line;
+    }
     if (fast !== undefined) {
-      const first = n;
-      n = pieces.line;
       if (!section) {
         report({ code: 'REG_SYNTAX', message: 'value outside a key section: put a [KEY] line before it', source: { file, line, column: start + 1 } });
         continue;

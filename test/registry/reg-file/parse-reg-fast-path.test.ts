@@ -22,7 +22,9 @@ const piece = fc.constantFrom(
   ',\\\r\n  ', ',\\\r\n', '\\\r\n  ', ' \\ \r\n\t', ',\\\n', '\\', '\r\n', '\r\n"n"=hex:01\r\n',
 );
 const regularBytes = fc.uint8Array({ maxLength: 80 }).map((bytes) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(','));
+const simple = fc.constantFrom('"text"', '"a\\\\b"', '"q\\"q"', '"', '""', 'dword:', 'DWORD:', 'dword: ', '0123abcd', '1', 'fffffffff', 'g', ' ', '\t', '\\', '\r\n');
 const rhs = fc.oneof(
+  fc.array(simple, { maxLength: 5 }).map((pieces) => pieces.join('')),
   fc.array(piece, { maxLength: 14 }).map((pieces) => pieces.join('')),
   fc.tuple(fc.constantFrom('hex:', 'hex(2):', 'hex(7):', 'hex(4):', 'hex(b):', 'hex(0):', 'hex(1):', 'hex(3f):'), regularBytes, fc.integer({ min: 5, max: 30 })).map(([prefix, bytes, width]) =>
     // wrapped as regedit wraps: after a comma, continuation lines indented by two blanks
@@ -34,7 +36,7 @@ const fileText = fc.tuple(fc.boolean(), fc.array(entry, { maxLength: 5 }), fc.bo
   ([section, entries, trailer]) => `Windows Registry Editor Version 5.00\r\n\r\n${section ? '[HKEY_CURRENT_USER\\Software\\P]\r\n' : ''}${entries.join('')}${trailer ? '"last"=hex:01,\\' : ''}`,
 );
 
-describe('the fast path for hex entries', () => {
+describe('the fast paths for values as regedit writes them', () => {
   test('reads every file exactly as the general parse does: the same entries, or the same errors at the same places', () => {
     fc.assert(
       fc.property(fileText, fc.constantFrom('utf16le' as const, 'utf8' as const), (text, encoding) => {
