@@ -270,11 +270,22 @@ function parse(input: string | Uint8Array, file: string, only: RegReadSelection 
     viewSegment.line = line;
     let logical: LogicalLine = view;
     let raw: string | undefined;
-    const name = scanName(view, at, report);
-    if (name === undefined) continue;
-    let eq = skipBlanks(text, name.end, lineEnd);
+    // In a section not read, a name without escapes is passed over without a copy of it.
+    let nameEnd = only && !keep && fastPaths ? plainNameEnd(text, at, lineEnd) : -1;
+    let name: { text: string; end: number } | undefined;
+    if (nameEnd < 0) {
+      name = scanName(view, at, report);
+      if (name === undefined) continue;
+      nameEnd = name.end;
+    }
+    let eq = skipBlanks(text, nameEnd, lineEnd);
     if (eq >= lineEnd || text.charCodeAt(eq) !== 0x3d /* = */) {
       report({ code: 'REG_SYNTAX', message: 'expected = after the value name', source: { file, line, column: eq - lineStart + 1 } });
+      continue;
+    }
+    if (name === undefined) {
+      // (only set when the section is not read)
+      if (hexAfterEquals(text, eq + 1, lineEnd)) n = skipContinuations(lines, text, n, continuationStart(text, lineStart, lineEnd));
       continue;
     }
     if (only && !(keep && (names === undefined || names.has(foldName(name.text))))) {
@@ -327,6 +338,17 @@ function parse(input: string | Uint8Array, file: string, only: RegReadSelection 
 function skipBlanks(text: string, i: number, end: number): number {
   for (let c = text.charCodeAt(i); i < end && (c === 0x20 || c === 0x09); c = text.charCodeAt(++i));
   return i;
+}
+
+/** Where the name at `start` ends (`@`, or a quoted name without escapes), as scanName would find; -1 for any other. */
+function plainNameEnd(text: string, start: number, end: number): number {
+  if (text.charCodeAt(start) === 0x40 /* @ */) return start + 1;
+  for (let i = start + 1; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) return i + 1;
+    if (c === 0x5c /* \ */) return -1;
+  }
+  return -1;
 }
 
 function scanName(l: LogicalLine, start: number, report: (d: Diagnostic) => void): { text: string; end: number } | undefined {

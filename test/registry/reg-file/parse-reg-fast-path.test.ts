@@ -31,7 +31,7 @@ const rhs = fc.oneof(
     prefix + bytes.replace(new RegExp(`((?:[0-9a-f]{2},){${width}})`, 'g'), '$1\\\r\n  '),
   ),
 );
-const entry = fc.tuple(fc.constantFrom('"v"', '@', '"Name x"'), rhs).map(([name, right]) => `${name}=${right}\r\n`);
+const entry = fc.tuple(fc.constantFrom('"v"', '@', '"Name x"', '"a\\\\b"', '"open', '"q\\"q" ', '"x"y'), rhs).map(([name, right]) => `${name}=${right}\r\n`);
 const fileText = fc.tuple(fc.boolean(), fc.array(entry, { maxLength: 5 }), fc.boolean()).map(
   ([section, entries, trailer]) => `Windows Registry Editor Version 5.00\r\n\r\n${section ? '[HKEY_CURRENT_USER\\Software\\P]\r\n' : ''}${entries.join('')}${trailer ? '"last"=hex:01,\\' : ''}`,
 );
@@ -42,8 +42,11 @@ describe('the fast paths for values as regedit writes them', () => {
       fc.property(fileText, fc.constantFrom('utf16le' as const, 'utf8' as const), (text, encoding) => {
         const bytes = encodeRegText(text, { encoding, bom: true });
         expect(outcome(() => parseRegFile(bytes, 'f.reg'))).toEqual(outcome(() => parseRegFileReference(bytes, 'f.reg')));
-        const only = new Map([[selectionKeyId('HKCU', 'Software\\P'), undefined]]);
-        expect(outcome(() => parseRegFile(bytes, 'f.reg', only))).toEqual(outcome(() => parseRegFileReference(bytes, 'f.reg', only)));
+        // a verify's read-back of the key, and of another key (this one's entries passed over)
+        for (const path of ['Software\\P', 'Software\\Other']) {
+          const only = new Map([[selectionKeyId('HKCU', path), undefined]]);
+          expect(outcome(() => parseRegFile(bytes, 'f.reg', only))).toEqual(outcome(() => parseRegFileReference(bytes, 'f.reg', only)));
+        }
       }),
       { numRuns: 3000 },
     );
