@@ -7,7 +7,7 @@ import { resolveWriteTarget, writeFileAtomic } from '../../fs/write-file-atomic.
 import type { LiveKey } from '../../model/live-state.js';
 import type { BackendStats, ReadRequest, RegistryBackend, Target, TargetImage, WriteOp, WriteOutcome } from '../backend.js';
 import { physicalKeyPath } from '../physical-key.js';
-import { encodeRegText } from './decode-reg-bytes.js';
+import { encodeRegParts } from './decode-reg-bytes.js';
 import { type RegFileOp, RegFileEditor } from './edit-reg-file.js';
 import { renderDeleteValueEntry as deleteValueEntryText, renderValueEntry as valueEntryText } from './format-reg-value.js';
 import { HEADER_5, type RegReadSelection, parseRegFile, selectionKeyId } from './parse-reg-file.js';
@@ -164,7 +164,7 @@ export class RegFileBackend implements RegistryBackend {
     }
     const upgrade = reg.format.version !== '5.00' || reg.format.encoding !== 'utf16le' || !reg.format.bom;
     if (upgrade) upgradeToVersion5(reg, newline);
-    const bytes = encodeRegText((upgrade ? renderRegFileParts(reg) : after).join(''), reg.format);
+    const bytes = encodeRegParts(upgrade ? renderRegFileParts(reg) : after, reg.format);
     await writeFileAtomic(this.file, bytes);
     // Later writes go on from these entries (they keep deleted keys' places); reads parse the bytes on disk.
     this.reg = reg;
