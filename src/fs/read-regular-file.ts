@@ -48,6 +48,52 @@ export async function readRegularFile(file: string, shown: string = file): Promi
   }
 }
 
+/** How much of a file fileHasContent reads at a time. */
+const COMPARE_CHUNK = 1 << 20;
+
+/**
+ * Whether a regular file holds exactly `expected` now (undefined when it is missing), compared a
+ * piece at a time in one small buffer: checking that a file of many megabytes is unchanged costs no
+ * copy of it. Refuses what readRegularFile refuses, with the same errors.
+ */
+export async function fileHasContent(file: string, expected: Uint8Array, shown: string = file): Promise<boolean | undefined> {
+  let stats: Stats;
+  try {
+    stats = await stat(file);
+  } catch (cause) {
+    const error = readError(shown, cause);
+    if (error.code === 'FILE_NOT_FOUND') return undefined;
+    throw error;
+  }
+  if (!stats.isFile()) throw notRegular(shown, stats);
+  let handle;
+  try {
+    handle = await open(file, OPEN_FLAGS);
+  } catch (cause) {
+    const error = readError(shown, cause);
+    if (error.code === 'FILE_NOT_FOUND') return undefined;
+    throw error;
+  }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) throw notRegular(shown, opened);
+    if (opened.size !== expected.byteLength) return false;
+    const want = Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength);
+    const chunk = Buffer.allocUnsafe(Math.min(COMPARE_CHUNK, Math.max(1, expected.byteLength + 1)));
+    // read to the end: a file that grew since fstat() is not the same
+    for (let at = 0; ; ) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, at);
+      if (bytesRead === 0) return at === want.length;
+      if (at + bytesRead > want.length || !chunk.subarray(0, bytesRead).equals(want.subarray(at, at + bytesRead))) return false;
+      at += bytesRead;
+    }
+  } catch (cause) {
+    throw cause instanceof RegstateError ? cause : readError(shown, cause);
+  } finally {
+    await handle.close();
+  }
+}
+
 function notRegular(file: string, stats: Stats): RegstateError {
   return new RegstateError('FILE_UNREADABLE', `cannot read ${file}: it is ${describeFileKind(stats)}, not a regular file`);
 }

@@ -141,10 +141,13 @@ export class RegFileEditor {
     this.reg.sections.forEach((s, i) => {
       if (s.delete) return void kills.push(i);
       const path = foldedPath(s);
-      add(byKey, keyIndexId(s.hive, path), i);
+      const id = keyIndexId(s.hive, path);
+      add(byKey, id, i);
       add(within, keyIndexId(s.hive, ''), i);
-      for (let cut = path.indexOf('\\'); cut >= 0; cut = path.indexOf('\\', cut + 1)) add(within, keyIndexId(s.hive, path.slice(0, cut)), i);
-      if (path !== '') add(within, keyIndexId(s.hive, path), i);
+      // the ids of the key's ancestors are the beginnings of its own
+      const at = s.hive.length + 1;
+      for (let cut = path.indexOf('\\'); cut >= 0; cut = path.indexOf('\\', cut + 1)) add(within, id.slice(0, at + cut), i);
+      if (path !== '') add(within, id, i);
     });
     return (this.index = { byKey, within, kills });
   }
@@ -167,8 +170,18 @@ export class RegFileEditor {
   }
 
   private entriesNamed(sections: RegSection[], name: string): RegValueEntry[] {
-    const id = foldName(name);
-    return sections.flatMap((s) => s.entries.filter((e): e is RegValueEntry => e.type === 'value' && foldName(e.name) === id));
+    const id = this.foldedName(name);
+    // foldName keeps the length: names of another length are not folded at all
+    return sections.flatMap((s) => s.entries.filter((e): e is RegValueEntry => e.type === 'value' && e.name.length === id.length && this.foldedName(e.name) === id));
+  }
+
+  // Value names folded once each: every op on a key compares its name with all of that key's names.
+  private readonly foldedNames = new Map<string, string>();
+
+  private foldedName(name: string): string {
+    let id = this.foldedNames.get(name);
+    if (id === undefined) this.foldedNames.set(name, (id = foldName(name)));
+    return id;
   }
 
   private setValue(key: PhysicalKey, name: string, value: RegistryValue): void {

@@ -3,7 +3,7 @@ import { MAX_VALUE_BYTES } from '../../model/check-value.js';
 import { foldName } from '../../model/fold-name.js';
 import { parseHive } from '../../model/hive.js';
 import { decodeRegBytes } from './decode-reg-bytes.js';
-import { type LogicalLine, parseRegValue, scanRegString } from './parse-reg-value.js';
+import { type EntryPieces, type LogicalLine, parseHexEntryFast, parseRegValue, parseSimpleValueFast, scanRegString } from './parse-reg-value.js';
 import type { RegFile, RegFileFormat, RegSection, RegTriviaEntry } from './reg-file-model.js';
 
 export const HEADER_5 = 'Windows Registry Editor Version 5.00';
@@ -115,6 +115,47 @@ function joinContinuations(lines: Lines, n: number, cut: number, file: string): 
   return { last: n, raw, logical: { text: joined, start: 0, end: joined.length, segments, file } };
 }
 
+/**
+ * An entry's logical line as pieces of the file's text, joined as joinContinuations joins them but
+ * without copying: one object, reused for every entry of a parse.
+ */
+class LinePieces implements EntryPieces {
+  from = 0;
+  to = 0;
+  more = false;
+  /** The (0-based) line the current piece is on. */
+  line = 0;
+  // the logical line's length up to the current piece's end, counted from its first line's start
+  private length = 0;
+
+  constructor(private readonly lines: Lines, private readonly text: string) {}
+
+  /** Starts at line n (text[lineStart, lineEnd)), the first piece from `from`. */
+  begin(n: number, from: number, lineStart: number, lineEnd: number): void {
+    const cut = continuationStart(this.text, lineStart, lineEnd);
+    this.line = n;
+    this.more = cut >= 0 && n + 1 < this.lines.count;
+    this.from = from;
+    this.to = this.more ? cut : lineEnd;
+    this.length = this.to - lineStart;
+  }
+
+  next(): boolean {
+    if (!this.more) return false;
+    const n = ++this.line;
+    let from = this.lines.start(n);
+    const end = this.lines.end(n);
+    while (from < end && isSpace(this.text.charCodeAt(from))) from++;
+    if (this.length + (end - from) > MAX_ENTRY_TEXT) return false;
+    const cut = continuationStart(this.text, from, end);
+    this.more = cut >= 0 && n + 1 < this.lines.count;
+    this.from = from;
+    this.to = this.more ? cut : end;
+    this.length += this.to - from;
+    return true;
+  }
+}
+
 /** Where the last of an entry's continuation lines is, as joinContinuations goes, without joining them. */
 function skipContinuations(lines: Lines, text: string, n: number, cut: number): number {
   while (cut >= 0 && n + 1 < lines.count) {
@@ -154,6 +195,15 @@ function decode(input: string | Uint8Array, file: string): { text: string; forma
  * be rendered or edited. Errors in what is not decoded are not all found.
  */
 export function parseRegFile(input: string | Uint8Array, file: string, only?: RegReadSelection): RegFile {
+  return parse(input, file, only, true);
+}
+
+/** parseRegFile without its fast paths for values as regedit writes them: the reference that path must always agree with (tests). */
+export function parseRegFileReference(input: string | Uint8Array, file: string, only?: RegReadSelection): RegFile {
+  return parse(input, file, only, false);
+}
+
+function parse(input: string | Uint8Array, file: string, only: RegReadSelection | undefined, fastPaths: boolean): RegFile {
   const { text, format } = decode(input, file);
   if (text.trim() === '') throw new RegstateError('FILE_EMPTY', `${file}: the .reg file is empty (it needs the header "${HEADER_5}")`, { source: { file, line: 1, column: 1 } });
   const diagnostics: Diagnostic[] = [];
@@ -180,6 +230,7 @@ export function parseRegFile(input: string | Uint8Array, file: string, only?: Re
   const trivia = (n: number): RegTriviaEntry => ({ type: 'trivia', raw: lines.raw(n), line: n + 1 });
   const viewSegment = { offset: 0, line: 0, column: 1 };
   const view: LogicalLine = { text, start: 0, end: 0, segments: [viewSegment], file };
+  const pieces = new LinePieces(lines, text);
 
   for (let n = 1; n < lines.count; n++) {
     const lineStart = lines.start(n);
@@ -219,16 +270,43 @@ export function parseRegFile(input: string | Uint8Array, file: string, only?: Re
     viewSegment.line = line;
     let logical: LogicalLine = view;
     let raw: string | undefined;
-    const name = scanName(view, at, report);
-    if (name === undefined) continue;
-    let eq = skipBlanks(text, name.end, lineEnd);
+    // In a section not read, a name without escapes is passed over without a copy of it.
+    let nameEnd = only && !keep && fastPaths ? plainNameEnd(text, at, lineEnd) : -1;
+    let name: { text: string; end: number } | undefined;
+    if (nameEnd < 0) {
+      name = scanName(view, at, report);
+      if (name === undefined) continue;
+      nameEnd = name.end;
+    }
+    let eq = skipBlanks(text, nameEnd, lineEnd);
     if (eq >= lineEnd || text.charCodeAt(eq) !== 0x3d /* = */) {
       report({ code: 'REG_SYNTAX', message: 'expected = after the value name', source: { file, line, column: eq - lineStart + 1 } });
+      continue;
+    }
+    if (name === undefined) {
+      // (only set when the section is not read)
+      if (hexAfterEquals(text, eq + 1, lineEnd)) n = skipContinuations(lines, text, n, continuationStart(text, lineStart, lineEnd));
       continue;
     }
     if (only && !(keep && (names === undefined || names.has(foldName(name.text))))) {
       // not selected: its lines are passed over as the full parse would join them
       if (hexAfterEquals(text, eq + 1, lineEnd)) n = skipContinuations(lines, text, n, continuationStart(text, lineStart, lineEnd));
+      continue;
+    }
+    // Values as regedit writes them are read straight from the file's text (hex: no joined copy of its lines).
+    let fast = fastPaths ? parseSimpleValueFast(text, eq + 1, lineEnd) : undefined;
+    const first = n;
+    if (fastPaths && fast === undefined) {
+      pieces.begin(n, eq + 1, lineStart, lineEnd);
+      fast = parseHexEntryFast(text, eq + 1, pieces, version);
+      if (fast !== undefined) n = pieces.line;
+    }
+    if (fast !== undefined) {
+      if (!section) {
+        report({ code: 'REG_SYNTAX', message: 'value outside a key section: put a [KEY] line before it', source: { file, line, column: start + 1 } });
+        continue;
+      }
+      section.entries.push({ type: 'value', name: name.text, value: fast, raw: n === first ? lines.raw(n) : text.slice(lines.start(first), lines.start(n + 1)), line });
       continue;
     }
     if (hexAfterEquals(text, eq + 1, lineEnd)) {
@@ -260,6 +338,17 @@ export function parseRegFile(input: string | Uint8Array, file: string, only?: Re
 function skipBlanks(text: string, i: number, end: number): number {
   for (let c = text.charCodeAt(i); i < end && (c === 0x20 || c === 0x09); c = text.charCodeAt(++i));
   return i;
+}
+
+/** Where the name at `start` ends (`@`, or a quoted name without escapes), as scanName would find; -1 for any other. */
+function plainNameEnd(text: string, start: number, end: number): number {
+  if (text.charCodeAt(start) === 0x40 /* @ */) return start + 1;
+  for (let i = start + 1; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) return i + 1;
+    if (c === 0x5c /* \ */) return -1;
+  }
+  return -1;
 }
 
 function scanName(l: LogicalLine, start: number, report: (d: Diagnostic) => void): { text: string; end: number } | undefined {

@@ -2,6 +2,7 @@ import type { Diagnostic, ErrorCode } from '../../errors.js';
 import { MAX_VALUE_BYTES, describeTooLarge } from '../../model/check-value.js';
 import { truncateEcho } from '../../model/display-text.js';
 import type { RegistryValue } from '../../model/registry-value.js';
+import { endianness } from 'node:os';
 import { decodeAnsi } from './decode-reg-bytes.js';
 
 /** Where one physical line's text starts in a logical line: its offset there, its file line, and its column. */
@@ -99,7 +100,11 @@ function skipSpaces(text: string, i: number, end: number): number {
 function decodeText(bytes: Uint8Array, version: '5.00' | '4'): string | undefined {
   if (version === '4') return decodeAnsi(bytes);
   if (bytes.length % 2 !== 0) return undefined;
-  if (bytes.buffer === SCRATCH.buffer) return SCRATCH_BUFFER.toString('utf16le', bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  if (bytes.buffer === SCRATCH.buffer) {
+    // a short text (most are) as its UTF-16 units at once: cheaper than a call into the buffer's decoder
+    if (SCRATCH_UNITS !== undefined && bytes.byteOffset === 0 && bytes.byteLength <= SHORT_TEXT_BYTES) return String.fromCharCode.apply(null, SCRATCH_UNITS.subarray(0, bytes.byteLength >> 1) as unknown as number[]);
+    return SCRATCH_BUFFER.toString('utf16le', bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  }
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf16le');
 }
 
@@ -195,6 +200,104 @@ function startsWithWord(text: string, i: number, end: number, word: string): boo
 // A plain Uint8Array: its slice() copies (a Buffer's would not)
 const SCRATCH = new Uint8Array(4096);
 const SCRATCH_BUFFER = Buffer.from(SCRATCH.buffer);
+// SCRATCH as UTF-16 units, where they are little-endian as in the file (undefined elsewhere)
+const SCRATCH_UNITS = endianness() === 'LE' ? new Uint16Array(SCRATCH.buffer) : undefined;
+const SHORT_TEXT_BYTES = 512;
+
+/**
+ * The value of a one-line `"text"` (no escape) or `dword:XXXXXXXX` entry, as regedit writes them,
+ * read from text[i, end) (the line's end) with nothing after it; undefined for anything else, which
+ * is then read the general way (parseRegValue), which reads these the same.
+ */
+export function parseSimpleValueFast(text: string, i: number, end: number): RegistryValue | undefined {
+  const c = text.charCodeAt(i);
+  if (c === 0x22 /* " */) {
+    for (let q = i + 1; q < end; q++) {
+      const d = text.charCodeAt(q);
+      if (d === 0x5c /* \ */) return undefined;
+      if (d === 0x22) return q + 1 === end && 2 * (q - i - 1) + 2 <= MAX_VALUE_BYTES ? { type: 'REG_SZ', data: text.slice(i + 1, q) } : undefined;
+    }
+    return undefined;
+  }
+  if (c === 0x64 /* d */ && end - i > 6 && end - i <= 14 && text.startsWith('dword:', i)) {
+    let data = 0;
+    for (let p = i + 6; p < end; p++) {
+      const d = hexDigit(text.charCodeAt(p));
+      if (d < 0) return undefined;
+      data = data * 16 + d;
+    }
+    return { type: 'REG_DWORD', data };
+  }
+  return undefined;
+}
+
+/**
+ * The pieces of one entry's logical line in the file's text, in order, as its continuation lines
+ * join (see joinContinuations): the current piece is text[from, to).
+ */
+export interface EntryPieces {
+  from: number;
+  to: number;
+  /** Whether another piece follows this one. */
+  more: boolean;
+  /** Moves to the next piece; false when there is none, or when the entry is too long to hold a value. */
+  next(): boolean;
+}
+
+/**
+ * The value of a hex entry written as regedit writes it, read straight from the file's text: `hex:`
+ * or `hex(N):` right at `i`, then bytes of two hex digits, a comma between them, the line broken
+ * (if at all) right after a comma, at most SCRATCH's length of bytes. Anything else (blanks, one-digit
+ * bytes, any error) is undefined, and the entry is then read the general way (parseRegValue on the
+ * joined line), which reports its problems; what this reads, that way reads the same.
+ */
+export function parseHexEntryFast(text: string, i: number, pieces: EntryPieces, version: '5.00' | '4'): RegistryValue | undefined {
+  let to = pieces.to;
+  if (i + 4 > to || (text.charCodeAt(i) | 0x20) !== 0x68 || (text.charCodeAt(i + 1) | 0x20) !== 0x65 || (text.charCodeAt(i + 2) | 0x20) !== 0x78) return undefined;
+  let p = i + 3;
+  let kind = 3;
+  if (text.charCodeAt(p) === 0x3a /* : */) p++;
+  else if (text.charCodeAt(p) === 0x28 /* ( */) {
+    kind = 0;
+    let digits = 0;
+    for (let d = ++p < to ? hexDigit(text.charCodeAt(p)) : -1; d >= 0; d = ++p < to ? hexDigit(text.charCodeAt(p)) : -1) {
+      kind = kind * 16 + d;
+      digits++;
+    }
+    if (digits === 0 || digits > 8 || p + 1 >= to || text.charCodeAt(p) !== 0x29 /* ) */ || text.charCodeAt(p + 1) !== 0x3a) return undefined;
+    p += 2;
+  } else return undefined;
+  if (p === to) {
+    // the bytes start on the next line (none at all: the general way)
+    if (!pieces.more || !pieces.next()) return undefined;
+    p = pieces.from;
+    to = pieces.to;
+  }
+  let n = 0;
+  for (;;) {
+    if (p + 2 > to || n === SCRATCH.length) return undefined;
+    const high = hexDigit(text.charCodeAt(p));
+    const low = hexDigit(text.charCodeAt(p + 1));
+    if (high < 0 || low < 0) return undefined;
+    SCRATCH[n++] = high * 16 + low;
+    p += 2;
+    if (p === to) {
+      if (pieces.more) return undefined;
+      break;
+    }
+    if (text.charCodeAt(p) !== 0x2c /* , */) return undefined;
+    p++;
+    if (p === to) {
+      if (!pieces.more || !pieces.next()) return undefined;
+      p = pieces.from;
+      to = pieces.to;
+    }
+  }
+  const transient = kind === 1 || kind === 2 || kind === 7 || kind === 4 || kind === 11;
+  const bytes = transient ? SCRATCH.subarray(0, n) : SCRATCH.slice(0, n);
+  const value = valueFromHex(kind, bytes, version);
+  return transient && value.type === 'REG_OTHER' ? { type: 'REG_OTHER', kind, data: bytes.slice() } : value;
+}
 
 /**
  * Parses a value's right-hand side starting at `start`: `-` (a deletion, null), `"text"`,

@@ -34,17 +34,23 @@ export class RegTree {
 
   static fromRegFile(reg: RegFile): RegTree {
     const tree = new RegTree();
+    // value names folded once each (a registry repeats its names from key to key)
+    const ids = new Map<string, string>();
+    // the nodes of the parents of keys with sections so far, by hive and path as written (until a key is deleted)
+    const parents = new Map<string, RegTreeNode>();
     for (const s of reg.sections) {
       if (s.removed) continue;
       const key = { hive: s.hive, path: s.path };
       if (s.delete) {
         tree.deleteKey(key);
+        parents.clear();
         continue;
       }
-      const node = tree.ensure(key);
+      const node = tree.ensureBelow(key, parents);
       for (const e of s.entries) {
         if (e.type !== 'value' || e.removed) continue;
-        const id = foldName(e.name);
+        let id = ids.get(e.name);
+        if (id === undefined) ids.set(e.name, (id = foldName(e.name)));
         if (e.value === null) node.values.delete(id);
         else node.values.set(id, { name: node.values.get(id)?.name ?? e.name, value: e.value });
       }
@@ -73,6 +79,21 @@ export class RegTree {
       level = node.children;
     }
     return node as RegTreeNode;
+  }
+
+  /** ensure(key), its parent found in `parents` (by hive and path as written) when a sibling's section had it. */
+  private ensureBelow(key: PhysicalKey, parents: Map<string, RegTreeNode>): RegTreeNode {
+    const cut = key.path.lastIndexOf('\\');
+    if (cut < 0) return this.ensure(key);
+    const parentPath = key.path.slice(0, cut);
+    const parentId = `${key.hive}\\${parentPath}`;
+    let parent = parents.get(parentId);
+    if (!parent) parents.set(parentId, (parent = this.ensure({ hive: key.hive, path: parentPath })));
+    const name = key.path.slice(cut + 1);
+    const id = foldName(name);
+    let node = parent.children.get(id);
+    if (!node) parent.children.set(id, (node = newNode(name)));
+    return node;
   }
 
   private deleteKey(key: PhysicalKey): void {
