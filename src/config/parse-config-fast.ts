@@ -1,5 +1,6 @@
 import yaml from 'js-yaml';
 import { FAST_CORE_SCHEMA } from './fast-yaml-schema.js';
+import { lineCursor } from './line-cursor.js';
 import { MAX_ALIAS_COUNT } from './plain-numbers.js';
 import type { FoundNode, SourceNode, YamlSource } from './yaml-nodes.js';
 
@@ -97,20 +98,9 @@ function contentStart(text: string, open: number): number {
 }
 
 
-/** Where each line starts, in a typed array: no growth copies and nothing for the collector to scan. */
-function lineIndex(text: string): Uint32Array {
-  let lines = 1;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
-  const starts = new Uint32Array(lines);
-  let line = 1;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[line++] = i + 1;
-  return starts;
-}
-
 /** A YamlSource over the nodes the listener recorded, with lines counted as the yaml library counts them. */
 function fastSource(file: string, text: string, root: Kid): YamlSource {
-  let starts: Uint32Array | undefined;
-  return {
+  const source: YamlSource = {
     file,
     root: asNode(root),
     child(parent: SourceNode | null, segment: string): FoundNode | undefined {
@@ -125,19 +115,16 @@ function fastSource(file: string, text: string, root: Kid): YamlSource {
       }
       return undefined;
     },
-    startOf: (found) => (found.node as FastNode | null)?.start ?? 0,
-    linePos(offset) {
-      starts ??= lineIndex(text);
-      let lo = 0;
-      let hi = starts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if ((starts[mid] as number) <= offset) lo = mid;
-        else hi = mid - 1;
-      }
-      return { line: lo + 1, col: offset - (starts[lo] as number) + 1 };
+    item(parent: SourceNode | null, index: number): SourceNode | null {
+      const p = parent as FastNode | null;
+      if (p?.keyed) return source.child(p, String(index))?.node ?? null;
+      const item = p?.kids[index];
+      return item === undefined ? null : asNode(item as Kid);
     },
+    startOf: (found) => (found.node as FastNode | null)?.start ?? 0,
+    linePos: lineCursor(text),
   };
+  return source;
 }
 
 /**
@@ -244,13 +231,11 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
     } else if (typeof result === 'object' && result !== null) {
       // one array of the exact size per mapping: a large file has one mapping per value
       const kids = new Array<Kid | string>((count >> 1) * 3);
-      let merges = false;
       for (let i = 0; i + 1 < count; i += 2) {
         const key = results[i];
         const keyLead = leads[i] as number;
         // keys are plain or quoted strings; `<<` unquoted is a merge key on both paths
         if (typeof key !== 'string' || key === '' || key === '__proto__' || keyLead === 0x2a || keyLead === 0x5b || keyLead === 0x7b) unusual = true;
-        if (key === '<<' && keyLead !== 0x22 && keyLead !== 0x27) merges = true;
         let name = keyNames.get(key as string);
         if (name === undefined) {
           name = key as string;
@@ -261,9 +246,8 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
         kids[at + 1] = nodes[i] as Kid;
         kids[at + 2] = nodes[i + 1] as Kid;
       }
-      let own = 0;
-      for (const name in result) if (Object.hasOwn(result, name)) own++;
-      if (count % 2 !== 0 || (!merges && count >> 1 !== own)) unusual = true;
+      // js-yaml refuses a key twice in a mapping (but for keys a merge brought), so each key is an own property
+      if (count % 2 !== 0) unusual = true;
       node = { start, keyed: true, kids };
     } else if (result === null) {
       // an empty value (`data:` with nothing after it) is placed at its key on the reference path
