@@ -12,7 +12,10 @@ import type { FoundNode, SourceNode, YamlSource } from './yaml-nodes.js';
  */
 type FastNode = (Kid | string)[];
 
-/** A collection, or a scalar as just where it starts: most nodes are scalars, and this keeps them small. */
+/**
+ * A collection, or a scalar as just where it starts: most nodes are scalars, and this keeps them small.
+ * A declared value's mapping is a number too, -1 - start (see the listener).
+ */
 type Kid = FastNode | number;
 
 const isKeyed = (node: FastNode): boolean => (node[0] as number) < 0;
@@ -240,27 +243,39 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
       for (let i = 0; i < count; i++) items[i + 1] = nodes[i] as Kid;
       node = items;
     } else if (typeof result === 'object' && result !== null) {
-      // one array of the exact size per mapping: a large file has one mapping per value
-      const kids: FastNode = new Array<Kid | string>(1 + (count >> 1) * 3);
-      kids[0] = -1 - start;
+      let valueShaped = true;
       for (let i = 0; i + 1 < count; i += 2) {
         const key = results[i];
         const keyLead = leads[i] as number;
         // keys are plain or quoted strings; `<<` unquoted is a merge key on both paths
         if (typeof key !== 'string' || key === '' || key === '__proto__' || keyLead === 0x2a || keyLead === 0x5b || keyLead === 0x7b) unusual = true;
-        let name = keyNames.get(key as string);
-        if (name === undefined) {
-          name = key as string;
-          keyNames.set(name, name);
-        }
-        const at = 1 + (i >> 1) * 3;
-        kids[at] = name;
-        kids[at + 1] = nodes[i] as Kid;
-        kids[at + 2] = nodes[i + 1] as Kid;
+        if (key !== 'name' && key !== 'type' && key !== 'data' && key !== 'ensure') valueShaped = false;
       }
       // js-yaml refuses a key twice in a mapping (but for keys a merge brought), so each key is an own property
       if (count % 2 !== 0) unusual = true;
-      node = kids;
+      // A declared value (a mapping of name, type, data, ensure) is kept as just where it starts: a file
+      // that loads here needs no position inside it, since any problem found in a value sends the file to
+      // the reference path, which places it. Most mappings of a large file are values.
+      // (a number: a mapping's start as -1 - start, as in its array).
+      if (valueShaped && count > 0) node = -1 - start;
+      else {
+        // one array of the exact size per other mapping
+        const kids: FastNode = new Array<Kid | string>(1 + (count >> 1) * 3);
+        kids[0] = -1 - start;
+        for (let i = 0; i + 1 < count; i += 2) {
+          const key = results[i] as string;
+          let name = keyNames.get(key);
+          if (name === undefined) {
+            name = key;
+            keyNames.set(name, name);
+          }
+          const at = 1 + (i >> 1) * 3;
+          kids[at] = name;
+          kids[at + 1] = nodes[i] as Kid;
+          kids[at + 2] = nodes[i + 1] as Kid;
+        }
+        node = kids;
+      }
     } else if (result === null) {
       // an empty value (`data:` with nothing after it) is placed at its key on the reference path
       unusual = true;
