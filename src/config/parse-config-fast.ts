@@ -110,6 +110,7 @@ function fastSource(file: string, text: string, root: Kid): YamlSource {
     file,
     root: asNode(root),
     child(parent: SourceNode | null, segment: string): FoundNode | undefined {
+      if (typeof parent === 'number') return undefined;
       const p = parent as FastNode | null;
       if (!p || p.length === 1) return undefined;
       if (!isKeyed(p)) {
@@ -122,12 +123,14 @@ function fastSource(file: string, text: string, root: Kid): YamlSource {
       return undefined;
     },
     item(parent: SourceNode | null, index: number): SourceNode | null {
+      if (typeof parent === 'number') return null;
       const p = parent as FastNode | null;
       if (!p || isKeyed(p)) return source.child(p, String(index))?.node ?? null;
-      const item = p[index + 1];
-      return item === undefined ? null : asNode(item as Kid);
+      const item = p[index + 1] as Kid | undefined;
+      // a declared value's mapping is its number as it is (never 0): no array to wrap it in
+      return item === undefined ? null : typeof item === 'number' && item < 0 ? item : asNode(item);
     },
-    startOf: (found) => (found.node ? startOfNode(found.node as FastNode) : 0),
+    startOf: ({ node }) => (typeof node === 'number' ? -1 - node : node ? startOfNode(node as FastNode) : 0),
     linePos: lineCursor(text),
   };
   return source;

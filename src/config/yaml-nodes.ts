@@ -1,7 +1,10 @@
 import type { SourcePos } from '../model/source-pos.js';
 
-/** A node of a loaded document, opaque to the validation step: each load path has its own kind. */
-export type SourceNode = object;
+/**
+ * A node of a loaded document, opaque to the validation step: each load path has its own kind (the
+ * fast path's declared values are numbers, never 0).
+ */
+export type SourceNode = object | number;
 
 /** A node found by path; `keyNode` is the mapping key it sits under, when it is a mapping value. */
 export interface FoundNode {
