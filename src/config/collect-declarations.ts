@@ -12,7 +12,7 @@ import { type SubstitutionProblem, type UsedVar, type VarLookup, describeUsedVar
 import type { SourcePos } from '../model/source-pos.js';
 import type { VarTable } from '../fleet/fleet-model.js';
 import { readVarBlock } from './read-var-block.js';
-import { type SourceNode, type YamlSource, childNode, findNode, nodePos } from './yaml-nodes.js';
+import { type SourceNode, type YamlSource, childNode, findNode, itemNode, nodePos } from './yaml-nodes.js';
 
 export { MAX_VALUE_NAME } from '../model/check-value.js';
 
@@ -48,7 +48,7 @@ const NO_USED = new Map<number, UsedVar[]>();
  * whole `${name}` keeping the variable's type. The variables used are kept by list index (-1: the
  * whole data), so a problem found later names where their values came from.
  */
-function substituteData(walk: Walk, data: unknown, node: SourceNode | null, path: () => string[]): { ok: boolean; data: unknown; used: Map<number, UsedVar[]> } {
+function substituteData(walk: Walk, data: unknown, node: SourceNode | null, keyIndex: number, valueIndex: number): { ok: boolean; data: unknown; used: Map<number, UsedVar[]> } {
   // most data names no variable: nothing to substitute, nothing to allocate
   if (!mayReferenceVars(data)) return { ok: true, data, used: NO_USED };
   const used = new Map<number, UsedVar[]>();
@@ -62,7 +62,8 @@ function substituteData(walk: Walk, data: unknown, node: SourceNode | null, path
     ok = false;
     const dataNode = at(walk, node, 'data');
     const found = index < 0 ? dataNode : (childNode(walk.source, dataNode.node, String(index)) ?? dataNode);
-    const label = formatDataPath(index < 0 ? [...path(), 'data'] : [...path(), 'data', String(index)]);
+    const path = valuePath(keyIndex, valueIndex);
+    const label = formatDataPath(index < 0 ? [...path, 'data'] : [...path, 'data', String(index)]);
     for (const problem of result.problems) walk.diagnostics.push(fromSubstitution(problem, label, nodePos(walk.source, found)));
     return text;
   };
@@ -76,9 +77,9 @@ function at(walk: Walk, parent: SourceNode | null, segment: string) {
 }
 
 /** keys[i].values[j], built only for a message. */
-const valuePath = (i: number, j: number) => (): string[] => ['keys', String(i), 'values', String(j)];
+const valuePath = (i: number, j: number): string[] => ['keys', String(i), 'values', String(j)];
 
-function collectValue(walk: Walk, plain: unknown, exact: unknown, node: SourceNode | null, path: () => string[]): DesiredValue | undefined {
+function collectValue(walk: Walk, plain: unknown, exact: unknown, node: SourceNode | null, keyIndex: number, valueIndex: number): DesiredValue | undefined {
   const v = asRecord(plain);
   if (!v) return undefined;
   let ok = true;
@@ -87,7 +88,7 @@ function collectValue(walk: Walk, plain: unknown, exact: unknown, node: SourceNo
     const problem = checkValueName(v.name);
     if (problem) {
       const where = nodePos(walk.source, at(walk, node, 'name'));
-      walk.diagnostics.push({ code: problem.code, message: `${formatDataPath([...path(), 'name'])}: ${problem.message}`, source: where });
+      walk.diagnostics.push({ code: problem.code, message: `${formatDataPath([...valuePath(keyIndex, valueIndex), 'name'])}: ${problem.message}`, source: where });
       ok = false;
     }
   }
@@ -95,7 +96,7 @@ function collectValue(walk: Walk, plain: unknown, exact: unknown, node: SourceNo
   if (!isEnsure(ensure)) ok = false;
   let value: DesiredValue['value'];
   if (checksDataSemantically(v)) {
-    const substituted = substituteData(walk, asRecord(exact)?.data, node, path);
+    const substituted = substituteData(walk, asRecord(exact)?.data, node, keyIndex, valueIndex);
     const result = substituted.ok ? parseValueData(v.type as ValueKind, substituted.data) : undefined;
     if (result?.ok) value = result.value;
     else ok = false;
@@ -104,7 +105,7 @@ function collectValue(walk: Walk, plain: unknown, exact: unknown, node: SourceNo
       for (const problem of result.problems) {
         const index = problem.index === undefined ? [] : [String(problem.index)];
         const found = index.length > 0 ? (childNode(walk.source, dataNode.node, index[0] as string) ?? dataNode) : dataNode;
-        const label = formatDataPath([...path(), 'data', ...index]);
+        const label = formatDataPath([...valuePath(keyIndex, valueIndex), 'data', ...index]);
         const used = [...(substituted.used.get(-1) ?? []), ...(problem.index === undefined ? [] : (substituted.used.get(problem.index) ?? []))];
         // quoting `${name}` changes nothing: the value is a string only when the variable's is
         const text = used.length > 0 ? problem.message.replace(QUOTE_HINT, ' (quote the value where the variable is set)') : problem.message;
@@ -140,13 +141,15 @@ function collectKey(walk: Walk, plain: unknown, exact: unknown, node: SourceNode
       }
     }
   }
+  // placed before the values: the fast path counts lines from the last position asked for
+  const source = nodePos(walk.source, pathAt);
   const values: DesiredValue[] = [];
   if (Array.isArray(k.values)) {
     const valuesNode = at(walk, node, 'values').node;
     const exactValues = asRecord(exact)?.values as unknown[];
     for (let j = 0; j < k.values.length; j++) {
-      const valueNode = childNode(walk.source, valuesNode, String(j))?.node ?? null;
-      const value = collectValue(walk, k.values[j], exactValues[j], valueNode, valuePath(index, j));
+      const valueNode = itemNode(walk.source, valuesNode, j);
+      const value = collectValue(walk, k.values[j], exactValues[j], valueNode, index, j);
       if (value) values.push(value);
     }
   }
@@ -154,7 +157,7 @@ function collectKey(walk: Walk, plain: unknown, exact: unknown, node: SourceNode
   const ensure = k.ensure ?? 'present';
   const options = collectKeyOptions(walk.source, walk.diagnostics, k, node, path, pathText);
   if (!parsed?.ok || !isView(view) || !isEnsure(ensure)) return undefined;
-  return { key: { hive: parsed.hive, path: parsed.path, view }, ensure, values, source: nodePos(walk.source, pathAt), ...options };
+  return { key: { hive: parsed.hive, path: parsed.path, view }, ensure, values, source, ...options };
 }
 
 /** The file's own `vars:` defaults (the schema has checked names and value types). */
@@ -182,7 +185,7 @@ export function collectDeclarations(source: YamlSource, plain: unknown, exact: u
   const exactList = asRecord(exact)?.keys as unknown[];
   const keysNode = findNode(source, ['keys']).node;
   for (let i = 0; i < list.length; i++) {
-    const keyNode = childNode(source, keysNode, String(i))?.node ?? null;
+    const keyNode = itemNode(source, keysNode, i);
     const key = collectKey(walk, list[i], exactList[i], keyNode, i);
     if (key) keys.push(key);
   }

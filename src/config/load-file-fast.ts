@@ -22,7 +22,7 @@ export function loadFileFast(file: string, text: string): LoadedConfig | undefin
   const parsed = parseConfigFast(file, text);
   if (!parsed) return undefined;
   // without a bigint the document is its own number copy: no walk over it
-  const plain = bigintsMade() === before ? parsed.exact : shareNumbers(parsed.exact, parsed.shared ? new Map() : null);
+  const plain = bigintsMade() === before ? parsed.exact : shareNumbers(parsed.exact, parsed.shared ? new Map() : null, parsed.bigHolders);
   if (!getSchemaValidator()(plain)) return undefined;
   return { source: parsed.source, exact: parsed.exact, plain };
 }

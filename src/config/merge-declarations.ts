@@ -17,6 +17,33 @@ function hasPrefixIn(id: string, ids: ReadonlyMap<string, unknown>): boolean {
   return false;
 }
 
+function declaredTwice(first: DesiredValue, value: DesiredValue, decl: DesiredKey): Diagnostic {
+  return {
+    code: 'DUPLICATE',
+    message: `${describeName(value.name)} of key ${describeKey(decl.key)} is declared twice: at ${formatSourcePos(first.source)} and at ${formatSourcePos(value.source)}`,
+    source: value.source,
+  };
+}
+
+// A key's first declaration with this many values or fewer is checked for duplicate names pairwise:
+// most keys are declared once, with a few values, and a map per key cost more than the comparisons.
+const FEW_VALUES = 16;
+
+/** The values of a key's first declaration, each name once: the second of a name is a DUPLICATE. */
+function addFirstValues(target: DesiredKey, decl: DesiredKey, diagnostics: Diagnostic[]): void {
+  const folded: string[] = [];
+  for (const value of decl.values) {
+    const vid = foldName(value.name);
+    const at = folded.indexOf(vid);
+    if (at >= 0) {
+      diagnostics.push(declaredTwice(target.values[at] as DesiredValue, value, decl));
+      continue;
+    }
+    folded.push(vid);
+    target.values.push(value);
+  }
+}
+
 /** Keys declared under a key declared absent: each conflicts with that deletion. `merged` is by physical key id. */
 function findUnderAbsent(merged: ReadonlyMap<string, DesiredKey>): Diagnostic[] {
   const absent = new Map<string, DesiredKey>();
@@ -47,7 +74,7 @@ function findUnderAbsent(merged: ReadonlyMap<string, DesiredKey>): Diagnostic[] 
  */
 export function mergeDeclarations(declared: readonly DesiredKey[]): { keys: DesiredKey[]; diagnostics: Diagnostic[] } {
   const merged = new Map<string, DesiredKey>();
-  // the values seen per merged key, by folded name (one small map per key, no key-and-name string per value)
+  // the values of a key declared more than once, by folded name (built at its second declaration)
   const seenValues = new Map<DesiredKey, Map<string, DesiredValue>>();
   const diagnostics: Diagnostic[] = [];
   for (const decl of declared) {
@@ -60,6 +87,10 @@ export function mergeDeclarations(declared: readonly DesiredKey[]): { keys: Desi
       if (decl.exclusive) target.exclusive = decl.exclusive;
       if (decl.users) target.users = decl.users;
       merged.set(id, target);
+      if (decl.values.length <= FEW_VALUES) {
+        addFirstValues(target, decl, diagnostics);
+        continue;
+      }
     } else if (differentUsers(target, decl)) {
       diagnostics.push(describeDifferentUsers(target, decl));
       continue;
@@ -83,7 +114,9 @@ export function mergeDeclarations(declared: readonly DesiredKey[]): { keys: Desi
     }
     let seen = seenValues.get(target);
     if (!seen) {
+      // the values kept so far have one folded name each: the first declared of that name
       seen = new Map();
+      for (const value of target.values) seen.set(foldName(value.name), value);
       seenValues.set(target, seen);
     }
     for (const value of decl.values) {
@@ -91,11 +124,7 @@ export function mergeDeclarations(declared: readonly DesiredKey[]): { keys: Desi
       const vid = foldName(value.name);
       const first = seen.get(vid);
       if (first) {
-        diagnostics.push({
-          code: 'DUPLICATE',
-          message: `${describeName(value.name)} of key ${describeKey(decl.key)} is declared twice: at ${formatSourcePos(first.source)} and at ${formatSourcePos(value.source)}`,
-          source: value.source,
-        });
+        diagnostics.push(declaredTwice(first, value, decl));
         continue;
       }
       seen.set(vid, value);

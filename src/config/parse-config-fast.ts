@@ -1,24 +1,29 @@
 import yaml from 'js-yaml';
 import { FAST_CORE_SCHEMA } from './fast-yaml-schema.js';
+import { lineCursor } from './line-cursor.js';
 import { MAX_ALIAS_COUNT } from './plain-numbers.js';
 import type { FoundNode, SourceNode, YamlSource } from './yaml-nodes.js';
 
-/** A collection as the js-yaml listener saw it: where it starts and its children. */
-interface FastNode {
-  start: number;
-  /** Whether it is a mapping (one shape for both kinds keeps the lookups monomorphic). */
-  keyed: boolean;
-  /**
-   * A sequence's items; or a mapping's keys as written, in order (a merge key `<<` included), each as
-   * its name, its node and its value's node: name 0, key 0, value 0, name 1, ... (one array a mapping).
-   */
-  kids: (Kid | string)[];
-}
+/**
+ * A collection as the js-yaml listener saw it, in one array (a large file has a mapping per value, and
+ * an object beside each array was a third of the listener's allocations): where it starts, then a
+ * sequence's items, or a mapping's keys as written, in order (a merge key `<<` included), each as its
+ * name, its node and its value's node. A mapping's start is stored as -1 - start, which tells the kinds apart.
+ */
+type FastNode = (Kid | string)[];
 
-/** A collection, or a scalar as just where it starts: most nodes are scalars, and this keeps them small. */
+/**
+ * A collection, or a scalar as just where it starts: most nodes are scalars, and this keeps them small.
+ * A declared value's mapping is a number too, -1 - start (see the listener).
+ */
 type Kid = FastNode | number;
 
-const asNode = (kid: Kid): FastNode => (typeof kid === 'number' ? { start: kid, keyed: false, kids: [] } : kid);
+const isKeyed = (node: FastNode): boolean => (node[0] as number) < 0;
+const startOfNode = (node: FastNode): number => {
+  const at = node[0] as number;
+  return at < 0 ? -1 - at : at;
+};
+const asNode = (kid: Kid): FastNode => (typeof kid === 'number' ? [kid] : kid);
 
 /** A file loaded by js-yaml: the document (integers as bigint, as on the reference path) and its nodes. */
 export interface FastParsed {
@@ -26,6 +31,8 @@ export interface FastParsed {
   source: YamlSource;
   /** Whether an alias made two places of the document one object. */
   shared: boolean;
+  /** The mappings and sequences that hold a bigint, at any depth: the only parts a number copy copies. */
+  bigHolders: ReadonlySet<object>;
 }
 
 // Constructs whose positions or values this path does not reproduce: directives, explicit keys,
@@ -97,47 +104,36 @@ function contentStart(text: string, open: number): number {
 }
 
 
-/** Where each line starts, in a typed array: no growth copies and nothing for the collector to scan. */
-function lineIndex(text: string): Uint32Array {
-  let lines = 1;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
-  const starts = new Uint32Array(lines);
-  let line = 1;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[line++] = i + 1;
-  return starts;
-}
-
 /** A YamlSource over the nodes the listener recorded, with lines counted as the yaml library counts them. */
 function fastSource(file: string, text: string, root: Kid): YamlSource {
-  let starts: Uint32Array | undefined;
-  return {
+  const source: YamlSource = {
     file,
     root: asNode(root),
     child(parent: SourceNode | null, segment: string): FoundNode | undefined {
+      if (typeof parent === 'number') return undefined;
       const p = parent as FastNode | null;
-      if (!p || p.kids.length === 0) return undefined;
-      if (!p.keyed) {
-        const item = /^\d+$/.test(segment) ? p.kids[Number(segment)] : undefined;
+      if (!p || p.length === 1) return undefined;
+      if (!isKeyed(p)) {
+        const item = /^\d+$/.test(segment) ? p[Number(segment) + 1] : undefined;
         return item === undefined ? undefined : { node: asNode(item as Kid) };
       }
-      for (let i = 0; i < p.kids.length; i += 3) {
-        if (p.kids[i] === segment) return { node: asNode(p.kids[i + 2] as Kid), keyNode: asNode(p.kids[i + 1] as Kid) };
+      for (let i = 1; i < p.length; i += 3) {
+        if (p[i] === segment) return { node: asNode(p[i + 2] as Kid), keyNode: asNode(p[i + 1] as Kid) };
       }
       return undefined;
     },
-    startOf: (found) => (found.node as FastNode | null)?.start ?? 0,
-    linePos(offset) {
-      starts ??= lineIndex(text);
-      let lo = 0;
-      let hi = starts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if ((starts[mid] as number) <= offset) lo = mid;
-        else hi = mid - 1;
-      }
-      return { line: lo + 1, col: offset - (starts[lo] as number) + 1 };
+    item(parent: SourceNode | null, index: number): SourceNode | null {
+      if (typeof parent === 'number') return null;
+      const p = parent as FastNode | null;
+      if (!p || isKeyed(p)) return source.child(p, String(index))?.node ?? null;
+      const item = p[index + 1] as Kid | undefined;
+      // a declared value's mapping is its number as it is (never 0): no array to wrap it in
+      return item === undefined ? null : typeof item === 'number' && item < 0 ? item : asNode(item);
     },
+    startOf: ({ node }) => (typeof node === 'number' ? -1 - node : node ? startOfNode(node as FastNode) : 0),
+    linePos: lineCursor(text),
   };
+  return source;
 }
 
 /**
@@ -155,6 +151,9 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
   // 100,000 values). A level holds where its node opened and the children closed in it so far.
   const opens: number[] = [0];
   const aliased: boolean[] = [false];
+  // whether a level's children so far hold an integer above 2^53 (a bigint), and the collections that do
+  const holdsBig: boolean[] = [false];
+  const bigHolders = new Set<object>();
   const kidResults: unknown[][] = [[]];
   const kidNodes: Kid[][] = [[]];
   const kidLeads: number[][] = [[]];
@@ -189,6 +188,7 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
       depth++;
       opens[depth] = state.position;
       aliased[depth] = false;
+      holdsBig[depth] = false;
       kidCounts[depth] = 0;
       if (depth === kidResults.length) {
         kidResults.push([]);
@@ -222,6 +222,7 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
       }
       aliasUses.set(target, uses);
       aliased[depth] = true;
+      if (typeof result === 'bigint' || bigHolders.has(result as object)) holdsBig[depth] = true;
       push(depth, result, target, lead);
       return;
     }
@@ -240,31 +241,44 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
       node = nodes[0] as Kid;
     } else if (Array.isArray(result)) {
       if (count !== result.length) unusual = true;
-      node = { start, keyed: false, kids: nodes.slice(0, count) };
+      const items: FastNode = new Array<Kid>(count + 1);
+      items[0] = start;
+      for (let i = 0; i < count; i++) items[i + 1] = nodes[i] as Kid;
+      node = items;
     } else if (typeof result === 'object' && result !== null) {
-      // one array of the exact size per mapping: a large file has one mapping per value
-      const kids = new Array<Kid | string>((count >> 1) * 3);
-      let merges = false;
+      let valueShaped = true;
       for (let i = 0; i + 1 < count; i += 2) {
         const key = results[i];
         const keyLead = leads[i] as number;
         // keys are plain or quoted strings; `<<` unquoted is a merge key on both paths
         if (typeof key !== 'string' || key === '' || key === '__proto__' || keyLead === 0x2a || keyLead === 0x5b || keyLead === 0x7b) unusual = true;
-        if (key === '<<' && keyLead !== 0x22 && keyLead !== 0x27) merges = true;
-        let name = keyNames.get(key as string);
-        if (name === undefined) {
-          name = key as string;
-          keyNames.set(name, name);
-        }
-        const at = (i >> 1) * 3;
-        kids[at] = name;
-        kids[at + 1] = nodes[i] as Kid;
-        kids[at + 2] = nodes[i + 1] as Kid;
+        if (key !== 'name' && key !== 'type' && key !== 'data' && key !== 'ensure') valueShaped = false;
       }
-      let own = 0;
-      for (const name in result) if (Object.hasOwn(result, name)) own++;
-      if (count % 2 !== 0 || (!merges && count >> 1 !== own)) unusual = true;
-      node = { start, keyed: true, kids };
+      // js-yaml refuses a key twice in a mapping (but for keys a merge brought), so each key is an own property
+      if (count % 2 !== 0) unusual = true;
+      // A declared value (a mapping of name, type, data, ensure) is kept as just where it starts: a file
+      // that loads here needs no position inside it, since any problem found in a value sends the file to
+      // the reference path, which places it. Most mappings of a large file are values.
+      // (a number: a mapping's start as -1 - start, as in its array).
+      if (valueShaped && count > 0) node = -1 - start;
+      else {
+        // one array of the exact size per other mapping
+        const kids: FastNode = new Array<Kid | string>(1 + (count >> 1) * 3);
+        kids[0] = -1 - start;
+        for (let i = 0; i + 1 < count; i += 2) {
+          const key = results[i] as string;
+          let name = keyNames.get(key);
+          if (name === undefined) {
+            name = key;
+            keyNames.set(name, name);
+          }
+          const at = 1 + (i >> 1) * 3;
+          kids[at] = name;
+          kids[at + 1] = nodes[i] as Kid;
+          kids[at + 2] = nodes[i + 1] as Kid;
+        }
+        node = kids;
+      }
     } else if (result === null) {
       // an empty value (`data:` with nothing after it) is placed at its key on the reference path
       unusual = true;
@@ -276,6 +290,10 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
       anchors.set(anchor, node);
     }
     if (aliased[level]) aliased[depth] = true;
+    if (holdsBig[level] || typeof result === 'bigint') {
+      holdsBig[depth] = true;
+      if (typeof result === 'object' && result !== null) bigHolders.add(result);
+    }
     push(depth, result, node, lead);
   };
   let exact: unknown;
@@ -289,5 +307,5 @@ export function parseConfigFast(file: string, text: string): FastParsed | undefi
   }
   const root = (kidNodes[0] as Kid[])[(kidCounts[0] as number) - 1];
   if (unusual || exact === undefined || exact === null || root === undefined) return undefined;
-  return { exact, source: fastSource(file, text, root), shared: aliasUses.size > 0 };
+  return { exact, source: fastSource(file, text, root), shared: aliasUses.size > 0, bigHolders };
 }

@@ -27,19 +27,25 @@ function isSpace(code: number): boolean {
   return code > 0x7f && SPACE.test(String.fromCharCode(code));
 }
 
+/** The offset of the first character at or after `at` that is not white space. */
+function skipSpace(text: string, at: number): number {
+  let i = at;
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  return i;
+}
+
 /**
  * Bytes written as hex, two digits a byte, optionally separated by whitespace and/or one comma or
  * colon: "01 02 ff", "01,02", "01:02", "0102ff", "" (no bytes). The schema's binaryData pattern
  * accepts exactly the same strings.
  */
 export function parseHexBytes(text: string): { ok: true; bytes: Uint8Array } | { ok: false; message: string } {
-  const bytes = new Uint8Array(text.length >> 1);
+  // as many bytes as pairs of hex digits: valid text needs no second, trimmed copy
+  let digits = 0;
+  for (let at = 0; at < text.length; at++) if (hexValue(text.charCodeAt(at)) >= 0) digits++;
+  const bytes = new Uint8Array(digits >> 1);
   let count = 0;
-  let i = 0;
-  const skipSpace = (): void => {
-    while (i < text.length && isSpace(text.charCodeAt(i))) i++;
-  };
-  skipSpace();
+  let i = skipSpace(text, 0);
   while (i < text.length) {
     const hi = hexValue(text.charCodeAt(i));
     const loCode = i + 1 < text.length ? text.charCodeAt(i + 1) : -1;
@@ -52,15 +58,15 @@ export function parseHexBytes(text: string): { ok: true; bytes: Uint8Array } | {
     bytes[count++] = hi * 16 + lo;
     i += 2;
     const before = i;
-    skipSpace();
+    i = skipSpace(text, i);
     let separated = i > before;
     if (text[i] === ',' || text[i] === ':') {
       i++;
-      skipSpace();
+      i = skipSpace(text, i);
       separated = true;
       if (i >= text.length) return { ok: false, message: `separator "${text[i - 1] ?? ''}" at the end; remove it` };
     }
     if (separated && (text[i] === ',' || text[i] === ':')) return { ok: false, message: `two separators in a row at character ${i + 1}` };
   }
-  return { ok: true, bytes: bytes.slice(0, count) };
+  return { ok: true, bytes: count === bytes.length ? bytes : bytes.slice(0, count) };
 }

@@ -31,10 +31,13 @@ export function toPlainNumbers(value: unknown, seen = new Map<object, unknown>()
  * integers up to 2^53 loaded as numbers, that is nearly all of it, and no second copy of a large
  * file is made. A copied part has no prototype (as toPlainNumbers). `seen` keeps aliased parts shared
  * (and a circular part as it is); null for a document without aliases, a tree, which needs none.
+ * `holders`, when given, lists every array and object that holds a bigint at any depth (the fast
+ * parser records them as it loads): the walk skips the rest of the document.
  */
-export function shareNumbers(value: unknown, seen: Map<object, unknown> | null = new Map()): unknown {
+export function shareNumbers(value: unknown, seen: Map<object, unknown> | null = new Map(), holders?: ReadonlySet<object>): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (typeof value !== 'object' || value === null) return value;
+  if (holders && !holders.has(value)) return value;
   if (seen) {
     if (seen.has(value)) return seen.get(value);
     seen.set(value, value);
@@ -43,7 +46,7 @@ export function shareNumbers(value: unknown, seen: Map<object, unknown> | null =
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      const plain = shareNumbers(item, seen);
+      const plain = shareNumbers(item, seen, holders);
       if (plain === item) continue;
       if (out === value) out = value.slice();
       (out as unknown[])[i] = plain;
@@ -52,7 +55,7 @@ export function shareNumbers(value: unknown, seen: Map<object, unknown> | null =
     for (const key in value) {
       if (!Object.hasOwn(value, key)) continue;
       const item = (value as Record<string, unknown>)[key];
-      const plain = shareNumbers(item, seen);
+      const plain = shareNumbers(item, seen, holders);
       if (plain === item) continue;
       if (out === value) out = Object.assign(Object.create(null) as object, value);
       (out as Record<string, unknown>)[key] = plain;

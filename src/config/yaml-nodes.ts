@@ -1,7 +1,10 @@
 import type { SourcePos } from '../model/source-pos.js';
 
-/** A node of a loaded document, opaque to the validation step: each load path has its own kind. */
-export type SourceNode = object;
+/**
+ * A node of a loaded document, opaque to the validation step: each load path has its own kind (the
+ * fast path's declared values are numbers, never 0).
+ */
+export type SourceNode = object | number;
 
 /** A node found by path; `keyNode` is the mapping key it sits under, when it is a mapping value. */
 export interface FoundNode {
@@ -18,6 +21,8 @@ export interface YamlSource {
   root: SourceNode | null;
   /** The child of a mapping (by key) or sequence (by index), following aliases; undefined when there is none. */
   child(parent: SourceNode | null, segment: string): FoundNode | undefined;
+  /** A sequence's item by index, as `child(parent, String(index))?.node ?? null` (without the string). */
+  item?(parent: SourceNode | null, index: number): SourceNode | null;
   /** The offset where a node starts; an empty value (`data:` with nothing after it) starts at its key. */
   startOf(found: FoundNode): number;
   /** The 1-based line and column of a character offset. */
@@ -27,6 +32,11 @@ export interface YamlSource {
 /** The child of a mapping (by key) or sequence (by index), following aliases; undefined when there is none. */
 export function childNode(source: YamlSource, parent: SourceNode | null, segment: string): FoundNode | undefined {
   return source.child(parent, segment);
+}
+
+/** A sequence's item by index (or a mapping's child under that number), null when there is none. */
+export function itemNode(source: YamlSource, parent: SourceNode | null, index: number): SourceNode | null {
+  return source.item ? source.item(parent, index) : (source.child(parent, String(index))?.node ?? null);
 }
 
 /** Walks `segments` from the document root; returns the deepest node reached and how many segments matched. */

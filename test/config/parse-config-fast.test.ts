@@ -115,6 +115,9 @@ describe('fast load path', () => {
     ['a schema error', withValues('      - name: a\n        type: REG_DWORD\n        data: 1\n        extra: 2\n')],
     ['a semantic error', withValues('      - name: a\n        type: REG_DWORD\n        data: 4294967296\n')],
     ['an unknown hive', 'version: 1\nkeys:\n  - path: HKXX\\SOFTWARE\\X\n'],
+    // variables named like a value's fields: the message names where each was set, as the reference path places it
+    ['a variable used where it does not fit', 'version: 1\nvars:\n  name: abc\n  type: 7\nkeys:\n  - path: HKLM\\SOFTWARE\\X${type}\n    values:\n      - {name: a, type: REG_DWORD, data: "${name}"}\n'],
+    ['a value with a problem inside it', withValues('      - name: a\n        type: REG_MULTI_SZ\n        data: [x, "", y]\n')],
     // found by the mutation property (seed 1176874959): js-yaml takes it, YAML 1.2 does not
     ['an anchor run into a flow mapping', withValues("      - &a0_2:{name: '2', type: REG_QWORD, data: 1}\n")],
   ])('%s: the reference path loads it (same result or same errors)', async (_label, content) => {

@@ -51,3 +51,40 @@ describe('the fast path loads integers as numbers up to 2^53 and as bigints abov
     expect(loaded?.plain).toBe(loaded?.exact);
   });
 });
+
+describe('shareNumbers with the parts that hold a bigint listed', () => {
+  test('walks only the listed parts and copies exactly what the full walk copies', () => {
+    const big = { name: 'q', type: 'REG_QWORD', data: 2n ** 60n };
+    const small = { name: 'd', type: 'REG_DWORD', data: 1 };
+    const values = [small, big];
+    const key = { path: 'HKLM\\X', values };
+    const other = { path: 'HKLM\\Y', values: [small] };
+    const keys = [key, other];
+    const doc = { version: 1, keys };
+    const holders = new Set<object>([doc, keys, key, values, big]);
+    const plain = shareNumbers(doc, null, holders) as typeof doc;
+    expect(plain).toStrictEqual(shareNumbers(doc, null));
+    expect(plain.keys[1]).toBe(other);
+    // a part left out of the list is taken as holding no bigint
+    expect(shareNumbers(doc, null, new Set<object>([doc]))).toBe(doc);
+  });
+
+  test('the fast parser lists every part that holds a bigint, through anchors, aliases and merge keys', async () => {
+    const text = await readFile('test/config/fixtures/format-example.yaml', 'utf8');
+    const qwords = [
+      '      - &big {name: a, type: REG_QWORD, data: 18446744073709551615}\n',
+      '      - <<: *big\n        name: b\n',
+      '      - {name: c, type: REG_MULTI_SZ, data: [x]}\n',
+      '      - name: d\n        type: REG_QWORD\n        data: &n 9007199254740993\n',
+      '      - {name: e, type: REG_QWORD, data: *n}\n',
+    ].join('');
+    const file = `version: 1\nkeys:\n  - path: HKLM\\SOFTWARE\\X\n    values:\n${qwords}`;
+    for (const content of [text, file]) {
+      const loaded = loadFileFast('c.yaml', content);
+      expect(loaded).toBeDefined();
+      // what the walk over the whole document copies, and no bigint left for the schema validator
+      expect(loaded?.plain).toStrictEqual(shareNumbers(loaded?.exact));
+      expect(JSON.stringify(loaded?.plain)).toBe(JSON.stringify(toPlainNumbers(loaded?.exact)));
+    }
+  });
+});
