@@ -55,6 +55,21 @@ export async function startWindowsHost(): Promise<WindowsHost> {
   };
 }
 
+/**
+ * One Windows host for the describe block this is called in: started before its tests (beforeAll),
+ * disposed of after them (afterAll); `started` receives it.
+ */
+export function useWindowsHost(started: (host: WindowsHost) => void): void {
+  let host: WindowsHost | undefined;
+  beforeAll(async () => {
+    host = await startWindowsHost();
+    started(host);
+  }, 180_000);
+  afterAll(async () => {
+    await host?.dispose();
+  }, 60_000);
+}
+
 /** A key's values as comparable JSON in name order: what both sides of an oracle check are reduced to. */
 export type KeyImage = Map<string, [string, unknown][]>;
 

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import type { RegistryBackend } from '../../../src/registry/backend.js';
 import { CONTRACT_ROOTS, describeBackendContract } from '../backend-contract.js';
-import { type WindowsHost, WINDOWS_TIMEOUT_MS, describeWine, openLiveBackend, startWindowsHost, withExportOracle } from '../../windows-host.js';
+import { type WindowsHost, WINDOWS_TIMEOUT_MS, describeWine, openLiveBackend, useWindowsHost, withExportOracle } from '../../windows-host.js';
 
 jest.setTimeout(WINDOWS_TIMEOUT_MS);
 
@@ -10,12 +10,7 @@ jest.setTimeout(WINDOWS_TIMEOUT_MS);
 // must equal what the backend reads back.
 describeWine('PowerShell backend on the Windows registry (Windows pwsh under wine)', () => {
   let host: WindowsHost;
-  beforeAll(async () => {
-    host = await startWindowsHost();
-  }, 180_000);
-  afterAll(async () => {
-    await host?.dispose();
-  }, 60_000);
+  useWindowsHost((started) => (host = started));
 
   const open = async (): Promise<RegistryBackend> => withExportOracle(await openLiveBackend(host), host.wine, CONTRACT_ROOTS);
 

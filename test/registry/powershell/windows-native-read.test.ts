@@ -4,7 +4,7 @@ import { jest } from '@jest/globals';
 import fc from 'fast-check';
 import { encodeReadRequest } from '../../../src/registry/powershell/agent-protocol.js';
 import type { AgentAnswer } from '../../../src/registry/powershell/answer-line.js';
-import { type WindowsHost, WINDOWS_TIMEOUT_MS, describeWine, startWindowsHost } from '../../windows-host.js';
+import { type WindowsHost, WINDOWS_TIMEOUT_MS, describeWine, useWindowsHost } from '../../windows-host.js';
 
 jest.setTimeout(WINDOWS_TIMEOUT_MS);
 
@@ -105,12 +105,7 @@ function records(values: RawValue[]): Buffer {
 
 describeWine('the Windows layer reads values natively, with the answers RegistryKey gives (Windows pwsh under wine)', () => {
   let host: WindowsHost;
-  beforeAll(async () => {
-    host = await startWindowsHost();
-  }, 180_000);
-  afterAll(async () => {
-    await host?.dispose();
-  }, 60_000);
+  useWindowsHost((started) => (host = started));
 
   const read = async (entry: string): Promise<AgentAnswer> => {
     const answer = await host.session.request(encodeReadRequest([{ key: { hive: 'HKCU', path: ROOT.slice('HKCU\\'.length), view: 64 }, recursive: true }], undefined), entry);

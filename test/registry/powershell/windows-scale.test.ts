@@ -1,7 +1,7 @@
 import type { KeyRef } from '../../../src/model/key-ref.js';
 import type { RegistryValue } from '../../../src/model/registry-value.js';
 import type { WriteOp } from '../../../src/registry/backend.js';
-import { type WindowsHost, describeWine, exportImage, openLiveBackend, readImage, startWindowsHost } from '../../windows-host.js';
+import { type WindowsHost, describeWine, exportImage, openLiveBackend, readImage, useWindowsHost } from '../../windows-host.js';
 
 const KEYS = 100;
 const VALUES_PER_KEY = 1000;
@@ -19,12 +19,7 @@ function valueOf(k: number, v: number): RegistryValue {
 // in a Windows PowerShell 7 under wine, against wine's registry.
 describeWine('no size limit through the Windows layer (Windows pwsh under wine)', () => {
   let host: WindowsHost;
-  beforeAll(async () => {
-    host = await startWindowsHost();
-  }, 180_000);
-  afterAll(async () => {
-    await host?.dispose();
-  }, 60_000);
+  useWindowsHost((started) => (host = started));
 
   test('100,000 values in 100 keys: a read of the empty root, one write of all, a read back; 1 process, 3 round trips; reg export agrees', async () => {
     const backend = await openLiveBackend(host);
