@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/write-file-atomic.js';
 import { RegstateError } from '../errors.js';
@@ -73,7 +73,13 @@ export async function executePlan(plan: Plan, live: LiveState, backend: Registry
   // Saved three times: the prior state is serialized once (see JournalBytes).
   const bytes = new JournalBytes();
   const saveJournal = () => writeFileAtomic(journalFile, bytes.of(journal), 0o600);
-  await saveJournal();
+  try {
+    await saveJournal();
+  } catch (error) {
+    // No journal names the image: nothing could ever use or remove it. Nothing was written either.
+    if (image?.before.file) await rm(join(opts.journalDir, image.before.file), { force: true });
+    throw error;
+  }
   await opts.onJournal?.(journalFile);
   const result = await applyPlan(plan, backend, {
     afterWrite: async (outcomes) => {

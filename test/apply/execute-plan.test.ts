@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { jest } from '@jest/globals';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ancestorRequests, executePlan, LiveState, MemoryBackend, parseJournal, planChanges, planDesiredState, planRollback, readRequestsFor } from '../../src/index.js';
@@ -73,5 +74,26 @@ describe('the library runs an apply and its rollback end to end', () => {
     const undo = await planRollback(journal, backend);
     expect((await executePlan(undo.plan, undo.live, backend, { command: 'rollback', journalDir: dir, configs: [] })).result?.converged).toBe(true);
     expect(await backend.read([{ key: key('HKLM\\SOFTWARE'), recursive: true }])).toEqual(before);
+  });
+});
+
+describe('a journal that cannot be saved', () => {
+  afterEach(() => jest.useRealTimers());
+
+  test('leaves no image file behind, and nothing is written', async () => {
+    // a backend with an image, as a .reg file has
+    const backend = Object.assign(new MemoryBackend().seed(agpm, 'EncryptSmtp', dword(0)), {
+      captureImage: async () => ({ bytes: new Uint8Array([1, 2, 3]), sha256: '039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81' }),
+    });
+    const { plan, live } = await planFor(backend);
+    const dir = await journalDir();
+    // the journal's name holds the time: with the clock held, a folder can stand where it is saved
+    const now = new Date('2026-12-02T10:00:00.000Z');
+    jest.useFakeTimers({ now, doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    const journalFile = join(dir, `${now.toISOString().replace(/:/g, '-')}-${process.pid}-apply.json`);
+    await mkdir(join(journalFile, 'in-the-way'), { recursive: true });
+    await expect(executePlan(plan, live, backend, { command: 'apply', journalDir: dir, configs: [] })).rejects.toThrow();
+    expect(await readdir(dir)).toEqual([journalFile.slice(dir.length + 1)]);
+    expect((await planFor(backend)).plan.changes).toHaveLength(2);
   });
 });
