@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agpmConfig, listJournals, readJson, runCli } from '../cli/cli-harness.js';
 import { regFleet } from './fleet-fixtures.js';
+import { usersRegText } from '../registry/users-fixture.js';
 
 // Each test runs the CLI several times as a real process: on a loaded machine that takes minutes.
 // Someone sets EncryptSmtp to 5 on one server between review and apply.
@@ -100,5 +101,28 @@ describe('fleet runs through the real CLI, each host a .reg file in --registry-d
     // the inventory's schema refuses the name at its place, before any file is named after it
     expect(refused.stderr).toMatch(/evil\.yaml:3:\d+: /);
     expect(refused.stderr).not.toContain('\u001b');
+  }, 240_000);
+});
+
+describe('a fleet host with a user whose hive could not be read', () => {
+  test('plan and apply exit 1 although every host was planned and written: that user got nothing', async () => {
+    const { dir, regs, inventory } = await regFleet(2);
+    // web02's .reg holds a profile (Carol's) whose hive it does not hold
+    await writeFile(join(regs, 'web01.reg'), usersRegText({ carol: false }));
+    await writeFile(join(regs, 'web02.reg'), usersRegText({ carol: true }));
+    const config = join(dir, 'users.yaml');
+    await writeFile(config, 'version: 1\nkeys:\n  - path: HKCU\\Software\\Contoso\\Mail\n    users: all\n    values:\n      - name: EncryptSmtp\n        type: REG_DWORD\n        data: 1\n');
+    const fleet = ['--inventory', inventory, '--registry-dir', regs];
+    const plan = await runCli(['plan', config, ...fleet, '--detailed-exitcode'], { cwd: dir });
+    expect(plan.stdout).toMatch(/^Fleet plan: 2 hosts: 2 drift$/m);
+    expect(plan.stdout).toContain(`not reached, PROFILE_UNAVAILABLE`);
+    expect(plan.exitCode).toBe(1);
+    // without that user, the same fleet plans to 2 (drift) as before
+    await writeFile(join(regs, 'web02.reg'), usersRegText({ carol: false }));
+    expect((await runCli(['plan', config, ...fleet, '--detailed-exitcode'], { cwd: dir })).exitCode).toBe(2);
+    await writeFile(join(regs, 'web02.reg'), usersRegText({ carol: true }));
+    const applied = await runCli(['apply', config, ...fleet, '--auto-approve', '--state-dir', join(dir, 'state')], { cwd: dir });
+    expect(applied.stdout).toMatch(/^Fleet apply: 2 hosts: 2 converged$/m);
+    expect(applied.exitCode).toBe(1);
   }, 240_000);
 });

@@ -1,5 +1,6 @@
-import { fleetExitCode } from '../../src/fleet/fleet-exit-code.js';
-import type { HostStatus } from '../../src/fleet/host-run.js';
+import { fleetExitCode, hasUnreachedUsers } from '../../src/fleet/fleet-exit-code.js';
+import type { HostRun, HostStatus } from '../../src/fleet/host-run.js';
+import type { Plan, PlanUser } from '../../src/plan/plan.js';
 
 describe('fleet exit codes aggregate the hosts (README, "Fleet: exit codes")', () => {
   test.each<[string, 'plan' | 'apply', HostStatus[], boolean, number]>([
@@ -17,5 +18,26 @@ describe('fleet exit codes aggregate the hosts (README, "Fleet: exit codes")', (
     ['apply, no hosts', 'apply', [], false, 0],
   ])('%s', (_name, command, statuses, detailed, expected) => {
     expect(fleetExitCode(command, statuses, { detailedExitcode: detailed })).toBe(expected);
+  });
+
+  // a user whose hive could not be read was neither planned nor written: the host did not get all the way
+  test.each<[string, 'plan' | 'apply', HostStatus[], boolean, number]>([
+    ['plan, drift elsewhere, --detailed-exitcode', 'plan', ['in-sync', 'drift'], true, 1],
+    ['plan, in sync', 'plan', ['in-sync'], false, 1],
+    ['apply, converged', 'apply', ['converged', 'in-sync'], false, 1],
+    ['apply, partial still outranks it', 'apply', ['converged', 'partial'], false, 3],
+  ])('a host with a user not reached: %s', (_name, command, statuses, detailed, expected) => {
+    expect(fleetExitCode(command, statuses, { detailedExitcode: detailed, unreachedUsers: true })).toBe(expected);
+  });
+
+  test('hasUnreachedUsers looks at every host\'s plan', () => {
+    const plan = (unavailable: boolean): Plan => {
+      const user: PlanUser = { sid: 'S-1-5-21-1-2-3-1001', loaded: false, kind: 'user' };
+      if (unavailable) user.unavailable = { code: 'PROFILE_UNAVAILABLE', message: 'no hive' };
+      return { changes: [], unchanged: 0, users: [user] };
+    };
+    const run = (host: string, p?: Plan): HostRun => ({ host, status: 'in-sync', durationMs: 0, ...(p ? { plan: p } : {}) });
+    expect(hasUnreachedUsers([run('a', plan(false)), run('b')])).toBe(false);
+    expect(hasUnreachedUsers([run('a', plan(false)), run('b', plan(true))])).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { loadTextWidth } from '../../model/text-width.js';
 import { RegstateError } from '../../errors.js';
 import { looksLikeSavedPlan } from '../../plan/saved-plan.js';
-import { fleetExitCode } from '../../fleet/fleet-exit-code.js';
+import { fleetExitCode, hasUnreachedUsers } from '../../fleet/fleet-exit-code.js';
 import type { FleetHost } from '../../fleet/fleet-model.js';
 import { buildFleetRunReport } from '../../fleet/fleet-run-report.js';
 import type { HostRun } from '../../fleet/host-run.js';
@@ -102,7 +102,7 @@ export async function runFleetApply(inputs: string[], opts: FleetApplyOptions, i
   }
   progress.end();
   runs = [...runs, ...(fromPlan?.notPlanned ?? [])];
-  const exitCode = error ? 1 : fleetExitCode('apply', runs.map((r) => r.status));
+  const exitCode = error ? 1 : fleetExitCode('apply', runs.map((r) => r.status), { unreachedUsers: hasUnreachedUsers(runs) });
   if (!error && opts.format === 'text') io.stdout.write(renderFleetApplyText(runs, { color }));
   const report = buildFleetRunReport('apply', startedAt, runs, configs, exitCode, error && { code: error.code, message: error.message });
   await saveRunReport(stateDir, opts, io, report);

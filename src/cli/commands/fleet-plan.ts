@@ -1,6 +1,6 @@
 import { planFleet } from '../../fleet/run-fleet.js';
 import { loadTextWidth } from '../../model/text-width.js';
-import { fleetExitCode } from '../../fleet/fleet-exit-code.js';
+import { fleetExitCode, hasUnreachedUsers } from '../../fleet/fleet-exit-code.js';
 import { renderFleetPlanJson } from '../../fleet/render-fleet-json.js';
 import { renderFleetPlanMarkdown } from '../../fleet/render-fleet-markdown.js';
 import { renderFleetPlanText } from '../../fleet/render-fleet-text.js';
@@ -55,5 +55,5 @@ export async function runFleetPlan(configs: string[], opts: FleetPlanOptions, io
   if (opts.out) await writeOutputFile(opts.out, renderSavedFleetPlan(runs, { createdAt: new Date().toISOString(), inventory: inventory.path, configs: files }), io);
   io.stdout.write(await renderFleetPlan(runs, opts.format, color));
   if (opts.out && opts.format === 'text') io.stdout.write(`\nSaved the fleet plan to ${escapeControl(opts.out)}. Review it, then run: regstate apply ${escapeControl(opts.out)} --inventory ${escapeControl(opts.inventory as string)}${opts.registryDir ? ` --registry-dir ${escapeControl(opts.registryDir)}` : ''}\n`);
-  return fleetExitCode('plan', runs.map((r) => r.status), { detailedExitcode: opts.detailedExitcode });
+  return fleetExitCode('plan', runs.map((r) => r.status), { detailedExitcode: opts.detailedExitcode, unreachedUsers: hasUnreachedUsers(runs) });
 }
