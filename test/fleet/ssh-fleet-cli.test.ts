@@ -116,7 +116,15 @@ test('the CLI killed mid-fleet-apply: the fleet journal names every host it may 
   const hostJournals = (name: string) => readdir(hostJournalDir(stateDir, name)).catch(() => [] as string[]);
   // kill01 written and read back from its hive; kill02's journal on disk, its write batch under way.
   const written = async (name: string) => (await agpmValues(name).catch(() => ({}) as Record<string, number>)).EncryptSmtp === 1;
-  await waitFor(async () => (await written('kill01')) && (await hostJournals('kill02')).length === 1, 600_000);
+  // an apply that ends before then (a refused host, a broken set-up) fails the test at once, with its output
+  let ended: { exitCode?: number; stdout: unknown; stderr: unknown } | undefined;
+  void apply.then((result) => {
+    ended = result;
+  });
+  await waitFor(async () => {
+    if (ended) throw new Error(`the apply ended (exit ${ended.exitCode}) before it could be killed mid-write:\n${String(ended.stdout)}\n${String(ended.stderr)}`);
+    return (await written('kill01')) && (await hostJournals('kill02')).length === 1;
+  }, 600_000);
   const local = descendants(pid);
   apply.kill('SIGKILL');
   expect((await apply).signal).toBe('SIGKILL');
