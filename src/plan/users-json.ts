@@ -18,7 +18,7 @@ const KINDS: readonly PlanUser['kind'][] = ['user', 'service', 'default'];
 // A SID (S-1-5-21-...) or the default profile's name: a single key name below HKU.
 const SID_NAME = /^(?:S-1(?:-\d+)+|<Default>)$/i;
 
-export function usersToJson(plan: Plan): { users?: UserJson[] } {
+export function usersToJson(plan: Pick<Plan, 'users'>): { users?: UserJson[] } {
   if (!plan.users) return {};
   return {
     users: plan.users.map((u) => {

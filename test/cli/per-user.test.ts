@@ -141,6 +141,12 @@ describe('per-user keys through the CLI (.reg target)', () => {
     expect(status.stdout).toContain(`HKU\\${BOB}\\${MAIL}  EncryptSmtp`);
     expect(status.stdout).not.toContain(CAROL);
     expect(status.stderr).toContain(`regstate: error: user ${CAROL} not reached: cannot read HKU\\${CAROL}\\${MAIL}: its hive is not in the .reg file`);
+    // JSON, for monitoring: the users as the plan lists them, the one not reached with why
+    const json = await runCli(['status', w.config, '--registry', w.registry, '--format', 'json']);
+    expect(json.exitCode).toBe(1);
+    const doc = JSON.parse(json.stdout) as { users: { sid: string; unavailable?: { code: string } }[]; items: { key: string }[] };
+    expect(doc.users.map((u) => [u.sid, u.unavailable?.code ?? null])).toEqual(expect.arrayContaining([[ALICE, null], [BOB, null], [CAROL, 'PROFILE_UNAVAILABLE']]));
+    expect(doc.items.some((i) => i.key.includes(CAROL))).toBe(false);
   });
 
   test('users on a key outside HKCU is refused at its line:column, nothing read or written', async () => {

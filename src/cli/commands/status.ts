@@ -5,6 +5,7 @@ import { expandForTarget, readUserTargets } from '../../apply/plan-users.js';
 import { escapeControl } from '../../model/display-text.js';
 import { describeStatus } from '../../status/describe-status.js';
 import { renderStatusJson, renderStatusText } from '../../status/render-status.js';
+import { usersToJson } from '../../plan/users-json.js';
 import { EXIT } from '../exit-codes.js';
 import { type Io, useColor } from '../io.js';
 import { loadConfigs } from '../load-configs.js';
@@ -31,7 +32,8 @@ export async function runStatus(configs: string[], opts: StatusOptions, io: Io):
       const status = describeStatus(read.desired, new LiveState(read.live));
       const unreached = read.users?.filter((u) => u.unavailable) ?? [];
       for (const u of unreached) io.stderr.write(`regstate: error: user ${escapeControl(u.sid)} not reached: ${escapeControl(u.unavailable?.message ?? '')}\n`);
-      if (opts.format === 'json') io.stdout.write(`${renderStatusJson(status, { target: backend.target, stats: backend.stats() })}\n`);
+      // the users of per-user keys, as the plan JSON lists them (a user not reached has no items)
+      if (opts.format === 'json') io.stdout.write(`${renderStatusJson(status, { ...usersToJson(read), target: backend.target, stats: backend.stats() })}\n`);
       else io.stdout.write(await measuredText(() => renderStatusText(status, { color: useColor(io, opts.color) })));
       reportStats(backend, opts, io);
       if (unreached.length > 0) return EXIT.ERROR;
