@@ -92,6 +92,8 @@ export function looksLikeFleetJournal(text: string): boolean {
  * Reads a fleet journal. Each host's journal path must be exactly the one its name leads to
  * (`hosts/<name>-<hash>/<time>-<pid>-apply.json`): a tampered path cannot point outside the state directory.
  */
+const FLEET_JOURNAL_FIELDS = new Set(['kind', 'formatVersion', 'createdAt', 'status', 'hosts']);
+
 export function parseFleetJournal(text: string, file: string): FleetJournal {
   const fail = (what: string): never => {
     throw new RegstateError('JOURNAL', `${file}: not a usable regstate fleet journal: ${what}`);
@@ -103,8 +105,14 @@ export function parseFleetJournal(text: string, file: string): FleetJournal {
   if (json?.kind !== FLEET_JOURNAL_KIND || json.formatVersion !== 1) fail('missing kind or format version 1');
   if (typeof json?.createdAt !== 'string' || !Array.isArray(json.hosts)) fail('missing createdAt or hosts');
   if (json?.status !== undefined && json.status !== 'started' && json.status !== 'finished') fail('status must be "started" or "finished"');
+  // as strict as a host's journal (parse-journal.ts): nothing it does not know, no host twice
+  for (const field of Object.keys(json ?? {})) if (!FLEET_JOURNAL_FIELDS.has(field)) fail(`${escapeControl(truncateEcho(field))} is not a field of a fleet journal`);
+  const seen = new Set<string>();
   const hosts = (json?.hosts ?? []).map((h) => {
-    if (typeof h?.host !== 'string' || typeof h.journal !== 'string') return fail('a host entry without host and journal');
+    if (typeof h !== 'object' || h === null || Array.isArray(h) || typeof h.host !== 'string' || typeof h.journal !== 'string') return fail('a host entry without host and journal');
+    for (const field of Object.keys(h)) if (field !== 'host' && field !== 'journal') fail(`hosts: ${escapeControl(truncateEcho(field))} is not a field of a host entry`);
+    if (seen.has(h.host.toLowerCase())) fail(`host ${escapeControl(truncateEcho(h.host))} is listed twice`);
+    seen.add(h.host.toLowerCase());
     const [first, dir, name, ...rest] = h.journal.split('/');
     if (first !== 'hosts' || dir !== hostDirName(h.host) || name === undefined || !HOST_JOURNAL_NAME.test(name) || rest.length > 0) {
       fail(`the journal path of host ${escapeControl(truncateEcho(h.host))} is not that host's journal folder`);

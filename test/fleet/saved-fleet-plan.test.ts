@@ -88,4 +88,12 @@ describe('fleet journals', () => {
   ])('refuses %s', (_name, path) => {
     expect(() => parseFleetJournal(journal([{ host: 'web01', journal: path }]), 'j.json')).toThrow(expect.objectContaining({ code: 'JOURNAL' }));
   });
+
+  test('refuses a field it does not know, at the top or in a host entry, and a host listed twice', () => {
+    const text = journal([{ host: 'web01', journal: good }]);
+    const refuse = (edited: string, message: RegExp) => expect(() => parseFleetJournal(edited, 'j.json')).toThrow(expect.objectContaining({ code: 'JOURNAL', message: expect.stringMatching(message) }));
+    refuse(text.replace('{', '{"undo": "rm -rf /", '), /undo is not a field of a fleet journal/);
+    refuse(text.replace('"host":', '"extra": 1, "host":'), /hosts: extra is not a field of a host entry/);
+    refuse(journal([{ host: 'web01', journal: good }, { host: 'WEB01', journal: good }]), /host WEB01 is listed twice/);
+  });
 });
