@@ -1,5 +1,6 @@
 import { escapeControl } from './model/display-text.js';
 import type { SourcePos } from './model/source-pos.js';
+import type { KeyRef } from './model/key-ref.js';
 
 /** Every error regstate reports carries one of these stable codes. */
 export type ErrorCode =
@@ -65,6 +66,8 @@ export interface Diagnostic {
   code: ErrorCode;
   message: string;
   source?: SourcePos;
+  /** The registry key the problem is about, when a backend's read names one (never shown: the message says it). */
+  key?: KeyRef;
 }
 
 /** The one error type regstate throws on purpose. */

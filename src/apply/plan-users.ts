@@ -1,6 +1,5 @@
 import { type Diagnostic, RegstateError } from '../errors.js';
 import type { DesiredState } from '../model/desired-state.js';
-import { foldName } from '../model/fold-name.js';
 import { type KeyRef, describeKey } from '../model/key-ref.js';
 import type { LiveKey } from '../model/live-state.js';
 import { formatSourcePos } from '../model/source-pos.js';
@@ -33,13 +32,12 @@ export async function expandForTarget(desired: DesiredState, backend: RegistryBa
   return expandUserKeys(desired, await backend.listProfiles());
 }
 
-// The users of the plan that PROFILE_UNAVAILABLE diagnostics name (`HKU\<sid>\...` in the message, as the
-// backends report a key they cannot read); undefined when any diagnostic is about something else.
+// The users of the plan that PROFILE_UNAVAILABLE diagnostics are about (the key a backend's read names);
+// undefined when any diagnostic is about something else.
 function unavailableUsers(users: PlanUser[], diagnostics: Diagnostic[]): Map<PlanUser, Diagnostic> | undefined {
   const found = new Map<PlanUser, Diagnostic>();
   for (const d of diagnostics) {
-    const text = foldName(d.message);
-    const user = d.code === 'PROFILE_UNAVAILABLE' ? users.find((u) => text.includes(`HKU\\${foldName(u.sid)}\\`) || text.includes(`HKU\\${foldName(u.sid)}:`)) : undefined;
+    const user = d.code === 'PROFILE_UNAVAILABLE' && d.key ? userOfKey(users, d.key) : undefined;
     if (!user) return undefined;
     if (!found.has(user)) found.set(user, d);
   }

@@ -77,7 +77,7 @@ export class UnloadedProfiles {
     const problems: Diagnostic[] = [];
     for (const key of keys) {
       const reason = this.reasonFor(key);
-      if (reason !== undefined) problems.push({ code: 'PROFILE_UNAVAILABLE', message: `cannot read ${describeKey(key)}: ${reason}` });
+      if (reason !== undefined) problems.push({ code: 'PROFILE_UNAVAILABLE', message: `cannot read ${describeKey(key)}: ${reason}`, key });
     }
     return problems;
   }

@@ -91,6 +91,27 @@ describe('planning per-user keys against a backend', () => {
     await expect(planDesiredState({ files: [], keys: [perUser()] }, backend)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
   });
 
+  test('an unavailable profile is the user of the key the read names, not of a SID its message happens to hold', async () => {
+    const backend = machine();
+    const read = backend.read.bind(backend);
+    let first = true;
+    // the failure names Carol's key; its message mentions Alice's SID (a path that holds it as text)
+    backend.read = async (requests) => {
+      if (first) {
+        first = false;
+        throw RegstateError.fromDiagnostics([{ code: 'PROFILE_UNAVAILABLE', message: `cannot read HKU\\${ALICE}\\x: no hive`, key: hku(`${CAROL}\\Software\\Contoso`) }]);
+      }
+      return read(requests);
+    };
+    const { plan } = await planDesiredState({ files: [], keys: [perUser()] }, backend);
+    expect(plan.users?.filter((u) => u.unavailable).map((u) => u.sid)).toEqual([CAROL]);
+    // without the key, the message alone marks nobody: the failure is thrown as it is
+    backend.read = async () => {
+      throw new RegstateError('PROFILE_UNAVAILABLE', `cannot read HKU\\${CAROL}\\Software\\Contoso: no hive`);
+    };
+    await expect(planDesiredState({ files: [], keys: [perUser()] }, backend)).rejects.toMatchObject({ code: 'PROFILE_UNAVAILABLE' });
+  });
+
   test('a saved plan whose user cannot be read any more applies for the others: that user is marked and its changes left out', async () => {
     const backend = machine();
     const { plan: saved } = await planDesiredState({ files: [], keys: [perUser()] }, backend);

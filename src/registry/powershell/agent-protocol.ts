@@ -132,7 +132,7 @@ export function decodeReadAnswer(requests: ReadRequest[], answer: AgentAnswer): 
   const problems: Diagnostic[] = (answer.errors as AgentError[]).map((e) => {
     const key = subKey(requestKey(requests, e.request), e.sub ?? []);
     const what = typeof e.name === 'string' ? `${describeKey(key)}, value ${JSON.stringify(e.name)}` : describeKey(key);
-    return { code: agentCode(e.code), message: `cannot read ${what}: ${String(e.message)}` };
+    return { code: agentCode(e.code), message: `cannot read ${what}: ${String(e.message)}`, key };
   });
   if (problems.length > 0) throw RegstateError.fromDiagnostics(problems);
   return (answer.results as unknown[]).map((item) => {
