@@ -135,7 +135,8 @@ function Import-RsCode([string]$Source) {
     # SHA-256 of its own bytes (agent-<source>-<content>.dll), in the user's local application data
     # (%LOCALAPPDATA%\regstate; the system profile's under SYSTEM; ~/.local/share/regstate elsewhere).
     # A copy is loaded from the very bytes whose hash matched its name; one that does not match (cut
-    # short, swapped for another file) or does not load is deleted and compiled again. That guards
+    # short, swapped for another file) or does not load is deleted and compiled again; another
+    # version's copy is deleted once it is 30 days old. That guards
     # against damage, not against whoever can write there: they can already change what this user runs.
     # Without a writable folder, every process compiles.
     if ($null -ne ('Regstate.Agent.RsAgent' -as [type])) { return }
@@ -168,8 +169,15 @@ function Import-RsCode([string]$Source) {
             try { [System.IO.File]::Move($tmp, $dll) } catch { }
             if ([System.IO.File]::Exists($tmp)) { [System.IO.File]::Delete($tmp) }
             [void][System.Reflection.Assembly]::Load($bytes)
+            # Another copy of this source goes; another version's (another regstate, or the other
+            # PowerShell on this machine) only once it is 30 days old: deleting it at once had two
+            # versions in use compile each other's copy away at every turn.
+            $stale = [DateTime]::UtcNow.AddDays(-30)
             foreach ($old in [System.IO.Directory]::GetFiles($dir, 'agent-*.dll')) {
-                if ($old -ne $dll) { try { [System.IO.File]::Delete($old) } catch { } }
+                if ($old -eq $dll) { continue }
+                if ([System.IO.Path]::GetFileName($old).StartsWith($prefix) -or [System.IO.File]::GetLastWriteTimeUtc($old) -lt $stale) {
+                    try { [System.IO.File]::Delete($old) } catch { }
+                }
             }
         } catch { }
         if ($null -ne ('Regstate.Agent.RsAgent' -as [type])) { return }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { encodeReadRequest } from '../../../src/registry/powershell/agent-protocol.js';
@@ -27,7 +27,7 @@ describeWithPwsh('the agent code cache (real pwsh)', (pwsh) => {
   const CACHED = /^agent-[0-9a-f]{32}-([0-9a-f]{64})\.dll$/;
   const holdsItsHash = (dir: string, name: string): boolean => CACHED.exec(name)?.[1] === createHash('sha256').update(readFileSync(join(dir, name))).digest('hex');
 
-  test('the first process compiles and keeps one assembly, the next loads it unchanged; a damaged one is compiled again and stale ones go', async () => {
+  test('the first process compiles and keeps one assembly, the next loads it unchanged; a damaged one is compiled again and another version\'s copy goes once it is 30 days old', async () => {
     const { dir, cleanup } = await tempDir();
     try {
       const hive = join(dir, 'hive.json');
@@ -45,10 +45,17 @@ describeWithPwsh('the agent code cache (real pwsh)', (pwsh) => {
       expect({ ino: second.ino, mtimeMs: second.mtimeMs, size: second.size }).toEqual({ ino: first.ino, mtimeMs: first.mtimeMs, size: first.size });
 
       await writeFile(join(cache, kept as string), 'not an assembly');
-      await writeFile(join(cache, `agent-00000000000000000000000000000000-${'0'.repeat(64)}.dll`), 'an older agent');
+      // another version's copies: one in use lately stays, one 40 days old goes
+      const recent = `agent-11111111111111111111111111111111-${'1'.repeat(64)}.dll`;
+      const old = `agent-00000000000000000000000000000000-${'0'.repeat(64)}.dll`;
+      await writeFile(join(cache, recent), 'another version, compiled yesterday');
+      await writeFile(join(cache, old), 'an older agent');
+      const fortyDaysAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+      await utimes(join(cache, old), fortyDaysAgo, fortyDaysAgo);
       expect(await readThrough(join(dir, 'data'), hive)).toEqual({ ok: true, values: 1 });
-      const [again] = dlls(cache);
-      expect(dlls(cache)).toEqual([expect.stringMatching(CACHED)]);
+      const again = dlls(cache).find((n) => n !== recent);
+      expect(dlls(cache).sort()).toEqual([again, recent].sort());
+      expect(again).toMatch(CACHED);
       expect(holdsItsHash(cache, again as string)).toBe(true);
       expect(statSync(join(cache, again as string)).size).toBe(first.size);
     } finally {
