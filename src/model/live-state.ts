@@ -37,6 +37,9 @@ export class LiveState {
   private readonly keys = new Map<string, LiveKey>();
   private readonly valueIndex = new Map<string, Map<string, LiveValue>>();
 
+  // value names folded once each (keys repeat their value names): one string per name, not one per value
+  private readonly folded = new Map<string, string>();
+
   constructor(keys: Iterable<LiveKey> = []) {
     for (const k of keys) this.add(k);
   }
@@ -45,7 +48,11 @@ export class LiveState {
     const id = keyId(live.key);
     this.keys.set(id, live);
     const index = new Map<string, LiveValue>();
-    for (const v of live.values) index.set(foldName(v.name), v);
+    for (const v of live.values) {
+      let name = this.folded.get(v.name);
+      if (name === undefined) this.folded.set(v.name, (name = foldName(v.name)));
+      index.set(name, v);
+    }
     this.valueIndex.set(id, index);
   }
 

@@ -17,8 +17,13 @@ export function cloneValue(value: RegistryValue): RegistryValue {
   return { ...value };
 }
 
-/** Appends what `node` holds as LiveKeys: the key itself, and with `recursive` every key below it. */
-export function snapshotTree(key: KeyRef, node: TreeNode | undefined, out: LiveKey[], recursive: boolean): void {
+/**
+ * Appends what `node` holds as LiveKeys: the key itself, and with `recursive` every key below it.
+ * Values are deep copies unless `share` is set: then the LiveKeys hold the tree's own LiveValue
+ * objects, for a tree built for this one read (no one else can reach them) whose values no one ever
+ * changes in place (see RegTree).
+ */
+export function snapshotTree(key: KeyRef, node: TreeNode | undefined, out: LiveKey[], recursive: boolean, share = false): void {
   if (!node) {
     out.push({ key, exists: false, values: [], subkeys: [] });
     return;
@@ -26,11 +31,11 @@ export function snapshotTree(key: KeyRef, node: TreeNode | undefined, out: LiveK
   out.push({
     key,
     exists: true,
-    values: [...node.values.values()].map((v) => ({ name: v.name, value: cloneValue(v.value) })),
+    values: share ? [...node.values.values()] : [...node.values.values()].map((v) => ({ name: v.name, value: cloneValue(v.value) })),
     subkeys: [...node.children.values()].map((c) => c.name),
   });
   if (!recursive) return;
   for (const child of node.children.values()) {
-    snapshotTree({ ...key, path: key.path === '' ? child.name : `${key.path}\\${child.name}` }, child, out, true);
+    snapshotTree({ ...key, path: key.path === '' ? child.name : `${key.path}\\${child.name}` }, child, out, true, share);
   }
 }

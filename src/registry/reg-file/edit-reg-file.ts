@@ -211,6 +211,7 @@ export class RegFileEditor {
     const same = original.value !== null && valuesEqual(original.value, value) && foldName(entry.name) === foldName(name) && entry.name === name;
     entry.raw = same ? original.raw : renderValueEntry(name, value, this.newline);
     entry.name = name;
+    // another object, never a change to the old one: reads handed out the parsed value objects themselves
     entry.value = value;
     entry.removed = false;
   }

@@ -129,7 +129,9 @@ export class RegFileBackend implements RegistryBackend {
       if (problems.length > 0) throw RegstateError.fromDiagnostics(problems);
     }
     const out: LiveKey[] = [];
-    for (const r of requests) snapshotTree(r.key, tree.find(physicalKeyPath(r.key)), out, r.recursive === true);
+    // The tree is this read's alone, and no value of a parse is ever changed in place (the editor replaces an
+    // entry's value, RegFileEditor.rewrite): the LiveKeys can hold the tree's values without a copy of each.
+    for (const r of requests) snapshotTree(r.key, tree.find(physicalKeyPath(r.key)), out, r.recursive === true, true);
     return out;
   }
 

@@ -3,7 +3,10 @@ import type { Hive } from '../../model/hive.js';
 import type { LiveValue } from '../../model/live-state.js';
 import type { RegFile } from './reg-file-model.js';
 
-/** A key of the registry a .reg file describes. */
+/**
+ * A key of the registry a .reg file describes. Its values hold the parsed file's value objects
+ * themselves: nothing changes those in place (an editor gives an entry a new value object).
+ */
 export interface RegTreeNode {
   name: string;
   values: Map<string, LiveValue>;

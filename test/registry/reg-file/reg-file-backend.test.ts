@@ -382,3 +382,60 @@ describe('read-back after a write', () => {
     expect(read?.values?.find((v) => v.name === 'm')?.value).toEqual({ type: 'REG_MULTI_SZ', data: ['a', 'b'] });
   });
 });
+
+describe('values a read handed out (the parsed file\'s own, not copies) never change afterwards', () => {
+  const EVERY_KIND = [
+    '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Kinds]',
+    '"sz"="text"',
+    '"expand"=hex(2):25,00,54,00,00,00',
+    '"multi"=hex(7):61,00,00,00,62,00,00,00,00,00',
+    '"dword"=dword:00000007',
+    '"qword"=hex(b):01,00,00,00,00,00,00,00',
+    '"binary"=hex:01,02,03',
+    '"none"=hex(0):04',
+    '"link"=hex(6):05,06',
+    '"escaped"="a\\\\b"',
+    '',
+    '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Kinds\\Child]',
+    '@="child"',
+    '',
+    '',
+  ];
+  const kinds = key('HKLM', 'SOFTWARE\\Kinds');
+  const child = key('HKLM', 'SOFTWARE\\Kinds\\Child');
+  const names = ['sz', 'expand', 'multi', 'dword', 'qword', 'binary', 'none', 'link', 'escaped'];
+  const newValues: RegistryValue[] = [
+    { type: 'REG_SZ', data: 'other' },
+    { type: 'REG_EXPAND_SZ', data: '%X%' },
+    { type: 'REG_MULTI_SZ', data: ['c'] },
+    { type: 'REG_DWORD', data: 8 },
+    { type: 'REG_QWORD', data: 9n },
+    { type: 'REG_BINARY', data: new Uint8Array([9, 9]) },
+    { type: 'REG_NONE', data: new Uint8Array([8]) },
+    { type: 'REG_OTHER', kind: 6, data: new Uint8Array([7]) },
+    { type: 'REG_SZ', data: 'c\\d' },
+  ];
+
+  test.each([
+    ['version 5.00', utf16(['Windows Registry Editor Version 5.00', '', ...EVERY_KIND].join('\r\n'))],
+    // a REGEDIT4 file is re-rendered from its parsed values when it is upgraded by the write
+    ['REGEDIT4', Buffer.from(['REGEDIT4', '', ...EVERY_KIND.map((l) => l.replace(/^"(expand|multi)"=.*/, (_, n: string) => (n === 'expand' ? '"expand"=hex(2):25,54,00' : '"multi"=hex(7):61,00,62,00,00')))].join('\r\n'), 'latin1')],
+  ])('%s: a read, then writes that set, delete and recreate every value, leave the first read as it was', async (_, bytes) => {
+    const file = await fileWith(bytes);
+    const backend = await openRegFile(file);
+    const first = await backend.read([{ key: kinds, recursive: true }, { key: kinds }, { key: child, values: [''] }]);
+    const before = structuredClone(first);
+    expect(first[0]?.values.map((v) => v.name)).toEqual(names);
+    await backend.write(names.map((name, i) => ({ op: 'set-value', key: kinds, name: name.toUpperCase(), value: newValues[i] as RegistryValue })));
+    expect(first).toEqual(before);
+    const second = await backend.read([{ key: kinds }]);
+    expect(second[0]?.values.map((v) => v.value)).toEqual(newValues);
+    await backend.write([...names.map((name): WriteOp => ({ op: 'delete-value', key: kinds, name })), { op: 'delete-key', key: child }]);
+    await backend.write(names.map((name, i) => ({ op: 'set-value', key: kinds, name, value: before[0]?.values[i]?.value as RegistryValue })));
+    expect(first).toEqual(before);
+    expect(second[0]?.values.map((v) => v.value)).toEqual(newValues);
+    // a second backend over the same file (as a later run) reads what the first read found
+    const again = await (await openRegFile(file)).read([{ key: kinds }]);
+    expect(again[0]?.values).toEqual(before[0]?.values);
+  });
+});
