@@ -36,19 +36,24 @@ export interface FastParsed {
 }
 
 // Constructs whose positions or values this path does not reproduce: directives, explicit keys,
-// a second byte order mark, a lone CR line break. Such files take the reference path.
+// a second byte order mark, a lone CR line break, a tab where a line's indentation is (js-yaml takes
+// `-\t&a` before a nested mapping, `[1,` then `\t2]` on the next line, a quoted scalar's next line
+// starting with a tab; the yaml library refuses them all). Such files take the reference path.
 // Each test looks for its character first: one pattern of four alternatives scanned the whole text slowly.
 const DIRECTIVE = /^%/m;
 const EXPLICIT_KEY = /^[ \t]*(?:-[ \t]+)*\?(?:[ \t]|$)/m;
 const LONE_CR = /\r(?!\n)/;
 const SECOND_BOM = /^\uFEFF/m;
+// A tab after a line's leading spaces, or after its sequence indicators (`- - \t`): over-matching only costs the slower path
+const TAB_IN_INDENT = /^(?: *-(?=[ \t]))* *\t/m;
 
 function hasUnusualText(text: string): boolean {
   return (
     (text.includes('%') && DIRECTIVE.test(text)) ||
     (text.includes('?') && EXPLICIT_KEY.test(text)) ||
     (text.includes('\r') && LONE_CR.test(text)) ||
-    (text.includes('\uFEFF') && SECOND_BOM.test(text))
+    (text.includes('\uFEFF') && SECOND_BOM.test(text)) ||
+    (text.includes('\t') && TAB_IN_INDENT.test(text))
   );
 }
 // An anchor or tag run into a flow indicator (`&a{...}`, `!t[...]`): js-yaml takes it, YAML 1.2 (and the

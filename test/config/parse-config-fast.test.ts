@@ -120,6 +120,11 @@ describe('fast load path', () => {
     ['a value with a problem inside it', withValues('      - name: a\n        type: REG_MULTI_SZ\n        data: [x, "", y]\n')],
     // found by the mutation property (seed 1176874959): js-yaml takes it, YAML 1.2 does not
     ['an anchor run into a flow mapping', withValues("      - &a0_2:{name: '2', type: REG_QWORD, data: 1}\n")],
+    // found by the mutation property (seed 946146878): js-yaml takes a tab after `-` before an anchored mapping
+    ['a tab after a sequence indicator, then an anchor', withValues('      -\t&a\n        name: a\n        type: REG_DWORD\n        data: 1\n')],
+    ['a space and a tab after a sequence indicator, then a tag', withValues('      - \t!!map\n        name: a\n        type: REG_DWORD\n        data: 1\n')],
+    ['a flow sequence continued on a line that starts with a tab', withValues('      - name: a\n        type: REG_MULTI_SZ\n        data: [x,\n\ty]\n')],
+    ['a quoted scalar continued on a line that starts with a tab', withValues('      - name: a\n        type: REG_SZ\n        data: "x\n\ty"\n')],
   ])('%s: the reference path loads it (same result or same errors)', async (_label, content) => {
     await expectSame(content, false);
   });
