@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../errors.js';
 import { MAX_VALUE_BYTES, checkValueData, describeTooLarge } from '../model/check-value.js';
 import { truncateEcho } from '../model/display-text.js';
+import { isDecimalDigits, isHexDigits, significantLength } from '../model/digit-text.js';
 import { MAX_DWORD, MAX_QWORD, type RegistryValue, type ValueKind } from '../model/registry-value.js';
 import { describeValue } from './describe-value.js';
 import { parseHexBytes } from './parse-hex-bytes.js';
@@ -73,13 +74,13 @@ function readInteger(type: 'REG_DWORD' | 'REG_QWORD', data: unknown, max: bigint
     }
     n = BigInt(data);
   } else if (typeof data === 'string' && /^0[xX]/.test(data)) {
-    const digits = data.slice(2);
-    if (!/^[0-9A-Fa-f]+$/.test(digits)) return fail('HEX_SYNTAX', `${type} data ${JSON.stringify(truncateEcho(data))} is not a valid hex number`);
+    // data may be millions of characters: checked by character code, not by a regex loop (see digit-text)
+    if (!isHexDigits(data, 2)) return fail('HEX_SYNTAX', `${type} data ${JSON.stringify(truncateEcho(data))} is not a valid hex number`);
     // more significant digits than the type holds is out of range, without converting millions of them
-    if (digits.replace(/^0+/, '').length > max.toString(16).length) return fail('VALUE_RANGE', `${type} data ${truncateEcho(data)} is out of range ${range}`);
-    n = BigInt(`0x${digits}`);
-  } else if (type === 'REG_QWORD' && typeof data === 'string' && /^[0-9]+$/.test(data)) {
-    if (data.replace(/^0+/, '').length > max.toString().length) return fail('VALUE_RANGE', `${type} data ${truncateEcho(data)} is out of range ${range}`);
+    if (significantLength(data, 2) > max.toString(16).length) return fail('VALUE_RANGE', `${type} data ${truncateEcho(data)} is out of range ${range}`);
+    n = BigInt(data);
+  } else if (type === 'REG_QWORD' && typeof data === 'string' && isDecimalDigits(data)) {
+    if (significantLength(data) > max.toString().length) return fail('VALUE_RANGE', `${type} data ${truncateEcho(data)} is out of range ${range}`);
     n = BigInt(data);
   } else {
     return fail('SCHEMA', `${type} data must be ${formHint}, got ${describeValue(data)}`);

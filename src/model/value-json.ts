@@ -1,4 +1,5 @@
 import { RegstateError } from '../errors.js';
+import { isDecimalDigits, isHexDigits } from './digit-text.js';
 import { type RegistryValue, MAX_DWORD, MAX_QWORD, isValueKind } from './registry-value.js';
 
 /**
@@ -18,7 +19,7 @@ export function bytesToHex(bytes: Uint8Array): string {
 }
 
 export function hexToBytes(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new Error(`not a hex string: ${hex.slice(0, 40)}`);
+  if (hex.length % 2 !== 0 || (hex !== '' && !isHexDigits(hex))) throw new Error(`not a hex string: ${hex.slice(0, 40)}`);
   return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
@@ -59,7 +60,7 @@ export function valueFromJson(json: unknown): RegistryValue {
       if (typeof data !== 'number' || !Number.isInteger(data) || data < 0 || data > MAX_DWORD) bad(`REG_DWORD data out of range: ${String(data)}`);
       return { type, data };
     case 'REG_QWORD': {
-      if (typeof data !== 'string' || !/^\d+$/.test(data)) bad('REG_QWORD data must be a decimal string');
+      if (typeof data !== 'string' || !isDecimalDigits(data)) bad('REG_QWORD data must be a decimal string');
       const n = BigInt(data);
       if (n > MAX_QWORD) bad(`REG_QWORD data out of range: ${data}`);
       return { type, data: n };
