@@ -13,7 +13,7 @@ async function failure(content: string, parser: (typeof PARSERS)[number]): Promi
     () => undefined,
     (e: unknown) => e,
   );
-  if (!(error instanceof RegstateError)) throw new Error(`expected a RegstateError, got ${String(error)}`);
+  if (!(error instanceof RegstateError)) throw new Error(`expected a RegstateError, got ${error instanceof Error ? error.stack : String(error)}`);
   return error;
 }
 

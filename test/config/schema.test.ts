@@ -113,9 +113,9 @@ describe('the desired-state JSON Schema', () => {
 
   test('binary hex: the schema pattern and the parser accept the same strings', () => {
     // the hex branch; the other branch is text with a variable reference, checked once substituted
-    const branches = ((loadSchema().$defs as Record<string, { anyOf: { pattern?: string; $ref?: string }[] }>).binaryData?.anyOf ?? []);
+    const branches = ((loadSchema().$defs as Record<string, { anyOf: { then?: { pattern?: string }; $ref?: string }[] }>).binaryData?.anyOf ?? []);
     expect(branches.map((b) => b.$ref ?? 'hex')).toEqual(['hex', '#/$defs/variableReference']);
-    const pattern = new RegExp(branches[0]?.pattern as string, 'u');
+    const pattern = new RegExp(branches[0]?.then?.pattern as string, 'u');
     const samples = ['', ' ', '00', '0', 'f', 'fg', '00 11', '00  11', '00,11', '00 ,11', '00, 11', '00 , 11', '00,,11', '00:,11', '00 :', ':00', '00\n11', ' 00 ', '0011', '001', 'x'];
     for (const s of samples) expect([s, parseHexBytes(s).ok]).toEqual([s, pattern.test(s)]);
   });

@@ -91,8 +91,8 @@ describe('QWORD and DWORD limits', () => {
 
 describe('parseHexBytes', () => {
   test('random text: accepted exactly as the schema pattern accepts it, each pair of digits one byte', () => {
-    const branches = (loadSchema().$defs as Record<string, { anyOf: { pattern?: string }[] }>).binaryData?.anyOf ?? [];
-    const pattern = new RegExp(branches[0]?.pattern as string, 'u');
+    const branches = (loadSchema().$defs as Record<string, { anyOf: { then?: { pattern?: string } }[] }>).binaryData?.anyOf ?? [];
+    const pattern = new RegExp(branches[0]?.then?.pattern as string, 'u');
     const piece = fc.constantFrom('0', '9', 'a', 'F', 'g', ' ', '\t', '\n', '\u00a0', '\u2028', '\u0085', ',', ':', '\u00e9');
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
