@@ -136,6 +136,9 @@ describe('loadInventory', () => {
     ['no hosts', 'SCHEMA@2:8', 'version: 1\nhosts: []\n'],
     ['a relative simulated hive', 'SCHEMA@4:20', 'version: 1\nhosts:\n  - name: a\n    simulatedHive: hive.json\n'],
     ['an address with a space', 'SCHEMA@4:14', 'version: 1\nhosts:\n  - name: a\n    address: "a b"\n'],
+    ['an address longer than a DNS name', 'SCHEMA@4:14', `version: 1\nhosts:\n  - name: a\n    address: ${'a'.repeat(254)}\n`],
+    ['an address of millions of characters', 'SCHEMA@4:14', `version: 1\nhosts:\n  - name: a\n    address: ${'a'.repeat(5_000_000)}\n`],
+    ['a known_hosts path of millions of characters', 'SCHEMA@5:21', `version: 1\nhosts:\n  - name: a\n    transport: ssh\n    knownHostsFile: ${'k'.repeat(5_000_000)}\n`],
     ['a bad variable name', 'SCHEMA@5:7', 'version: 1\nhosts:\n  - name: a\n    vars:\n      2x: 1\n'],
     ['a variable that cannot be exact', 'VALUE_RANGE@5:12', 'version: 1\ngroups:\n  g:\n    vars:\n      big: 99999999999999999999\nhosts:\n  - name: a\n'],
     ['a YAML syntax error', 'YAML_SYNTAX@3:1', 'version: 1\nhosts: [\n'],
@@ -155,6 +158,8 @@ describe('loadInventory', () => {
     expect(duplicate?.message).toMatch(/^hosts\[1\]\.name: host name "WEB1" is already used by the host at .*inventory\.yaml:3:5 \(names compare ignoring case\)$/);
     const [unknown] = await problems('version: 1\ngroups:\n  web: {}\nhosts:\n  - name: a\n    groups: [wbe]\n');
     expect(unknown?.message).toBe('hosts[0].groups[0]: unknown group "wbe" (did you mean "web"?); groups defined: web');
+    const [long] = await problems(`version: 1\nhosts:\n  - name: a\n    address: ${'a'.repeat(254)}\n`);
+    expect(long?.message).toMatch(/^hosts\[0\]\.address: .*253/);
     const [port] = await problems('version: 1\nhosts:\n  - name: a\n    port: 0\n');
     expect(port?.message).toBe('hosts[0].port: must be at least 1, got the number 0');
     const [docs] = await problems('version: 1\nhosts: []\n---\n');
