@@ -1,9 +1,9 @@
 import yaml from 'js-yaml';
+import { isYamlFloat, isYamlInt } from './yaml-number-forms.js';
 
-// The `yaml` library's YAML 1.2 core scalars, which the reference path loads with intAsBigInt.
-const INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
+// The `yaml` library's YAML 1.2 core scalars, which the reference path loads with intAsBigInt. Integers
+// and floats are told apart by character code (yaml-number-forms), as the reference path does.
 const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
-const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 
 // Each resolver looks at the length or first character before its pattern: js-yaml tries every implicit type on
 // every plain scalar, and most scalars of a config (names, types, paths) are none of them.
@@ -29,7 +29,7 @@ const SHORT_DECIMAL = /^\+?[0-9]{1,15}$|^-[0-9]*[1-9][0-9]*$/;
 
 const int = new yaml.Type('tag:yaml.org,2002:int', {
   kind: 'scalar',
-  resolve: (data: unknown) => typeof data === 'string' && NUMBER_LEAD.test(data) && INT.test(data),
+  resolve: (data: unknown) => typeof data === 'string' && NUMBER_LEAD.test(data) && isYamlInt(data),
   // BigInt reads 0o and 0x prefixes and a sign, as the yaml library does with intAsBigInt; an integer
   // that a number holds exactly becomes that number (the value checks treat both alike), so only the
   // few above 2^53 need a copy for the schema validator
@@ -51,7 +51,7 @@ export function bigintsMade(): number {
 
 const float = new yaml.Type('tag:yaml.org,2002:float', {
   kind: 'scalar',
-  resolve: (data: unknown) => typeof data === 'string' && NUMBER_LEAD.test(data) && (FLOAT_SPECIAL.test(data) || FLOAT.test(data)),
+  resolve: (data: unknown) => typeof data === 'string' && NUMBER_LEAD.test(data) && (FLOAT_SPECIAL.test(data) || isYamlFloat(data)),
   construct: (data: string) => {
     if (!FLOAT_SPECIAL.test(data)) return parseFloat(data);
     if (data.slice(-3).toLowerCase() === 'nan') return Number.NaN;

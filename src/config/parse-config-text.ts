@@ -3,6 +3,7 @@ import type { Diagnostic } from '../errors.js';
 import { findDuplicateKeys } from './find-duplicate-keys.js';
 import { MAX_ALIAS_COUNT, toPlainNumbers } from './plain-numbers.js';
 import { documentSource } from './yaml-document-source.js';
+import { scannedNumberTags } from './yaml-number-forms.js';
 import { type YamlSource, offsetPos } from './yaml-nodes.js';
 
 export { MAX_ALIAS_COUNT, toPlainNumbers } from './plain-numbers.js';
@@ -30,8 +31,9 @@ function describeYamlError(error: YAMLError, what: string): string {
  */
 export function parseConfigText(file: string, text: string, what = 'a desired-state file'): ParsedConfig {
   const lineCounter = new LineCounter();
-  // duplicate keys are found by findDuplicateKeys, in linear time; `<<` merges mappings as in YAML 1.1
-  const doc = parseDocument(text, { lineCounter, intAsBigInt: true, prettyErrors: false, uniqueKeys: false, merge: true });
+  // duplicate keys are found by findDuplicateKeys, in linear time; `<<` merges mappings as in YAML 1.1;
+  // numbers are told apart by character code, so a plain scalar of millions of digits is loaded, not a crash
+  const doc = parseDocument(text, { lineCounter, intAsBigInt: true, prettyErrors: false, uniqueKeys: false, merge: true, customTags: scannedNumberTags });
   const source: YamlSource = documentSource(file, doc, lineCounter);
   const problems: Diagnostic[] = [...doc.errors, ...doc.warnings].map((e) => ({
     code: 'YAML_SYNTAX',
