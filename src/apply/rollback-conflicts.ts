@@ -64,7 +64,8 @@ export function findRollbackConflicts(journal: Journal, live: LiveState): Rollba
   const conflicts: RollbackConflict[] = [];
   for (const item of journal.prior) {
     if (item.kind === 'key') {
-      conflicts.push(...subtreeConflicts(item, live));
+      // a loop, not push(...list): a key's subtree may hold hundreds of thousands of values
+      for (const conflict of subtreeConflicts(item, live)) conflicts.push(conflict);
       continue;
     }
     const now = live.value(item.key, item.name)?.value ?? null;

@@ -77,7 +77,7 @@ export function parsePlanJsonDocument(text: string, fileName: string, checkExtra
   });
   const parsed = each.filter((c): c is Change => c !== undefined);
   const plan: Plan = { changes: parsed, unchanged: 0, ...parseUndeclaredJson({ undeclared, exclusiveKeys }, problems), ...parseUsersJson(users, problems) };
-  problems.push(...findPlanContradictions(each));
+  for (const problem of findPlanContradictions(each)) problems.push(problem);
   // Reported in the order of the document.
   problems.sort((a, b) => comparePaths(a.path, b.path));
   if (!isObject(summary)) problems.push({ code: 'PLAN_FILE', path: ['summary'], message: 'must be an object' });

@@ -16,7 +16,9 @@ export interface MarkdownOptions {
  * formatters escape them.
  */
 export function codeSpan(text: string, inTable: boolean): string {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  // a loop, not Math.max(...runs): data may hold hundreds of thousands of backtick runs
+  let longest = 0;
+  for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
   const fence = '`'.repeat(longest + 1);
   const pad = text.startsWith('`') || text.endsWith('`') || (text.startsWith(' ') && text.endsWith(' ')) ? ' ' : '';
   const body = inTable ? text.replace(/\|/g, '\\|') : text;

@@ -100,6 +100,16 @@ describe('rollback of keys checks the whole subtree (memory backend)', () => {
     ]));
   });
 
+  test('200,000 values written since under a key the apply created are each named (no argument spread)', async () => {
+    const backend = new MemoryBackend().seed(root, 'Keep', dword(1));
+    const journal = await applyJournaled(backend, desiredState(presentKey(vendorApp, [present('Path', sz('x'))])));
+    await backend.write(Array.from({ length: 200_000 }, (_, i) => ({ op: 'set-value' as const, key: vendorApp, name: `v${i}`, value: dword(i) })));
+    const live = new LiveState(await backend.read(rollbackReadRequests(journal, buildRollbackState(journal))));
+    const conflicts = findRollbackConflicts(journal, live);
+    expect(conflicts).toHaveLength(200_000);
+    expect(conflicts.every((c) => c.kind === 'subtree-value')).toBe(true);
+  });
+
   test('keys the apply created, untouched since or already partly removed: no conflict', async () => {
     const backend = new MemoryBackend().seed(root, 'Keep', dword(1));
     const journal = await applyJournaled(backend, desiredState(presentKey(vendorApp, [present('Path', sz('x'))]), presentKey(key('HKLM\\SOFTWARE\\NewVendor\\Other'))));

@@ -99,6 +99,13 @@ No changes. The registry matches the desired state (2 declared items checked).
     });
   });
 
+  test('codeSpan of data with 200,000 backtick runs: a fence one longer than the longest run', () => {
+    const text = `${'a`'.repeat(200_000)}b\`\`\`c`;
+    const span = codeSpan(text, false);
+    expect(span.slice(0, 5)).toBe('````a');
+    expect(codeText(span)).toBe(text);
+  });
+
   test.each(['plain', 'a`b', '`lead', 'trail`', '``x```y', ' both ', ' lead'])('codeSpan %j reads back as the same text', (text) => {
     expect(codeText(codeSpan(text, false))).toBe(text);
   });

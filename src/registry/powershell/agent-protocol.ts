@@ -67,8 +67,8 @@ export function unsendableText(op: WriteOp): string | undefined {
   const texts = [op.key.path];
   if (op.op === 'set-value' || op.op === 'delete-value') texts.push(op.name);
   if (op.op === 'set-value' && (op.value.type === 'REG_SZ' || op.value.type === 'REG_EXPAND_SZ')) texts.push(op.value.data);
-  if (op.op === 'set-value' && op.value.type === 'REG_MULTI_SZ') texts.push(...op.value.data);
-  return texts.find(hasLoneSurrogate);
+  // a REG_MULTI_SZ may have hundreds of thousands of entries: searched, not spread into push
+  return texts.find(hasLoneSurrogate) ?? (op.op === 'set-value' && op.value.type === 'REG_MULTI_SZ' ? op.value.data.find(hasLoneSurrogate) : undefined);
 }
 
 function protocol(message: string): never {
