@@ -21,3 +21,13 @@ export interface UserProfile {
  * copied from). Not a SID and not a key Windows creates: the agent loads that profile's hive for it.
  */
 export const DEFAULT_PROFILE_SID = '<Default>';
+
+const SID = /^S-1-\d+(-\d+)+$/i;
+
+/**
+ * Whether a ProfileList subkey or HKU key name is a SID (`S-1-5-21-...`): not a left-over such as
+ * `S-1-5-21-...-1001.bak`, which Windows keeps after a damaged profile and no user logs on to.
+ */
+export function isSid(name: string): boolean {
+  return SID.test(name);
+}

@@ -2,7 +2,7 @@ import type { Diagnostic } from '../errors.js';
 import { foldName } from '../model/fold-name.js';
 import type { Hive } from '../model/hive.js';
 import { type KeyRef, describeKey } from '../model/key-ref.js';
-import { DEFAULT_PROFILE_SID, type UserProfile } from '../model/user-profile.js';
+import { DEFAULT_PROFILE_SID, type UserProfile, isSid } from '../model/user-profile.js';
 import type { TreeNode } from './snapshot-tree.js';
 
 /** Where Windows lists the profiles of a machine: one subkey a SID, with ProfileImagePath. */
@@ -22,7 +22,8 @@ function stringValue(node: TreeNode | undefined, name: string): string | undefin
 
 /**
  * The profiles of a registry held in one tree (a .reg file, the memory backend): each subkey of
- * ProfileList, loaded when HKU\<sid> is in the tree too; then the default profile, only when
+ * ProfileList named by a SID (as the agent lists them: a `.bak` left-over is no profile), loaded when
+ * HKU\<sid> is in the tree too; then the default profile, only when
  * HKU\<Default> is in the tree. Account names are not known there (absent); ProfileImagePath is kept
  * as written (nothing expands environment variables offline).
  */
@@ -30,6 +31,7 @@ export function profilesInTree(find: FindNode): UserProfile[] {
   const list = find({ hive: 'HKLM', path: PROFILE_LIST_PATH });
   const profiles: UserProfile[] = [];
   for (const child of list?.children.values() ?? []) {
+    if (!isSid(child.name)) continue;
     const profile: UserProfile = { sid: child.name, loaded: find({ hive: 'HKU', path: child.name }) !== undefined, kind: profileKind(child.name) };
     const path = stringValue(child, 'ProfileImagePath');
     if (path !== undefined) profile.profilePath = path;

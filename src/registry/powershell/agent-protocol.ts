@@ -4,7 +4,7 @@ import { truncateEcho } from '../../model/display-text.js';
 import { type KeyRef, describeKey } from '../../model/key-ref.js';
 import type { LiveKey, LiveValue, UnreadableValue } from '../../model/live-state.js';
 import type { RegistryValue } from '../../model/registry-value.js';
-import { DEFAULT_PROFILE_SID, type UserProfile } from '../../model/user-profile.js';
+import { DEFAULT_PROFILE_SID, type UserProfile, isSid } from '../../model/user-profile.js';
 import { valueFromJson, valueToJson } from '../../model/value-json.js';
 import type { ReadRequest, WriteOp, WriteOutcome } from '../backend.js';
 import type { AgentAnswer, AgentError } from './answer-line.js';
@@ -163,7 +163,6 @@ export function decodeWriteAnswer(sent: number, answer: AgentAnswer): WriteOutco
   });
 }
 
-const SID = /^S-1-\d+(-\d+)+$/i;
 const PROFILE_KINDS = new Set(['user', 'service', 'default']);
 const PROFILE_FIELDS = new Set(['sid', 'account', 'profilePath', 'loaded', 'kind']);
 
@@ -199,7 +198,7 @@ export function decodeProfilesAnswer(answer: AgentAnswer): UserProfile[] {
     if (typeof loaded !== 'boolean') protocol('profile loaded is not a boolean');
     if (typeof sid !== 'string') protocol('a profile without a SID');
     const isDefault = kind === 'default';
-    if (isDefault ? sid !== DEFAULT_PROFILE_SID || loaded : !SID.test(sid as string)) protocol(`profile ${JSON.stringify(sid)} is not a ${isDefault ? 'default profile that is not loaded' : 'SID'}`);
+    if (isDefault ? sid !== DEFAULT_PROFILE_SID || loaded : !isSid(sid as string)) protocol(`profile ${JSON.stringify(sid)} is not a ${isDefault ? 'default profile that is not loaded' : 'SID'}`);
     const id = (sid as string).toUpperCase();
     if (seen.has(id)) protocol(`profile ${sid as string} is listed twice`);
     seen.add(id);

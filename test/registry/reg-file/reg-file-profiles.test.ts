@@ -26,6 +26,14 @@ describe('.reg backend: listProfiles', () => {
     ]);
   });
 
+  test('a ProfileList subkey that is not a SID (a .bak left-over) is no profile, as the agent lists them, even with a hive', async () => {
+    const bak = `${ALICE}.bak`;
+    const list = 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList';
+    const text = `${usersRegText()}\r\n[${list}\\${bak}]\r\n"ProfileImagePath"="C:\\\\Users\\\\alice.old"\r\n\r\n[HKEY_USERS\\${bak}\\Software]\r\n`;
+    const backend = await openRegFile(await regFile(text));
+    expect((await backend.listProfiles()).map((p) => p.sid)).toEqual([SYSTEM, ALICE, BOB, CAROL, '<Default>']);
+  });
+
   test('no default profile without HKU\\<Default>; no profiles without ProfileList', async () => {
     expect((await (await openRegFile(await regFile(usersRegText({ defaultProfile: false })))).listProfiles()).map((p) => p.sid)).toEqual([SYSTEM, ALICE, BOB, CAROL]);
     expect(await (await openRegFile(await regFile('Windows Registry Editor Version 5.00\r\n\r\n[HKEY_USERS\\S-1-5-21-1\\Software]\r\n'))).listProfiles()).toEqual([]);
