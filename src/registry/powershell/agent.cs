@@ -110,8 +110,36 @@ namespace Regstate.Agent
         {
             List<RsValueRead> all = new List<RsValueRead>();
             foreach (string name in GetValueNames())
-                all.Add(new RsValueRead(name, GetValueKind(name), GetValue(name, null, RegistryValueOptions.DoNotExpandEnvironmentNames)));
+            {
+                RsValueRead read = ReadByName(name);
+                if (read != null) all.Add(read);
+            }
             return all;
+        }
+
+        // One value by GetValueKind and GetValue; null when another program deleted it after it was
+        // enumerated (it is absent now, as a read a moment later would say), instead of failing the whole
+        // key. Only then is the key enumerated again, to tell a deleted value from one that cannot be read.
+        public RsValueRead ReadByName(string name)
+        {
+            RegistryValueKind kind;
+            try { kind = GetValueKind(name); }
+            catch (System.IO.IOException)
+            {
+                if (HasValue(name)) throw;
+                return null;
+            }
+            object data = GetValue(name, null, RegistryValueOptions.DoNotExpandEnvironmentNames);
+            // No data: a value .NET does not read (kept, and reported as unreadable), or one deleted since.
+            if (data == null && !HasValue(name)) return null;
+            return new RsValueRead(name, kind, data);
+        }
+
+        private bool HasValue(string name)
+        {
+            foreach (string other in GetValueNames())
+                if (string.Equals(other, name, StringComparison.OrdinalIgnoreCase)) return true;
+            return false;
         }
     }
 
@@ -197,7 +225,11 @@ namespace Regstate.Agent
                 string valueName = new string(name, 0, nameLength);
                 object decoded;
                 if (RsWinDecode.TryData(type, data, size, out decoded)) all.Add(new RsValueRead(valueName, RsWinDecode.Kind(type), decoded));
-                else all.Add(new RsValueRead(valueName, key.GetValueKind(valueName), key.GetValue(valueName, null, RegistryValueOptions.DoNotExpandEnvironmentNames)));
+                else
+                {
+                    RsValueRead read = ReadByName(valueName);
+                    if (read != null) all.Add(read);
+                }
                 index++;
                 retries = 0;
             }
