@@ -7,7 +7,7 @@ import { encodeReadRequest } from '../../../src/registry/powershell/agent-protoc
 import { AGENT_SCRIPTS, PowerShellSession, agentScriptPath } from '../../../src/registry/powershell/powershell-session.js';
 import { describeWithPwsh, tempDir } from './pwsh-helper.js';
 
-// The agent compiles agent.cs and simulated-hive.cs once and keeps the assembly in the user's local
+// The agent compiles its C# sources (AGENT_SOURCES) once and keeps the assembly in the user's local
 // application data (on Linux $XDG_DATA_HOME/regstate): later processes load it instead of compiling.
 describeWithPwsh('the agent code cache (real pwsh)', (pwsh) => {
   const read = [{ key: { hive: 'HKLM' as const, path: 'SOFTWARE', view: 64 as const }, recursive: true }];
