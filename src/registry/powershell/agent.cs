@@ -109,9 +109,10 @@ namespace Regstate.Agent
         public virtual List<RsValueRead> ReadValues()
         {
             List<RsValueRead> all = new List<RsValueRead>();
+            HashSet<string> namesNow = null;
             foreach (string name in GetValueNames())
             {
-                RsValueRead read = ReadByName(name);
+                RsValueRead read = ReadByName(name, ref namesNow);
                 if (read != null) all.Add(read);
             }
             return all;
@@ -119,27 +120,29 @@ namespace Regstate.Agent
 
         // One value by GetValueKind and GetValue; null when another program deleted it after it was
         // enumerated (it is absent now, as a read a moment later would say), instead of failing the whole
-        // key. Only then is the key enumerated again, to tell a deleted value from one that cannot be read.
-        public RsValueRead ReadByName(string name)
+        // key. Only then is the key enumerated again (namesNow) to tell a deleted value from one that
+        // cannot be read: afresh after a failed GetValueKind (values may be going one after another),
+        // once a read for values without data (.NET leaves every odd value without it).
+        public RsValueRead ReadByName(string name, ref HashSet<string> namesNow)
         {
             RegistryValueKind kind;
             try { kind = GetValueKind(name); }
             catch (System.IO.IOException)
             {
-                if (HasValue(name)) throw;
+                namesNow = null;
+                if (HasValueNow(name, ref namesNow)) throw;
                 return null;
             }
             object data = GetValue(name, null, RegistryValueOptions.DoNotExpandEnvironmentNames);
             // No data: a value .NET does not read (kept, and reported as unreadable), or one deleted since.
-            if (data == null && !HasValue(name)) return null;
+            if (data == null && !HasValueNow(name, ref namesNow)) return null;
             return new RsValueRead(name, kind, data);
         }
 
-        private bool HasValue(string name)
+        private bool HasValueNow(string name, ref HashSet<string> namesNow)
         {
-            foreach (string other in GetValueNames())
-                if (string.Equals(other, name, StringComparison.OrdinalIgnoreCase)) return true;
-            return false;
+            if (namesNow == null) namesNow = new HashSet<string>(GetValueNames(), StringComparer.OrdinalIgnoreCase);
+            return namesNow.Contains(name);
         }
     }
 
@@ -204,6 +207,7 @@ namespace Regstate.Agent
             if (data == null) { data = new byte[4096]; dataBuffer = data; }
             SafeRegistryHandle handle = key.Handle;
             List<RsValueRead> all = new List<RsValueRead>();
+            HashSet<string> namesNow = null;
             int retries = 0;
             for (int index = 0; ; )
             {
@@ -227,7 +231,7 @@ namespace Regstate.Agent
                 if (RsWinDecode.TryData(type, data, size, out decoded)) all.Add(new RsValueRead(valueName, RsWinDecode.Kind(type), decoded));
                 else
                 {
-                    RsValueRead read = ReadByName(valueName);
+                    RsValueRead read = ReadByName(valueName, ref namesNow);
                     if (read != null) all.Add(read);
                 }
                 index++;
