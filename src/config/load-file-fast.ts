@@ -1,7 +1,7 @@
 import { bigintsMade } from './fast-yaml-schema.js';
 import { parseConfigFast } from './parse-config-fast.js';
 import { shareNumbers } from './plain-numbers.js';
-import { getSchemaValidator } from './schema-file.js';
+import { getSchemaGate } from './schema-file.js';
 import type { YamlSource } from './yaml-nodes.js';
 
 /** A loaded file ready for the validation step: its nodes with positions, and the document two ways. */
@@ -23,6 +23,7 @@ export function loadFileFast(file: string, text: string): LoadedConfig | undefin
   if (!parsed) return undefined;
   // without a bigint the document is its own number copy: no walk over it
   const plain = bigintsMade() === before ? parsed.exact : shareNumbers(parsed.exact, parsed.shared ? new Map() : null, parsed.bigHolders);
-  if (!getSchemaValidator()(plain)) return undefined;
+  // the gate: valid or not; a file it refuses goes to the reference path, whose validator names each problem
+  if (!getSchemaGate()(plain)) return undefined;
   return { source: parsed.source, exact: parsed.exact, plain };
 }

@@ -6,17 +6,30 @@ import { type AssetName, assetPath, readAsset } from '../assets.js';
 /** The validator's ajv options; verbose keeps parentSchema on errors, which the messages use to suggest property names. */
 export const VALIDATOR_OPTIONS: Options = { allErrors: true, strict: true, verbose: true };
 
+/**
+ * The gate's ajv options: a yes-or-no answer, no error objects. It stops at the first failure, and
+ * `anyOf` stops at the first branch that holds (see compileSchema), so a valid document costs no
+ * error object at all: with allErrors every failing branch of every value's data built one
+ * (about 120 MB for 100,000 values) only to drop it.
+ */
+export const GATE_OPTIONS: Options = { allErrors: false, strict: true, verbose: false };
+
 /** File name of the validator compiled at build time, beside the compiled schema-file module. */
 export const PREBUILT_VALIDATOR = 'schema-validator.cjs';
+
+/** File name of the desired-state schema's gate compiled at build time (see GATE_OPTIONS). */
+export const PREBUILT_GATE = 'schema-gate.cjs';
 
 /** A JSON Schema regstate ships, and the file its validator compiled at build time is written to. */
 export interface SchemaFile {
   asset: AssetName;
   prebuilt: string;
+  /** The file its gate (valid or not, nothing more) compiled at build time is written to, for a schema that has one. */
+  prebuiltGate?: string;
 }
 
 /** The desired-state schema. */
-export const CONFIG_SCHEMA: SchemaFile = { asset: 'configs/regstate.schema.json', prebuilt: PREBUILT_VALIDATOR };
+export const CONFIG_SCHEMA: SchemaFile = { asset: 'configs/regstate.schema.json', prebuilt: PREBUILT_VALIDATOR, prebuiltGate: PREBUILT_GATE };
 
 /** The inventory schema (fleet runs). */
 export const INVENTORY_SCHEMA: SchemaFile = { asset: 'configs/regstate-inventory.schema.json', prebuilt: 'inventory-schema-validator.cjs' };
@@ -70,23 +83,51 @@ export function schemaSha256(text: string = readSchemaText()): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** A compiler for a schema, with ajv's source code kept when `withSource` (for a standalone module). */
-export function compileSchema(withSource = false, schema: SchemaFile = CONFIG_SCHEMA): { ajv: Ajv2020; validate: ValidateFunction } {
+/**
+ * Keywords whose answer depends on what other subschemas evaluated, or that refer dynamically: the
+ * gate is compiled without that bookkeeping (see compileSchema), so a schema using one gets no gate.
+ */
+export const EVALUATION_KEYWORDS: readonly string[] = ['unevaluatedProperties', 'unevaluatedItems', '$dynamicRef', '$dynamicAnchor', '$recursiveRef', '$recursiveAnchor'];
+
+/**
+ * Whether a schema holds one of EVALUATION_KEYWORDS at any depth (a property of that name under
+ * `properties` counts too: the error is loud at build time, never a wrong answer).
+ */
+export function usesEvaluationKeywords(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(usesEvaluationKeywords);
+  if (typeof node !== 'object' || node === null) return false;
+  return Object.entries(node).some(([key, value]) => EVALUATION_KEYWORDS.includes(key) || usesEvaluationKeywords(value));
+}
+
+/**
+ * A compiler for a schema, with ajv's source code kept when `withSource` (for a standalone module).
+ * `kind: 'gate'` compiles the yes-or-no validator (GATE_OPTIONS). Ajv2020 always tracks which
+ * properties each subschema evaluated (for unevaluatedProperties), and to track them it runs every
+ * branch of an `anyOf` even once one holds, building an error object for each that fails; the schema
+ * uses no such keyword (the schema tests hold it to that), so the gate turns the tracking off.
+ */
+export function compileSchema(withSource = false, schema: SchemaFile = CONFIG_SCHEMA, kind: 'validator' | 'gate' = 'validator'): { ajv: Ajv2020; validate: ValidateFunction } {
   // ajv's compiler is loaded only here: a run with the prebuilt validator never pays for it. The single
   // executable's bundle (CommonJS, no module URL) has `require`, and bundles what the literal names.
   const { Ajv2020: Compiler } = (
     typeof require === 'function' ? require('ajv/dist/2020.js') : createRequire(import.meta.url)('ajv/dist/2020.js')
   ) as typeof import('ajv/dist/2020.js');
-  const ajv = new Compiler({ ...VALIDATOR_OPTIONS, ...(withSource ? { code: { source: true } } : {}) });
-  return { ajv, validate: ajv.compile(inlineLocalRefs(loadSchema(schema))) };
+  const ajv = new Compiler({ ...(kind === 'gate' ? GATE_OPTIONS : VALIDATOR_OPTIONS), ...(withSource ? { code: { source: true } } : {}) });
+  const document = inlineLocalRefs(loadSchema(schema));
+  if (kind === 'gate') {
+    if (usesEvaluationKeywords(document)) throw new Error(`${schema.asset} uses a keyword that needs evaluation tracking: no gate without it`);
+    // Ajv2020's constructor sets this option whatever it is given; it is read only when compiling
+    (ajv.opts as { unevaluated?: boolean }).unevaluated = false;
+  }
+  return { ajv, validate: ajv.compile(document) };
 }
 
-/** The validator compiled at build time, when there is one built from the schema as it is now. */
-function loadPrebuilt(schema: SchemaFile): ValidateFunction | undefined {
+/** The validator (or gate) compiled at build time, when there is one built from the schema as it is now. */
+function loadPrebuilt(schema: SchemaFile, file: string): ValidateFunction | undefined {
   let module: { default?: ValidateFunction; schemaSha256?: string };
   try {
     // In the single executable's bundle there is no module URL and no file beside it: compiled at first use instead.
-    module = createRequire(import.meta.url)(`./${schema.prebuilt}`) as typeof module;
+    module = createRequire(import.meta.url)(`./${file}`) as typeof module;
   } catch {
     return undefined;
   }
@@ -102,8 +143,21 @@ const validators = new Map<SchemaFile, ValidateFunction>();
 export function getSchemaValidator(schema: SchemaFile = CONFIG_SCHEMA): ValidateFunction {
   let validator = validators.get(schema);
   if (!validator) {
-    validator = loadPrebuilt(schema) ?? compileSchema(false, schema).validate;
+    validator = loadPrebuilt(schema, schema.prebuilt) ?? compileSchema(false, schema).validate;
     validators.set(schema, validator);
   }
   return validator;
+}
+
+let gate: ValidateFunction | undefined;
+
+/**
+ * The desired-state schema's gate: whether a document is valid, with no errors to say why (GATE_OPTIONS).
+ * Its answer is the validator's; a file it refuses is validated again by the validator, which names each problem.
+ * Without a gate built from the schema as it is (the single executable), the validator serves: compiling
+ * a second one would cost more than the gate saves.
+ */
+export function getSchemaGate(): ValidateFunction {
+  gate ??= loadPrebuilt(CONFIG_SCHEMA, PREBUILT_GATE) ?? getSchemaValidator();
+  return gate;
 }
