@@ -56,6 +56,17 @@ export class LiveState {
     this.valueIndex.set(id, index);
   }
 
+  /**
+   * The key as read and its values by folded name, found with one identity (a plan asks for both of
+   * every declared key). Throws if the key was never read, as `exists` does.
+   */
+  lookup(key: KeyRef): { live: LiveKey; values: ReadonlyMap<string, LiveValue> } {
+    const id = keyId(key);
+    const live = this.keys.get(id);
+    if (!live) throw new Error(`key not read: ${id}`);
+    return { live, values: this.valueIndex.get(id) ?? NO_VALUES };
+  }
+
   /** The key as read, or undefined when it was not part of the read. */
   get(key: KeyRef): LiveKey | undefined {
     return this.keys.get(keyId(key));

@@ -51,6 +51,13 @@ export function planChanges(desired: DesiredState, live: LiveState): Plan {
   const exclusive: ExclusiveKey[] = [];
   const declaredPaths = desired.keys.some((k) => k.exclusive?.mode === 'subkeys') ? declaredKeyPaths(desired) : new Set<string>();
   let unchanged = 0;
+  // keys repeat their value names (Value0, Value1, ...): each folded once a plan
+  const folded = new Map<string, string>();
+  const fold = (name: string): string => {
+    let f = folded.get(name);
+    if (f === undefined) folded.set(name, (f = foldName(name)));
+    return f;
+  };
   for (const declared of desired.keys) {
     if (declared.ensure === 'absent') {
       if (live.exists(declared.key)) {
@@ -59,8 +66,9 @@ export function planChanges(desired: DesiredState, live: LiveState): Plan {
       } else unchanged++;
       continue;
     }
-    unchanged += planPresentKey(declared, live, changes);
-    const extra = planUndeclared(declared, live, declaredPaths);
+    const found = live.lookup(declared.key);
+    unchanged += planPresentKey(declared, found, live, changes, fold);
+    const extra = planUndeclared(declared, live, declaredPaths, found.live, fold);
     for (const c of extra.changes) changes.push(c);
     if (extra.undeclared) undeclared.push(extra.undeclared);
     if (extra.exclusive) exclusive.push(extra.exclusive);
@@ -72,20 +80,26 @@ export function planChanges(desired: DesiredState, live: LiveState): Plan {
 }
 
 /** Appends the changes of one key declared present; returns how many of its items need nothing. */
-function planPresentKey(declared: DesiredKey, live: LiveState, changes: Change[]): number {
+function planPresentKey(
+  declared: DesiredKey,
+  found: ReturnType<LiveState['lookup']>,
+  live: LiveState,
+  changes: Change[],
+  fold: (name: string) => string,
+): number {
   const { key } = declared;
-  const exists = live.exists(key);
+  const exists = found.live.exists;
   let unchanged = 0;
   if (!exists) changes.push({ action: 'create-key', key, before: null, after: null, source: declared.source });
   else if (declared.values.length === 0) unchanged++;
   // the key is looked up once for all its values
-  const liveValues = live.values(key);
-  const hasUnreadable = exists && (live.get(key)?.unreadable?.length ?? 0) > 0;
+  const liveValues = found.values;
+  const hasUnreadable = exists && (found.live.unreadable?.length ?? 0) > 0;
   for (const v of declared.values) {
     // A value that exists but cannot be read can be neither compared nor restored: refuse to plan it.
     const unreadable = hasUnreadable ? live.unreadable(key, v.name) : undefined;
     if (unreadable) throw new RegstateError('UNSUPPORTED_KIND', `${formatKey(key)}\\${v.name} is declared but cannot be read (${unreadable.message}); regstate cannot compare or restore it`);
-    const current = exists ? liveValues.get(foldName(v.name))?.value : undefined;
+    const current = exists ? liveValues.get(fold(v.name))?.value : undefined;
     if (v.ensure === 'absent') {
       if (current) changes.push({ action: 'delete', key, name: v.name, before: current, after: null, source: v.source });
       else unchanged++;

@@ -31,10 +31,11 @@ function displayName(name: string): string {
 }
 
 // The values the key holds that no config declares, readable ones first in the order read.
-function undeclaredValues(found: LiveKey, declared: Set<string>): UndeclaredValue[] {
-  const values: UndeclaredValue[] = found.values.filter((v) => !declared.has(foldName(v.name))).map((v) => ({ name: v.name, value: v.value }));
+function undeclaredValues(found: LiveKey, declared: Set<string>, fold: (name: string) => string): UndeclaredValue[] {
+  const values: UndeclaredValue[] = [];
+  for (const v of found.values) if (!declared.has(fold(v.name))) values.push({ name: v.name, value: v.value });
   for (const u of found.unreadable ?? []) {
-    if (!declared.has(foldName(u.name))) values.push({ name: u.name, unreadable: { code: u.code, message: u.message } });
+    if (!declared.has(fold(u.name))) values.push({ name: u.name, unreadable: { code: u.code, message: u.message } });
   }
   return values;
 }
@@ -50,11 +51,18 @@ function childKey(key: KeyRef, name: string): KeyRef {
  * maxUndeclared items or values it cannot read (nothing could restore them), unless `force`; forced,
  * unreadable values and subkeys holding them are left in place and listed.
  */
-export function planUndeclared(declared: DesiredKey, live: LiveState, declaredPaths: ReadonlySet<string>): UndeclaredPlan {
-  const found = live.get(declared.key);
+export function planUndeclared(
+  declared: DesiredKey,
+  live: LiveState,
+  declaredPaths: ReadonlySet<string>,
+  found: LiveKey | undefined = live.get(declared.key),
+  fold: (name: string) => string = foldName,
+): UndeclaredPlan {
   const { key, exclusive } = declared;
   if (declared.ensure !== 'present' || !found?.exists || (!exclusive && declared.undeclared !== 'show')) return { changes: [] };
-  const values = undeclaredValues(found, new Set(declared.values.map((v) => foldName(v.name))));
+  const names = new Set<string>();
+  for (const v of declared.values) names.add(fold(v.name));
+  const values = undeclaredValues(found, names, fold);
   if (!exclusive) return values.length > 0 ? { changes: [], undeclared: { key, values, subkeys: [], source: declared.source } } : { changes: [] };
 
   const unreadable = values.filter((v) => 'unreadable' in v);

@@ -1,5 +1,6 @@
 import { valuesEqual, type RegistryValue } from '../../src/model/registry-value.js';
 import { valueFromJson, valueToJson } from '../../src/model/value-json.js';
+import fc from 'fast-check';
 import { foldName } from '../../src/model/fold-name.js';
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -53,5 +54,18 @@ describe('foldName', () => {
     expect(foldName('EncryptSmtp')).toBe(foldName('ENCRYPTSMTP'));
     expect(foldName('straße')).toBe('STRAßE');
     expect(foldName('ÄÖü')).toBe(foldName('äöÜ'));
+  });
+
+  test('ASCII names, taken without a pattern, fold as every other name: each character upper-cased', () => {
+    const ascii = fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), maxLength: 12 });
+    fc.assert(
+      fc.property(fc.oneof(ascii, fc.string({ maxLength: 6 })), (name) => {
+        const byCharacter = [...name].map((u) => (u.toUpperCase().length === u.length ? u.toUpperCase() : u)).join('');
+        expect(foldName(name)).toBe(byCharacter);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(foldName('VALUE0')).toBe('VALUE0');
+    expect(foldName('a\u007f')).toBe('A\u007f');
   });
 });
