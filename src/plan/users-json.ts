@@ -1,3 +1,4 @@
+import { DEFAULT_PROFILE_SID, isSid } from '../model/user-profile.js';
 import type { Plan, PlanUser } from './plan.js';
 import type { PlanProblem } from './plan-json-tree.js';
 
@@ -15,8 +16,10 @@ export interface UserJson {
 }
 
 const KINDS: readonly PlanUser['kind'][] = ['user', 'service', 'default'];
-// A SID (S-1-5-21-...) or the default profile's name: a single key name below HKU.
-const SID_NAME = /^(?:S-1(?:-\d+)+|<Default>)$/i;
+
+// A SID as the targets list profiles (isSid: S-1-5-18 and longer, no `.bak` left-over), or the
+// default profile's name: a single key name below HKU. A plan never holds anything else.
+const isUserName = (name: string): boolean => isSid(name) || name.toUpperCase() === DEFAULT_PROFILE_SID.toUpperCase();
 
 export function usersToJson(plan: Pick<Plan, 'users'>): { users?: UserJson[] } {
   if (!plan.users) return {};
@@ -41,7 +44,7 @@ function parseUser(item: unknown, at: string[], problems: PlanProblem[]): PlanUs
   if (!isObject(item)) return bad(at, 'must be an object {sid, account, loaded, kind}');
   const extra = Object.keys(item).find((f) => !['sid', 'account', 'loaded', 'kind', 'unavailable'].includes(f));
   if (extra !== undefined) return bad([...at, extra], 'is not a field here');
-  if (typeof item.sid !== 'string' || !SID_NAME.test(item.sid)) return bad([...at, 'sid'], 'must be a SID (S-1-...) or "<Default>"');
+  if (typeof item.sid !== 'string' || !isUserName(item.sid)) return bad([...at, 'sid'], 'must be a SID (S-1-...) or "<Default>"');
   if (item.account !== null && typeof item.account !== 'string') return bad([...at, 'account'], 'must be a string or null');
   if (typeof item.loaded !== 'boolean') return bad([...at, 'loaded'], 'must be true or false');
   if (!KINDS.includes(item.kind as PlanUser['kind'])) return bad([...at, 'kind'], `must be one of ${KINDS.join(', ')}`);

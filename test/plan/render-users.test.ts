@@ -86,8 +86,18 @@ Plan: 3 to create, 1 to update, 0 to delete. 1 unchanged.
     expect(JSON.parse(renderPlanJson({ changes: [], unchanged: 0 }))).not.toHaveProperty('users');
   });
 
+  test('JSON: SYSTEM and a default profile written in another case are read back', () => {
+    const doc = JSON.parse(renderPlanJson(plan()));
+    doc.users[0].sid = 'S-1-5-18';
+    doc.users[3].sid = '<default>';
+    const read = parsePlanJson(JSON.stringify(doc), 'plan.json').users;
+    expect(read?.map((u) => u.sid)).toEqual(['S-1-5-18', BOB, CAROL, '<default>']);
+  });
+
   test.each<[string, (u: Record<string, unknown>[]) => unknown, string]>([
     ['a SID that is no SID', (u) => (u[0]!.sid = '..\\x'), 'users[0].sid'],
+    ['a SID without a sub-authority, as no profile is named', (u) => (u[0]!.sid = 'S-1-5'), 'users[0].sid'],
+    ['a profile left-over, which the targets never list', (u) => (u[1]!.sid = 'S-1-5-21-1-2-3-1001.bak'), 'users[1].sid'],
     ['an unknown field', (u) => (u[1]!.__proto__x = 1), 'users[1].__proto__x'],
     ['a kind not known', (u) => (u[2]!.kind = 'admin'), 'users[2].kind'],
     ['loaded not a boolean', (u) => (u[3]!.loaded = 'yes'), 'users[3].loaded'],
