@@ -75,7 +75,12 @@ export interface Journal {
 export function ancestorRequests(keys: KeyRef[]): ReadRequest[] {
   const seen = new Map<string, ReadRequest>();
   for (const key of keys) {
-    for (let a = parentKey(key); a && a.path !== ''; a = parentKey(a)) seen.set(keyId(a), { key: a });
+    for (let a = parentKey(key); a && a.path !== ''; a = parentKey(a)) {
+      const id = keyId(a);
+      // an ancestor seen before had its own ancestors added then: siblings share the walk up
+      if (seen.has(id)) break;
+      seen.set(id, { key: a });
+    }
   }
   return [...seen.values()];
 }

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { ancestorRequests, type Journal, recordPriorState } from '../../src/apply/journal.js';
+import { keyId, parentKey } from '../../src/model/key-ref.js';
 import { parseJournal } from '../../src/apply/parse-journal.js';
 import { planChanges } from '../../src/plan/plan-changes.js';
 import { absent, absentKey, at, binary, desiredState, dword, key, liveKey, liveState, missingKey, present, presentKey, qword, sz } from '../builders.js';
@@ -66,6 +68,21 @@ describe('ancestorRequests', () => {
   test('every ancestor below the hive root, once, in the key view', () => {
     const requests = ancestorRequests([key('HKLM\\SOFTWARE\\A\\B', 32), key('HKLM\\SOFTWARE\\A\\C', 32), key('HKCU\\Top')]);
     expect(requests).toEqual([{ key: key('HKLM\\SOFTWARE\\A', 32) }, { key: key('HKLM\\SOFTWARE', 32) }]);
+  });
+
+  test('random keys: the ancestors of each key, whatever keys shared them first, in any case', () => {
+    const component = fc.constantFrom('a', 'A', 'b', 'Sub', 'SUB', 'x');
+    const keyRef = fc.record({ view: fc.constantFrom(32 as const, 64 as const), parts: fc.array(component, { minLength: 1, maxLength: 5 }) }).map(({ view, parts }) => key(`HKLM\\${parts.join('\\')}`, view));
+    fc.assert(
+      fc.property(fc.array(keyRef, { maxLength: 12 }), (keys) => {
+        const expected = new Set<string>();
+        for (const k of keys) for (let a = parentKey(k); a && a.path !== ''; a = parentKey(a)) expected.add(keyId(a));
+        const got = ancestorRequests(keys).map((r) => keyId(r.key));
+        expect(got.length).toBe(new Set(got).size);
+        expect(new Set(got)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
