@@ -13,7 +13,7 @@ import type { AgentAnswer, AgentError } from './answer-line.js';
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
 /** Codes the agent may report; anything else means the agent is not the one we loaded. */
-const AGENT_CODES = new Set<string>(['ACCESS_DENIED', 'UNSUPPORTED_KIND', 'WRITE_FAILED', 'KEY_PATH', 'KEY_NOT_FOUND', 'NO_REGISTRY', 'FILE_UNREADABLE', 'PROFILE_UNAVAILABLE', 'INTERNAL']);
+const AGENT_CODES = new Set<string>(['ACCESS_DENIED', 'UNSUPPORTED_KIND', 'WRITE_FAILED', 'KEY_PATH', 'KEY_NOT_FOUND', 'NO_REGISTRY', 'FILE_UNREADABLE', 'PROFILE_UNAVAILABLE', 'TARGET_CHANGED', 'INTERNAL']);
 
 function agentCode(code: unknown): ErrorCode {
   return typeof code === 'string' && AGENT_CODES.has(code) ? (code as ErrorCode) : 'POWERSHELL_PROTOCOL';

@@ -17,6 +17,7 @@ namespace Regstate.Agent
     using System.Security;
     using System.Security.Principal;
     using System.Text;
+    using System.Threading;
     using Microsoft.Win32;
     using Microsoft.Win32.SafeHandles;
 #if RS_CORE
@@ -105,7 +106,8 @@ namespace Regstate.Agent
 
         // Every value of the key, in GetValueNames' order, each with what GetValueKind and
         // GetValue(name, null, DoNotExpandEnvironmentNames) give for it. This is those calls; the
-        // Windows layer reads each value with one native call instead (RsWinKey.ReadValues).
+        // Windows layer reads each value with one native call instead, and reads the key again when it
+        // changed during the read (RsWinKey.ReadValues).
         public virtual List<RsValueRead> ReadValues()
         {
             List<RsValueRead> all = new List<RsValueRead>();
@@ -198,14 +200,89 @@ namespace Regstate.Agent
         [ThreadStatic] private static char[] nameBuffer;
         [ThreadStatic] private static byte[] dataBuffer;
 
+        // ---- a read the key changed under. Enumeration by index (RegEnumValue, and so RegistryKey's
+        // GetValueNames) skips a value when a value before it is deleted meanwhile: a value never deleted
+        // would be read as absent, planned as created, and deleted by a rollback. Every change to a key
+        // stamps its last-write time, so a read is kept only when the stamp and the value count are the
+        // same after it as before it; otherwise the key is read again after a pause, and a key that
+        // changes during every one of ReadAttempts reads is an error, never a list that may be short.
+
+        [DllImport("advapi32.dll", CharSet = CharSet.Unicode, EntryPoint = "RegQueryInfoKeyW", ExactSpelling = true)]
+        private static extern int RegQueryInfoKey(SafeRegistryHandle hKey, IntPtr lpClass, IntPtr lpcchClass, IntPtr lpReserved, IntPtr lpcSubKeys, IntPtr lpcbMaxSubKeyLen, IntPtr lpcbMaxClassLen, out int lpcValues, IntPtr lpcbMaxValueNameLen, IntPtr lpcbMaxValueLen, IntPtr lpcbSecurityDescriptor, out long lpftLastWriteTime);
+
+        // The clock that stamps keys (the system time, updated once a clock tick: about 1 to 16 ms).
+        [DllImport("kernel32.dll")]
+        private static extern void GetSystemTimeAsFileTime(out long time);
+
+        public const int ReadAttempts = 5;
+        // Every read of a key's values so far, a read again included (tests look at it).
+        public static int ReadPasses;
+        // The pause before each further read, in milliseconds: a burst of writes (an installer) can end.
+        private static readonly int[] ReadPauses = { 20, 100, 500, 2000 };
+        private const long OneSecond = 10000000;
+
         public override List<RsValueRead> ReadValues()
         {
-            if (!opened || !NativeReads) return base.ReadValues();
+            // A base key's Handle is a new handle per call: taken once, and closed here.
+            SafeRegistryHandle handle = key.Handle;
+            try
+            {
+                for (int attempt = 1; ; attempt++)
+                {
+                    long clock = Now();
+                    int valuesBefore;
+                    long before = Stamp(handle, out valuesBefore);
+                    // Stamped in this clock tick: a change during the read could get the very same stamp.
+                    // Waits for the next tick (bounded: a stamp ahead of a clock set back never comes).
+                    for (int waits = 0; before >= clock && before - clock < OneSecond && waits < 100; waits++)
+                    {
+                        Thread.Sleep(1);
+                        clock = Now();
+                        before = Stamp(handle, out valuesBefore);
+                    }
+                    Interlocked.Increment(ref ReadPasses);
+                    List<RsValueRead> all = opened && NativeReads ? ReadNative(handle) : base.ReadValues();
+                    int valuesAfter;
+                    long after = Stamp(handle, out valuesAfter);
+                    // A change during the read is stamped at a time from clock on, so it differs from a stamp
+                    // before clock, or from one far enough ahead of the clock now.
+                    bool unchanged = after == before && valuesAfter == valuesBefore && (before < clock || before - Now() > OneSecond);
+                    if (unchanged) return all;
+                    if (attempt == ReadAttempts)
+                        throw RsAgent.Error("TARGET_CHANGED", "its values changed during each of " + ReadAttempts.ToString(CultureInfo.InvariantCulture) + " reads (another program kept writing the key), so no complete list of them could be taken; run again later");
+                    Thread.Sleep(ReadPauses[attempt - 1]);
+                }
+            }
+            finally
+            {
+                if (!opened) handle.Dispose();
+            }
+        }
+
+        private static long Now()
+        {
+            long time;
+            GetSystemTimeAsFileTime(out time);
+            return time;
+        }
+
+        // The key's last-write time, and its value count.
+        private static long Stamp(SafeRegistryHandle handle, out int values)
+        {
+            long lastWrite;
+            int rc = RegQueryInfoKey(handle, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero, out values, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero, out lastWrite);
+            if (rc == 5) throw new UnauthorizedAccessException("access to the key is denied");
+            // The key deleted meanwhile, ...: the system's own words, as RegistryKey's calls would give them.
+            if (rc != 0) throw new System.IO.IOException(new System.ComponentModel.Win32Exception(rc).Message);
+            return lastWrite;
+        }
+
+        private List<RsValueRead> ReadNative(SafeRegistryHandle handle)
+        {
             char[] name = nameBuffer;
             if (name == null) { name = new char[NameChars]; nameBuffer = name; }
             byte[] data = dataBuffer;
             if (data == null) { data = new byte[4096]; dataBuffer = data; }
-            SafeRegistryHandle handle = key.Handle;
             List<RsValueRead> all = new List<RsValueRead>();
             HashSet<string> namesNow = null;
             int retries = 0;

@@ -10,15 +10,21 @@ jest.setTimeout(WINDOWS_TIMEOUT_MS);
 // it. A value deleted after the key's names were listed is absent from the answer, as a read a moment
 // later would say; the key's read does not fail (through RegistryKey's calls it did, with "The
 // specified registry key does not exist" from GetValueKind), and every value that is read has its own
-// data. The native read enumerates by index and never failed this way; it is held to the same.
+// data. Enumeration by index (RegEnumValue and RegistryKey alike) skips a value when one before it goes,
+// so a read the key changed under is done again: every value never deleted is in the answer. A key
+// that changes during every read is an error for that key (TARGET_CHANGED), within a bounded time.
 const COUNT = 2000;
 const key: KeyRef = { hive: 'HKCU', path: 'Software\\RegstateTest\\Vanishing', view: 64 };
+const busyKey: KeyRef = { hive: 'HKCU', path: 'Software\\RegstateTest\\Busy', view: 64 };
 const dataOf = (i: number): number => (i * 40_503 + 7) >>> 0;
 
-// Deletes v(COUNT-1), v(COUNT-3), ... v1 from a thread of the agent's own process, one a millisecond:
-// from the end, so most go after the reader listed the names and before it reaches them.
-const DELETER = `
+// RsTestDeleter deletes v(COUNT-1), v(COUNT-3), ... v1 from a thread of the agent's own process, one a
+// millisecond: from the end, so most go after the reader listed the names and before it reaches them.
+// RsTestWriter sets one value of a key again and again, without a pause (a pause leaves quiet moments a
+// quick read can fit in), until stopped (at most a minute, so a failed test leaves no endless thread).
+const HELPERS = `
 using System;
+using System.Diagnostics;
 using System.Threading;
 using Microsoft.Win32;
 public static class RsTestDeleter
@@ -38,25 +44,70 @@ public static class RsTestDeleter
         started.WaitOne();
         return thread;
     }
+}
+public static class RsTestWriter
+{
+    private static volatile bool stop;
+    private static Thread thread;
+    public static int Writes;
+
+    public static bool Running { get { return thread != null && thread.IsAlive; } }
+
+    public static void Start(string path)
+    {
+        stop = false;
+        Writes = 0;
+        ManualResetEvent started = new ManualResetEvent(false);
+        thread = new Thread(delegate ()
+        {
+            using (RegistryKey key = Registry.CurrentUser.OpenSubKey(path, true))
+            {
+                Stopwatch clock = Stopwatch.StartNew();
+                for (int i = 0; !stop && clock.ElapsedMilliseconds < 60000; i++)
+                {
+                    key.SetValue("tick", i, RegistryValueKind.DWord);
+                    Writes++;
+                    if (i == 0) started.Set();
+                }
+            }
+        });
+        thread.Start();
+        started.WaitOne();
+    }
+
+    public static void Stop()
+    {
+        stop = true;
+        if (thread != null) thread.Join();
+    }
 }`;
+
+const COMPILE = `if (-not ('RsTestWriter' -as [type])) { Add-Type -TypeDefinition ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${Buffer.from(HELPERS, 'utf8').toString('base64')}'))) }`;
 
 describeWine('values deleted by another program during a read (Windows pwsh under wine)', () => {
   let host: WindowsHost;
   useWindowsHost((started) => (host = started));
 
+  // The value of a PowerShell expression (test constants only), answered on the agent's answer line.
+  const probe = async (expression: string): Promise<unknown> => {
+    const answerLine = `[Console]::Out.WriteLine('REGSTATE:' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes((ConvertTo-Json -Compress -InputObject @{ ok = $true; errors = @(); results = $(${expression}) }))))`;
+    const answer = await host.session.request({ op: 'probe' }, `& { param($RequestBase64) ${answerLine} }`);
+    return answer.results;
+  };
+
   test.each([
     ['RegistryKey calls (the fallback read)', '$false'],
     ['the native read', '$true'],
-  ])('%s: the key is read, without the deleted values, each value read with its own data', async (_label, native) => {
+  ])('%s: the key is read, without the deleted values, with every value never deleted, each with its own data', async (_label, native) => {
     const backend = await openLiveBackend(host);
     const ops: WriteOp[] = Array.from({ length: COUNT }, (_, i): WriteOp => ({ op: 'set-value', key, name: `v${i}`, value: { type: 'REG_DWORD', data: dataOf(i) } }));
     expect((await backend.write(ops)).filter((o) => !o.ok)).toEqual([]);
 
     const requests: ReadRequest[] = [{ key }];
     // The entry ends in Invoke-RegstateRequest: the session appends the request to it.
-    const compile = `if (-not ('RsTestDeleter' -as [type])) { Add-Type -TypeDefinition ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${Buffer.from(DELETER, 'utf8').toString('base64')}'))) }`;
-    const entry = `${compile}; [Regstate.Agent.RsWinKey]::NativeReads = ${native}; $global:RsTestDeleting = [RsTestDeleter]::Start('${key.path}', ${COUNT}); Invoke-RegstateRequest`;
+    const entry = `${COMPILE}; [Regstate.Agent.RsWinKey]::NativeReads = ${native}; $global:RsTestPasses = [Regstate.Agent.RsWinKey]::ReadPasses; $global:RsTestDeleting = [RsTestDeleter]::Start('${key.path}', ${COUNT}); Invoke-RegstateRequest`;
     const answer = await host.session.request(encodeReadRequest(requests, undefined), entry);
+    const passes = await probe('[Regstate.Agent.RsWinKey]::ReadPasses - $global:RsTestPasses');
     // the deleter done, reads back to native ones, the key as it is now
     const settled = await host.session.request(encodeReadRequest(requests, undefined), '$global:RsTestDeleting.Join(); [Regstate.Agent.RsWinKey]::NativeReads = $true; Invoke-RegstateRequest');
     expect(answer.errors).toEqual([]);
@@ -65,11 +116,52 @@ describeWine('values deleted by another program during a read (Windows pwsh unde
     const read = new Map(live?.values.map((v) => [v.name, v.value]));
     const wrong = [...read].filter(([name, value]) => JSON.stringify(value) !== JSON.stringify({ type: 'REG_DWORD', data: dataOf(Number(name.slice(1))) }));
     expect(wrong).toEqual([]);
-    // deletions were seen (the first ones go before the listing reaches the end of the key); which
-    // others are missing is up to the registry: enumeration by index skips a value when one before it
-    // goes (RegEnumValue and RegistryKey alike), so values never deleted may be missing too
+    // every value never deleted (the even ones) is read, though the first read of the key missed some
+    const neverDeleted = Array.from({ length: COUNT / 2 }, (_, i) => `v${2 * i}`);
+    expect(neverDeleted.filter((name) => !read.has(name))).toEqual([]);
+    expect(passes).toBeGreaterThan(1);
+    // deletions were seen (the first ones go before the listing reaches the end of the key)
     expect(read.size).toBeLessThan(COUNT);
     expect(decodeReadAnswer(requests, settled)[0]?.values).toHaveLength(COUNT / 2);
     await backend.write([{ op: 'delete-key', key }]);
+  }, 300_000);
+
+  test.each([
+    ['RegistryKey calls (the fallback read)', '$false'],
+    ['the native read', '$true'],
+  ])('%s: a key written during every read is TARGET_CHANGED for that key after a bounded number of reads, while the writer goes on', async (_label, native) => {
+    const backend = await openLiveBackend(host);
+    const values = 1000;
+    const ops: WriteOp[] = Array.from({ length: values }, (_, i): WriteOp => ({ op: 'set-value', key: busyKey, name: `v${i}`, value: { type: 'REG_DWORD', data: dataOf(i) } }));
+    expect((await backend.write(ops)).filter((o) => !o.ok)).toEqual([]);
+
+    // the busy key and a quiet one in the same request: only the busy one fails
+    const requests: ReadRequest[] = [{ key: busyKey }, { key }];
+    const entry = `${COMPILE}; [Regstate.Agent.RsWinKey]::NativeReads = ${native}; $global:RsTestPasses = [Regstate.Agent.RsWinKey]::ReadPasses; [RsTestWriter]::Start('${busyKey.path}'); Invoke-RegstateRequest`;
+    const started = Date.now();
+    const answer = await host.session.request(encodeReadRequest(requests, undefined), entry);
+    const elapsed = Date.now() - started;
+    const after = (await probe('@{ passes = [Regstate.Agent.RsWinKey]::ReadPasses - $global:RsTestPasses; attempts = [Regstate.Agent.RsWinKey]::ReadAttempts; running = [RsTestWriter]::Running; writes = [RsTestWriter]::Writes }')) as { passes: number; attempts: number; running: boolean; writes: number };
+    await probe('[RsTestWriter]::Stop(); 0');
+
+    // the answer came while the writer was still writing (the read gave up, it did not wait it out)
+    expect(after.running).toBe(true);
+    expect(elapsed).toBeLessThan(30_000);
+    // the busy key read ReadAttempts times, the quiet one (missing) not at all
+    expect(after.passes).toBe(after.attempts);
+    expect(answer.errors).toEqual([expect.objectContaining({ code: 'TARGET_CHANGED', request: 0 })]);
+    let error: unknown;
+    try {
+      decodeReadAnswer(requests, answer);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ code: 'TARGET_CHANGED', diagnostics: [{ code: 'TARGET_CHANGED', key: busyKey, message: expect.stringContaining(busyKey.path) }] });
+
+    // once the writer stopped, the same key reads whole
+    const settled = await host.session.request(encodeReadRequest([{ key: busyKey }], undefined), `[Regstate.Agent.RsWinKey]::NativeReads = ${native}; Invoke-RegstateRequest`);
+    expect(settled.errors).toEqual([]);
+    expect(decodeReadAnswer([{ key: busyKey }], settled)[0]?.values).toHaveLength(values + 1);
+    await backend.write([{ op: 'delete-key', key: busyKey }]);
   }, 300_000);
 });
