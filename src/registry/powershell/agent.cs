@@ -106,9 +106,8 @@ namespace Regstate.Agent
 
         // Every value of the key, in GetValueNames' order, each with what GetValueKind and
         // GetValue(name, null, DoNotExpandEnvironmentNames) give for it. This is those calls; the
-        // Windows layer reads each value with one native call instead, and reads the key again when it
-        // changed during the read (RsWinKey.ReadValues).
-        public virtual List<RsValueRead> ReadValues()
+        // Windows layer reads each value with one native call instead (RsWinKey.ReadNative).
+        public List<RsValueRead> ReadValues()
         {
             List<RsValueRead> all = new List<RsValueRead>();
             HashSet<string> namesNow = null;
@@ -118,6 +117,13 @@ namespace Regstate.Agent
                 if (read != null) all.Add(read);
             }
             return all;
+        }
+
+        // The key's values (ReadValues) and its subkeys' names (GetSubKeyNames). The Windows layer reads
+        // both again when the key changed meanwhile (RsWinKey.Read).
+        public virtual RsKeyRead Read()
+        {
+            return new RsKeyRead(ReadValues(), GetSubKeyNames());
         }
 
         // One value by GetValueKind and GetValue; null when another program deleted it after it was
@@ -148,6 +154,14 @@ namespace Regstate.Agent
         }
     }
 
+    public sealed class RsKeyRead
+    {
+        public readonly List<RsValueRead> Values;
+        public readonly string[] SubKeys;
+
+        public RsKeyRead(List<RsValueRead> values, string[] subkeys) { Values = values; SubKeys = subkeys; }
+    }
+
     public sealed class RsValueRead
     {
         public readonly string Name;
@@ -163,7 +177,7 @@ namespace Regstate.Agent
         // Opened below a base key: its Handle is its own (a base key's Handle opens a new handle per call).
         private readonly bool opened;
 
-        // False: ReadValues goes through RegistryKey's own methods, the reference the native read is tested against.
+        // False: Read reads values through RegistryKey's own methods, the reference the native read is tested against.
         public static bool NativeReads = true;
 
         public RsWinKey(RegistryKey key) { this.key = key; }
@@ -200,28 +214,29 @@ namespace Regstate.Agent
         [ThreadStatic] private static char[] nameBuffer;
         [ThreadStatic] private static byte[] dataBuffer;
 
-        // ---- a read the key changed under. Enumeration by index (RegEnumValue, and so RegistryKey's
-        // GetValueNames) skips a value when a value before it is deleted meanwhile: a value never deleted
-        // would be read as absent, planned as created, and deleted by a rollback. Every change to a key
-        // stamps its last-write time, so a read is kept only when the stamp and the value count are the
-        // same after it as before it; otherwise the key is read again after a pause, and a key that
-        // changes during every one of ReadAttempts reads is an error, never a list that may be short.
+        // ---- a read the key changed under. Enumeration by index (RegEnumValue and RegEnumKeyEx, and so
+        // RegistryKey's GetValueNames and GetSubKeyNames) skips an item when one before it is deleted
+        // meanwhile: a value never deleted would be read as absent, planned as created, and deleted by a
+        // rollback; a subkey never deleted would be left out of a subtree's journal. Every change to a key
+        // stamps its last-write time, so a read is kept only when the stamp and the counts of values and
+        // subkeys are the same after it as before it; otherwise the key is read again after a pause, and
+        // a key that changes during every one of ReadAttempts reads is an error, never a list that may be short.
 
         [DllImport("advapi32.dll", CharSet = CharSet.Unicode, EntryPoint = "RegQueryInfoKeyW", ExactSpelling = true)]
-        private static extern int RegQueryInfoKey(SafeRegistryHandle hKey, IntPtr lpClass, IntPtr lpcchClass, IntPtr lpReserved, IntPtr lpcSubKeys, IntPtr lpcbMaxSubKeyLen, IntPtr lpcbMaxClassLen, out int lpcValues, IntPtr lpcbMaxValueNameLen, IntPtr lpcbMaxValueLen, IntPtr lpcbSecurityDescriptor, out long lpftLastWriteTime);
+        private static extern int RegQueryInfoKey(SafeRegistryHandle hKey, IntPtr lpClass, IntPtr lpcchClass, IntPtr lpReserved, out int lpcSubKeys, IntPtr lpcbMaxSubKeyLen, IntPtr lpcbMaxClassLen, out int lpcValues, IntPtr lpcbMaxValueNameLen, IntPtr lpcbMaxValueLen, IntPtr lpcbSecurityDescriptor, out long lpftLastWriteTime);
 
         // The clock that stamps keys (the system time, updated once a clock tick: about 1 to 16 ms).
         [DllImport("kernel32.dll")]
         private static extern void GetSystemTimeAsFileTime(out long time);
 
         public const int ReadAttempts = 5;
-        // Every read of a key's values so far, a read again included (tests look at it).
+        // Every read of a key so far, a read again included (tests look at it).
         public static int ReadPasses;
         // The pause before each further read, in milliseconds: a burst of writes (an installer) can end.
         private static readonly int[] ReadPauses = { 20, 100, 500, 2000 };
         private const long OneSecond = 10000000;
 
-        public override List<RsValueRead> ReadValues()
+        public override RsKeyRead Read()
         {
             // A base key's Handle is a new handle per call: taken once, and closed here.
             SafeRegistryHandle handle = key.Handle;
@@ -230,26 +245,27 @@ namespace Regstate.Agent
                 for (int attempt = 1; ; attempt++)
                 {
                     long clock = Now();
-                    int valuesBefore;
-                    long before = Stamp(handle, out valuesBefore);
+                    int valuesBefore, subkeysBefore;
+                    long before = Stamp(handle, out valuesBefore, out subkeysBefore);
                     // Stamped in this clock tick: a change during the read could get the very same stamp.
                     // Waits for the next tick (bounded: a stamp ahead of a clock set back never comes).
                     for (int waits = 0; before >= clock && before - clock < OneSecond && waits < 100; waits++)
                     {
                         Thread.Sleep(1);
                         clock = Now();
-                        before = Stamp(handle, out valuesBefore);
+                        before = Stamp(handle, out valuesBefore, out subkeysBefore);
                     }
                     Interlocked.Increment(ref ReadPasses);
-                    List<RsValueRead> all = opened && NativeReads ? ReadNative(handle) : base.ReadValues();
-                    int valuesAfter;
-                    long after = Stamp(handle, out valuesAfter);
+                    List<RsValueRead> values = opened && NativeReads ? ReadNative(handle) : ReadValues();
+                    string[] subkeys = key.GetSubKeyNames();
+                    int valuesAfter, subkeysAfter;
+                    long after = Stamp(handle, out valuesAfter, out subkeysAfter);
                     // A change during the read is stamped at a time from clock on, so it differs from a stamp
                     // before clock, or from one far enough ahead of the clock now.
-                    bool unchanged = after == before && valuesAfter == valuesBefore && (before < clock || before - Now() > OneSecond);
-                    if (unchanged) return all;
+                    bool unchanged = after == before && valuesAfter == valuesBefore && subkeysAfter == subkeysBefore && (before < clock || before - Now() > OneSecond);
+                    if (unchanged) return new RsKeyRead(values, subkeys);
                     if (attempt == ReadAttempts)
-                        throw RsAgent.Error("TARGET_CHANGED", "its values changed during each of " + ReadAttempts.ToString(CultureInfo.InvariantCulture) + " reads (another program kept writing the key), so no complete list of them could be taken; run again later");
+                        throw RsAgent.Error("TARGET_CHANGED", "it changed during each of " + ReadAttempts.ToString(CultureInfo.InvariantCulture) + " reads (another program kept writing it), so no complete list of its values and subkeys could be taken; run again later");
                     Thread.Sleep(ReadPauses[attempt - 1]);
                 }
             }
@@ -266,11 +282,11 @@ namespace Regstate.Agent
             return time;
         }
 
-        // The key's last-write time, and its value count.
-        private static long Stamp(SafeRegistryHandle handle, out int values)
+        // The key's last-write time, and its counts of values and subkeys.
+        private static long Stamp(SafeRegistryHandle handle, out int values, out int subkeys)
         {
             long lastWrite;
-            int rc = RegQueryInfoKey(handle, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero, out values, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero, out lastWrite);
+            int rc = RegQueryInfoKey(handle, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero, out subkeys, IntPtr.Zero, IntPtr.Zero, out values, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero, out lastWrite);
             if (rc == 5) throw new UnauthorizedAccessException("access to the key is denied");
             // The key deleted meanwhile, ...: the system's own words, as RegistryKey's calls would give them.
             if (rc != 0) throw new System.IO.IOException(new System.ComponentModel.Win32Exception(rc).Message);
@@ -302,7 +318,7 @@ namespace Regstate.Agent
                     continue;
                 }
                 // Anything else (the key deleted meanwhile, ...): RegistryKey's own calls, and its own exception.
-                if (rc != 0 || size < 0 || size > data.Length || nameLength < 0 || nameLength > name.Length) return base.ReadValues();
+                if (rc != 0 || size < 0 || size > data.Length || nameLength < 0 || nameLength > name.Length) return ReadValues();
                 string valueName = new string(name, 0, nameLength);
                 object decoded;
                 if (RsWinDecode.TryData(type, data, size, out decoded)) all.Add(new RsValueRead(valueName, RsWinDecode.Kind(type), decoded));
@@ -611,7 +627,8 @@ namespace Regstate.Agent
                                     if (handle == null) continue;
                                     List<object> values = new List<object>();
                                     List<object> unreadable = new List<object>();
-                                    foreach (RsValueRead read in handle.ReadValues())
+                                    RsKeyRead keyRead = handle.Read();
+                                    foreach (RsValueRead read in keyRead.Values)
                                     {
                                         count++;
                                         string name = read.Name;
@@ -641,7 +658,7 @@ namespace Regstate.Agent
                                             unreadable.Add(u);
                                         }
                                     }
-                                    string[] subkeys = handle.GetSubKeyNames();
+                                    string[] subkeys = keyRead.SubKeys;
                                     // HKU itself: the hives this request loaded are not the machine's.
                                     if (!hasPath && sub.Length == 0 && RsLayer.IsUsers(k.hive)) subkeys = hives.Hide(subkeys);
                                     Dictionary<string, object> result = Map();

@@ -11,9 +11,11 @@ jest.setTimeout(WINDOWS_TIMEOUT_MS);
 // later would say; the key's read does not fail (through RegistryKey's calls it did, with "The
 // specified registry key does not exist" from GetValueKind), and every value that is read has its own
 // data. Enumeration by index (RegEnumValue and RegistryKey alike) skips a value when one before it goes,
-// so a read the key changed under is done again: every value never deleted is in the answer. A key
-// that changes during every read is an error for that key (TARGET_CHANGED), within a bounded time.
+// and a subkey when a subkey before it goes, so a read the key changed under is done again: every value
+// and subkey never deleted is in the answer. A key that changes during every read is an error for that
+// key (TARGET_CHANGED), within a bounded time.
 const COUNT = 2000;
+const KEYS = 1000;
 const key: KeyRef = { hive: 'HKCU', path: 'Software\\RegstateTest\\Vanishing', view: 64 };
 const busyKey: KeyRef = { hive: 'HKCU', path: 'Software\\RegstateTest\\Busy', view: 64 };
 const dataOf = (i: number): number => (i * 40_503 + 7) >>> 0;
@@ -38,6 +40,23 @@ public static class RsTestDeleter
             {
                 started.Set();
                 for (int i = count - 1; i >= 1; i -= 2) { key.DeleteValue("v" + i, false); Thread.Sleep(1); }
+            }
+        });
+        thread.Start();
+        started.WaitOne();
+        return thread;
+    }
+
+    // Subkeys k0001, k0003, ... from the first, one a millisecond: each goes before the listing's cursor.
+    public static Thread StartSubKeys(string path, int count)
+    {
+        ManualResetEvent started = new ManualResetEvent(false);
+        Thread thread = new Thread(delegate ()
+        {
+            using (RegistryKey key = Registry.CurrentUser.OpenSubKey(path, true))
+            {
+                started.Set();
+                for (int i = 1; i < count; i += 2) { key.DeleteSubKey("k" + i.ToString("D4"), false); Thread.Sleep(1); }
             }
         });
         thread.Start();
@@ -84,7 +103,7 @@ public static class RsTestWriter
 
 const COMPILE = `if (-not ('RsTestWriter' -as [type])) { Add-Type -TypeDefinition ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${Buffer.from(HELPERS, 'utf8').toString('base64')}'))) }`;
 
-describeWine('values deleted by another program during a read (Windows pwsh under wine)', () => {
+describeWine('values and subkeys deleted by another program during a read (Windows pwsh under wine)', () => {
   let host: WindowsHost;
   useWindowsHost((started) => (host = started));
 
@@ -124,6 +143,30 @@ describeWine('values deleted by another program during a read (Windows pwsh unde
     expect(read.size).toBeLessThan(COUNT);
     expect(decodeReadAnswer(requests, settled)[0]?.values).toHaveLength(COUNT / 2);
     await backend.write([{ op: 'delete-key', key }]);
+  }, 300_000);
+
+  test('subkeys deleted during a recursive read: every subkey never deleted is listed and read', async () => {
+    const backend = await openLiveBackend(host);
+    const root: KeyRef = { hive: 'HKCU', path: 'Software\\RegstateTest\\VanishingKeys', view: 64 };
+    const nameOf = (i: number): string => `k${String(i).padStart(4, '0')}`;
+    const ops: WriteOp[] = Array.from({ length: KEYS }, (_, i): WriteOp => ({ op: 'create-key', key: { ...root, path: `${root.path}\\${nameOf(i)}` } }));
+    expect((await backend.write(ops)).filter((o) => !o.ok)).toEqual([]);
+
+    const requests: ReadRequest[] = [{ key: root, recursive: true }];
+    const entry = `${COMPILE}; [Regstate.Agent.RsWinKey]::NativeReads = $true; $global:RsTestDeleting = [RsTestDeleter]::StartSubKeys('${root.path}', ${KEYS}); Invoke-RegstateRequest`;
+    const answer = await host.session.request(encodeReadRequest(requests, undefined), entry);
+    await host.session.request(encodeReadRequest([], undefined), '$global:RsTestDeleting.Join(); Invoke-RegstateRequest');
+    expect(answer.errors).toEqual([]);
+    const [top, ...below] = decodeReadAnswer(requests, answer);
+
+    const listed = new Set(top?.subkeys);
+    const read = new Set(below.filter((k) => k.exists).map((k) => k.key.path.slice(root.path.length + 1)));
+    const neverDeleted = Array.from({ length: KEYS / 2 }, (_, i) => nameOf(2 * i));
+    expect(neverDeleted.filter((name) => !listed.has(name))).toEqual([]);
+    expect(neverDeleted.filter((name) => !read.has(name))).toEqual([]);
+    // deletions were seen
+    expect(listed.size).toBeLessThan(KEYS);
+    await backend.write([{ op: 'delete-key', key: root }]);
   }, 300_000);
 
   test.each([
