@@ -74,7 +74,10 @@ const edit: fc.Arbitrary<Edit> = fc.record({
   key: fc.oneof(hostileKey, fc.string({ maxLength: 8 })),
 });
 
-function applyEdit(doc: Json, e: Edit): Json {
+function applyEdit(doc: Json, edit: Edit): Json {
+  // A copy of the value for each edit: constantFrom hands out the same object every time, and a
+  // later edit inside it would change every document it was put in (a cycle once it is put in itself).
+  const e = { ...edit, value: JSON.parse(JSON.stringify(edit.value)) as Json };
   const all = paths(doc);
   const path = all[e.pick % all.length] as (string | number)[];
   const parent = path.slice(0, -1).reduce<Json>((node, k) => (node as Record<string, Json>)[k as string] as Json, doc) as Record<string, Json> | Json[];
