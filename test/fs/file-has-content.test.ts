@@ -53,3 +53,22 @@ describe('fileHasContent (a compare-and-swap check without a copy of the file)',
     await expect(fileHasContent(join(dir, 'fifo'), Buffer.from('x'))).rejects.toMatchObject({ code: 'FILE_UNREADABLE' });
   });
 });
+
+describe('readRegularFile', () => {
+  test('reads to the end of the file, not to the size fstat gave (a /proc file says 0)', async () => {
+    const bytes = await readRegularFile('/proc/self/status');
+    expect(bytes.length).toBeGreaterThan(0);
+    expect(bytes.toString('utf8')).toMatch(/^Name:/);
+    expect(bytes.toString('utf8')).toContain('\nPid:');
+  });
+
+  test('a file larger than one read comes back whole and exact', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'regstate-read-'));
+    const data = Buffer.alloc(3 * 1024 * 1024 + 7, 0);
+    for (let i = 0; i < data.length; i += 4093) data[i] = i % 251;
+    await writeFile(join(dir, 'big.bin'), data);
+    expect((await readRegularFile(join(dir, 'big.bin'))).equals(data)).toBe(true);
+    await writeFile(join(dir, 'empty'), '');
+    expect((await readRegularFile(join(dir, 'empty'))).length).toBe(0);
+  });
+});
