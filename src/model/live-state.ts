@@ -32,10 +32,24 @@ export interface LiveKey {
 
 const NO_VALUES: ReadonlyMap<string, LiveValue> = new Map();
 
+// Indexes a backend already holds for the LiveKeys it hands out (see withValueIndex).
+const prebuiltIndexes = new WeakMap<LiveKey, ReadonlyMap<string, LiveValue>>();
+
+/**
+ * Hands LiveState the index of `live`'s values a backend already holds, so it builds none of its own:
+ * `index` must be exactly what LiveState would build, each of `live.values` under its folded name
+ * (foldName) in the same order, and neither may change afterwards. A parsed .reg file's key tree holds
+ * one per key (RegTree), and a read of 100,000 values built it twice.
+ */
+export function withValueIndex(live: LiveKey, index: ReadonlyMap<string, LiveValue>): LiveKey {
+  prebuiltIndexes.set(live, index);
+  return live;
+}
+
 /** Live keys by identity, with case-insensitive value lookup. */
 export class LiveState {
   private readonly keys = new Map<string, LiveKey>();
-  private readonly valueIndex = new Map<string, Map<string, LiveValue>>();
+  private readonly valueIndex = new Map<string, ReadonlyMap<string, LiveValue>>();
 
   // value names folded once each (keys repeat their value names): one string per name, not one per value
   private readonly folded = new Map<string, string>();
@@ -47,6 +61,11 @@ export class LiveState {
   add(live: LiveKey): void {
     const id = keyId(live.key);
     this.keys.set(id, live);
+    const prebuilt = prebuiltIndexes.get(live);
+    if (prebuilt !== undefined) {
+      this.valueIndex.set(id, prebuilt);
+      return;
+    }
     const index = new Map<string, LiveValue>();
     for (const v of live.values) {
       let name = this.folded.get(v.name);

@@ -130,8 +130,9 @@ export class RegFileBackend implements RegistryBackend {
     }
     const out: LiveKey[] = [];
     // The tree is this read's alone, and no value of a parse is ever changed in place (the editor replaces an
-    // entry's value, RegFileEditor.rewrite): the LiveKeys can hold the tree's values without a copy of each.
-    for (const r of requests) snapshotTree(r.key, tree.find(physicalKeyPath(r.key)), out, r.recursive === true, true);
+    // entry's value, RegFileEditor.rewrite): the LiveKeys can hold the tree's values without a copy of each,
+    // and its maps of them by folded name as their LiveState index.
+    for (const r of requests) snapshotTree(r.key, tree.find(physicalKeyPath(r.key)), out, r.recursive === true, true, true);
     return out;
   }
 

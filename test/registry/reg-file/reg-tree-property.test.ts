@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { foldName } from '../../../src/model/fold-name.js';
+import { type LiveKey, LiveState } from '../../../src/model/live-state.js';
+import { snapshotTree } from '../../../src/registry/snapshot-tree.js';
 import { valueToJson } from '../../../src/model/value-json.js';
 import type { RegistryValue } from '../../../src/model/registry-value.js';
 import { parseRegFile } from '../../../src/registry/reg-file/parse-reg-file.js';
@@ -65,5 +67,27 @@ test('a .reg file imports as the plain walk from the hive for every section read
       expect(root && dump(root)).toEqual(reference && dump(reference));
     }),
     { numRuns: 1000 },
+  );
+});
+
+test("a read's LiveState index is the tree's own map, and answers as the one LiveState builds itself", () => {
+  const keys = ['', ...paths].map((path) => ({ hive: 'HKCU' as const, path, view: 64 as const }));
+  const lookups = [...names, 'NoSuchValue'];
+  fc.assert(
+    fc.property(fc.array(section, { maxLength: 12 }), (sections) => {
+      const tree = RegTree.fromRegFile(parseRegFile(renderHeader() + sections.join(''), 't.reg'));
+      const live: LiveKey[] = [];
+      for (const key of keys) snapshotTree(key, tree.find(key), live, false, true, true);
+      const prebuilt = new LiveState(live);
+      // copies of the LiveKeys carry no index: LiveState folds their names itself
+      const built = new LiveState(live.map((k) => ({ ...k })));
+      for (const key of keys) {
+        expect([...prebuilt.values(key)]).toEqual([...built.values(key)]);
+        const node = tree.find(key);
+        if (node) expect(prebuilt.values(key)).toBe(node.values);
+        for (const name of lookups) expect(prebuilt.value(key, name)).toBe(built.value(key, name));
+      }
+    }),
+    { numRuns: 500 },
   );
 });
