@@ -105,6 +105,10 @@ export function usesEvaluationKeywords(node: unknown): boolean {
  * properties each subschema evaluated (for unevaluatedProperties), and to track them it runs every
  * branch of an `anyOf` even once one holds, building an error object for each that fails; the schema
  * uses no such keyword (the schema tests hold it to that), so the gate turns the tracking off.
+ * The gate keeps the schema's references as written: it stops at its first error, so the quadratic
+ * error concatenation inlineLocalRefs avoids cannot happen, and ajv then compiles a key's and a
+ * value's rules into functions of their own, which V8 optimizes sooner than one function of 60 KB
+ * (the first check of 100,000 values took 74-81 ms instead of 113-135 ms).
  */
 export function compileSchema(withSource = false, schema: SchemaFile = CONFIG_SCHEMA, kind: 'validator' | 'gate' = 'validator'): { ajv: Ajv2020; validate: ValidateFunction } {
   // ajv's compiler is loaded only here: a run with the prebuilt validator never pays for it. The single
@@ -113,7 +117,7 @@ export function compileSchema(withSource = false, schema: SchemaFile = CONFIG_SC
     typeof require === 'function' ? require('ajv/dist/2020.js') : createRequire(import.meta.url)('ajv/dist/2020.js')
   ) as typeof import('ajv/dist/2020.js');
   const ajv = new Compiler({ ...(kind === 'gate' ? GATE_OPTIONS : VALIDATOR_OPTIONS), ...(withSource ? { code: { source: true } } : {}) });
-  const document = inlineLocalRefs(loadSchema(schema));
+  const document = kind === 'gate' ? loadSchema(schema) : inlineLocalRefs(loadSchema(schema));
   if (kind === 'gate') {
     if (usesEvaluationKeywords(document)) throw new Error(`${schema.asset} uses a keyword that needs evaluation tracking: no gate without it`);
     // Ajv2020's constructor sets this option whatever it is given; it is read only when compiling
