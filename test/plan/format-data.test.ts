@@ -31,6 +31,16 @@ describe('formatValueData', () => {
     expect(formatValueData(binary(...new Array<number>(32).fill(1)))).not.toContain('…');
   });
 
+  test('any bytes: two hex digits each, space-separated, the first 32 shown', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 80 }), (bytes) => {
+        const shown = [...bytes.subarray(0, 32)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+        expect(formatValueData({ type: 'REG_BINARY', data: bytes })).toBe(bytes.length > 32 ? `${shown} … (${bytes.length} bytes)` : shown);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test('read-only kinds are named', () => {
     expect(formatValue({ type: 'REG_OTHER', kind: 6, data: new Uint8Array([0x5c]) })).toBe('REG_LINK 5c');
     expect(formatValue({ type: 'REG_OTHER', kind: 42, data: new Uint8Array() })).toBe('REG_KIND_42 (0 bytes)');
