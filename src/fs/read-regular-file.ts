@@ -26,7 +26,7 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
  * (the collector's and compiler's threads) cost more than the read (tens of milliseconds a run).
  */
 export async function readRegularFile(file: string, shown: string = file): Promise<Buffer> {
-  return withRegularFile(file, shown, (fd, size) => {
+  return withRegularFile(file, shown, false, (fd, size) => {
     // read to the end, not to the size fstat gave: a file that grows while it is read is read whole
     let buffer = Buffer.allocUnsafe(size);
     let at = 0;
@@ -44,7 +44,7 @@ export async function readRegularFile(file: string, shown: string = file): Promi
       if (read === 0) return buffer.subarray(0, at);
       at += read;
     }
-  }) as Promise<Buffer>;
+  });
 }
 
 /** How much of a file fileHasContent reads at a time. */
@@ -56,23 +56,18 @@ const COMPARE_CHUNK = 1 << 20;
  * copy of it. Refuses what readRegularFile refuses, with the same errors.
  */
 export async function fileHasContent(file: string, expected: Uint8Array, shown: string = file): Promise<boolean | undefined> {
-  return withRegularFile(
-    file,
-    shown,
-    (fd, size) => {
-      if (size !== expected.byteLength) return false;
-      const want = Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength);
-      const chunk = Buffer.allocUnsafe(Math.min(COMPARE_CHUNK, Math.max(1, expected.byteLength + 1)));
-      // read to the end: a file that grew since fstat() is not the same
-      for (let at = 0; ; ) {
-        const bytesRead = readSync(fd, chunk, 0, chunk.length, at);
-        if (bytesRead === 0) return at === want.length;
-        if (at + bytesRead > want.length || !chunk.subarray(0, bytesRead).equals(want.subarray(at, at + bytesRead))) return false;
-        at += bytesRead;
-      }
-    },
-    true,
-  ) as Promise<boolean | undefined>;
+  return withRegularFile(file, shown, true, (fd, size) => {
+    if (size !== expected.byteLength) return false;
+    const want = Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength);
+    const chunk = Buffer.allocUnsafe(Math.min(COMPARE_CHUNK, Math.max(1, expected.byteLength + 1)));
+    // read to the end: a file that grew since fstat() is not the same
+    for (let at = 0; ; ) {
+      const bytesRead = readSync(fd, chunk, 0, chunk.length, at);
+      if (bytesRead === 0) return at === want.length;
+      if (at + bytesRead > want.length || !chunk.subarray(0, bytesRead).equals(want.subarray(at, at + bytesRead))) return false;
+      at += bytesRead;
+    }
+  });
 }
 
 /**
@@ -80,7 +75,9 @@ export async function fileHasContent(file: string, expected: Uint8Array, shown: 
  * anything blocks on it, and again once open (the path may have been swapped for a FIFO or device
  * between the two). With `missingOk`, a missing file gives undefined instead of FILE_NOT_FOUND.
  */
-async function withRegularFile<T>(file: string, shown: string, use: (fd: number, size: number) => T, missingOk = false): Promise<T | undefined> {
+function withRegularFile<T>(file: string, shown: string, missingOk: false, use: (fd: number, size: number) => T): T;
+function withRegularFile<T>(file: string, shown: string, missingOk: true, use: (fd: number, size: number) => T): T | undefined;
+function withRegularFile<T>(file: string, shown: string, missingOk: boolean, use: (fd: number, size: number) => T): T | undefined {
   let stats: Stats;
   try {
     stats = statSync(file);
