@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { ASSET_NAMES } from '../../../src/assets.js';
 import { AGENT_SCRIPTS, AGENT_SOURCES, agentScriptPath } from '../../../src/registry/powershell/powershell-session.js';
 import { describeWithPwsh, repoRoot, tempDir } from './pwsh-helper.js';
 
@@ -53,6 +54,16 @@ describeWithPwsh('the agent scripts stay within Windows PowerShell 5.1 (real pws
   ])('the agent C# (%s) compiles as C# 5 without errors or warnings', async (_, define) => {
     expect(await compileCs5(AGENT_SOURCES.map((name) => agentScriptPath(name)), define)).toEqual({ exitCode: 0, findings: [] });
   }, 300_000);
+
+  test('every C# file beside the agent is an agent source, shipped as an asset, and sent by the fleet fixture', () => {
+    const dir = join(repoRoot, 'src', 'registry', 'powershell');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.cs')).sort()).toEqual([...AGENT_SOURCES].sort());
+    for (const name of AGENT_SOURCES) expect(ASSET_NAMES).toContain(`src/registry/powershell/${name}`);
+    // the fleet tests' stand-in for a session builds the same code from its own list
+    const fixture = readFileSync(join(repoRoot, 'test', 'fleet', 'fixtures', 'connection-info.ps1'), 'utf8');
+    const listed = /\$code = \(@\(([^)]*)\)/.exec(fixture)?.[1];
+    expect(listed?.split(',').map((n) => n.trim().replace(/^'|'$/g, ''))).toEqual([...AGENT_SOURCES]);
+  });
 
   test.each(AGENT_SOURCES)('%s is ASCII', (name) => {
     expect(/^[\x00-\x7f]*$/.test(readFileSync(agentScriptPath(name), 'utf8'))).toBe(true);
