@@ -30,7 +30,10 @@ namespace Regstate.Agent
                 {
                     try
                     {
-                        foreach (string sid in list.GetSubKeyNames())
+                        // Read (not GetSubKeyNames): enumeration by index skips a subkey when one before it
+                        // goes, so a profile deleted meanwhile would hide another; the Windows layer reads the
+                        // list again when ProfileList changed during it (RsWinKey.Read).
+                        foreach (string sid in list.Read().SubKeys)
                         {
                             // Not a SID: a left-over such as S-1-5-21-...-1001.bak, which no user logs on to.
                             if (!RsUserHives.IsSid(sid)) continue;

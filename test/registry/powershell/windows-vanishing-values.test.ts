@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import type { KeyRef } from '../../../src/model/key-ref.js';
 import type { ReadRequest, WriteOp } from '../../../src/registry/backend.js';
-import { decodeReadAnswer, encodeReadRequest } from '../../../src/registry/powershell/agent-protocol.js';
+import { decodeProfilesAnswer, decodeReadAnswer, encodeProfilesRequest, encodeReadRequest } from '../../../src/registry/powershell/agent-protocol.js';
 import { type WindowsHost, WINDOWS_TIMEOUT_MS, describeWine, openLiveBackend, useWindowsHost } from '../../windows-host.js';
 
 jest.setTimeout(WINDOWS_TIMEOUT_MS);
@@ -57,6 +57,23 @@ public static class RsTestDeleter
             {
                 started.Set();
                 for (int i = 1; i < count; i += 2) { key.DeleteSubKey("k" + i.ToString("D4"), false); Thread.Sleep(1); }
+            }
+        });
+        thread.Start();
+        started.WaitOne();
+        return thread;
+    }
+
+    // ProfileList entries prefix + 1, prefix + 3, ... (HKLM) from the first, one a millisecond.
+    public static Thread StartProfiles(string prefix, int count)
+    {
+        ManualResetEvent started = new ManualResetEvent(false);
+        Thread thread = new Thread(delegate ()
+        {
+            using (RegistryKey key = Registry.LocalMachine.OpenSubKey(@"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList", true))
+            {
+                started.Set();
+                for (int i = 1; i < count; i += 2) { key.DeleteSubKeyTree(prefix + (1000 + i).ToString(), false); Thread.Sleep(1); }
             }
         });
         thread.Start();
@@ -167,6 +184,31 @@ describeWine('values and subkeys deleted by another program during a read (Windo
     // deletions were seen
     expect(listed.size).toBeLessThan(KEYS);
     await backend.write([{ op: 'delete-key', key: root }]);
+  }, 300_000);
+
+  test('profiles deleted from ProfileList during the profiles request: every profile never deleted is listed', async () => {
+    const backend = await openLiveBackend(host);
+    const profileList: KeyRef = { hive: 'HKLM', path: 'SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList', view: 64 };
+    const prefix = 'S-1-5-21-9-9-9-';
+    const sidOf = (i: number): string => `${prefix}${1000 + i}`;
+    const count = 400;
+    const entryOf = (i: number): KeyRef => ({ ...profileList, path: `${profileList.path}\\${sidOf(i)}` });
+    const ops: WriteOp[] = Array.from({ length: count }, (_, i): WriteOp => ({ op: 'set-value', key: entryOf(i), name: 'ProfileImagePath', value: { type: 'REG_SZ', data: `C:\\users\\p${i}` } }));
+    expect((await backend.write(ops)).filter((o) => !o.ok)).toEqual([]);
+    try {
+      const entry = `${COMPILE}; $global:RsTestPasses = [Regstate.Agent.RsWinKey]::ReadPasses; $global:RsTestDeleting = [RsTestDeleter]::StartProfiles('${prefix}', ${count}); Invoke-RegstateRequest`;
+      const answer = await host.session.request(encodeProfilesRequest(undefined), entry);
+      const passes = await probe('[Regstate.Agent.RsWinKey]::ReadPasses - $global:RsTestPasses');
+      await probe('$global:RsTestDeleting.Join(); 0');
+      expect(answer.errors).toEqual([]);
+      const listed = new Set(decodeProfilesAnswer(answer).map((p) => p.sid));
+      const neverDeleted = Array.from({ length: count / 2 }, (_, i) => sidOf(2 * i));
+      expect(neverDeleted.filter((sid) => !listed.has(sid))).toEqual([]);
+      // ProfileList changed during its first read, and was read again
+      expect(passes).toBeGreaterThan(1);
+    } finally {
+      await backend.write(Array.from({ length: count }, (_, i): WriteOp => ({ op: 'delete-key', key: entryOf(i) })));
+    }
   }, 300_000);
 
   test.each([
