@@ -57,6 +57,42 @@ async function writeBatch(backend: RegistryBackend, ops: WriteOp[]): Promise<Wri
   }
 }
 
+/** The read-back: the keys as they are now, except those whose read failed (by key id, with why). */
+interface ReadBack {
+  live?: LiveState;
+  failedKeys: Map<string, string>;
+  /** Why nothing could be read back (live is then absent). */
+  error?: string;
+}
+
+/**
+ * Reads back the touched keys in one batch. When the read fails for some keys only (a backend that
+ * names the key of each problem: another program writing a key during every read, say), the other keys
+ * are read again without them, so their changes are still verified, and only the changes of the keys
+ * that could not be read are VERIFY_FAILED, each with its key's own reason.
+ */
+async function readBackChanges(backend: RegistryBackend, requests: ReadRequest[]): Promise<ReadBack> {
+  try {
+    return { live: new LiveState(await backend.read(requests)), failedKeys: new Map() };
+  } catch (error) {
+    if (!(error instanceof RegstateError)) throw error;
+    const failedKeys = new Map<string, string>();
+    for (const d of error.diagnostics) {
+      if (!d.key) return { failedKeys, error: error.message };
+      const id = keyId(d.key);
+      failedKeys.set(id, failedKeys.has(id) ? `${failedKeys.get(id)}; ${d.message}` : d.message);
+    }
+    const rest = requests.filter((r) => !failedKeys.has(keyId(r.key)));
+    if (failedKeys.size === 0 || rest.length === 0) return { failedKeys: new Map(), error: error.message };
+    try {
+      return { live: new LiveState(await backend.read(rest)), failedKeys };
+    } catch (again) {
+      if (!(again instanceof RegstateError)) throw again;
+      return { failedKeys: new Map(), error: again.message };
+    }
+  }
+}
+
 /**
  * Writes exactly the plan's changes in one batch, then reads back every touched key in one
  * batch and checks each change took effect. Preconditions are the caller's business.
@@ -67,20 +103,14 @@ export async function applyPlan(plan: Plan, backend: RegistryBackend, hooks: App
   await hooks.beforeWrite?.(ops);
   const outcomes = await writeBatch(backend, ops);
   await hooks.afterWrite?.(outcomes);
-  let live: LiveState | undefined;
-  let readBackError: string | undefined;
-  try {
-    live = new LiveState(await backend.read(verifyRequests(plan.changes)));
-  } catch (error) {
-    if (!(error instanceof RegstateError)) throw error;
-    readBackError = error.message;
-  }
+  const readBack = await readBackChanges(backend, verifyRequests(plan.changes));
   const results = plan.changes.map((change, i): ChangeResult => {
     const outcome = outcomes[i];
     if (!outcome) return { change, outcome: 'failed', error: { code: 'WRITE_FAILED', message: 'the backend returned no outcome' } };
     if (!outcome.ok) return { change, outcome: 'failed', error: { code: outcome.code, message: outcome.message } };
-    if (!live) return { change, outcome: 'not-converged', error: { code: 'VERIFY_FAILED', message: `could not read back: ${readBackError}` } };
-    if (!hasConverged(change, live)) {
+    const unread = readBack.live ? readBack.failedKeys.get(keyId(change.key)) : readBack.error;
+    if (unread !== undefined || !readBack.live) return { change, outcome: 'not-converged', error: { code: 'VERIFY_FAILED', message: `could not read back: ${unread}` } };
+    if (!hasConverged(change, readBack.live)) {
       return { change, outcome: 'not-converged', error: { code: 'VERIFY_FAILED', message: 'the read-back does not show the change' } };
     }
     return { change, outcome: 'applied' };

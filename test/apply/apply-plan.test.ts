@@ -124,4 +124,46 @@ describe('applyPlan when the backend breaks off', () => {
       ['not-converged', 'VERIFY_FAILED'],
     ]);
   });
+
+  test("a read-back that fails for one key only: that key's changes are VERIFY_FAILED with its reason, the others are verified", async () => {
+    const busy: KeyRef = { ...agpm, path: 'SOFTWARE\\Busy' };
+    const backend = new MemoryBackend().seed(agpm, 'EncryptSmtp', dword(0)).seed(busy, 'Tick', dword(0));
+    const { RegstateError } = await import('../../src/errors.js');
+    const read = backend.read.bind(backend);
+    const asked: string[][] = [];
+    backend.read = async (requests) => {
+      asked.push(requests.map((r) => r.key.path));
+      if (requests.some((r) => r.key.path === busy.path)) {
+        throw RegstateError.fromDiagnostics([{ code: 'TARGET_CHANGED', message: 'cannot read HKLM\\SOFTWARE\\Busy: it changed during each of 5 reads', key: busy }]);
+      }
+      return read(requests);
+    };
+    const plan = agpmPlan();
+    plan.changes.push({ action: 'update', key: busy, name: 'Tick', before: dword(0), after: dword(1), source });
+    const result = await applyPlan(plan, backend);
+    expect(result.converged).toBe(false);
+    expect(result.results.map((r) => [r.outcome, r.error?.code, r.error?.message])).toEqual([
+      ['applied', undefined, undefined],
+      ['applied', undefined, undefined],
+      ['not-converged', 'VERIFY_FAILED', 'could not read back: cannot read HKLM\\SOFTWARE\\Busy: it changed during each of 5 reads'],
+    ]);
+    // the second read is of the other keys only, from the target itself
+    expect(asked).toEqual([[agpm.path, busy.path], [agpm.path]]);
+  });
+
+  test('a read-back whose failure names no key leaves every written change not-converged', async () => {
+    const backend = new MemoryBackend().seed(agpm, 'EncryptSmtp', dword(0));
+    const { RegstateError } = await import('../../src/errors.js');
+    let reads = 0;
+    backend.read = async () => {
+      reads++;
+      throw RegstateError.fromDiagnostics([{ code: 'TARGET_CHANGED', message: 'cannot read the file' }]);
+    };
+    const result = await applyPlan(agpmPlan(), backend);
+    expect(result.results.map((r) => [r.outcome, r.error?.message])).toEqual([
+      ['not-converged', 'could not read back: cannot read the file'],
+      ['not-converged', 'could not read back: cannot read the file'],
+    ]);
+    expect(reads).toBe(1);
+  });
 });

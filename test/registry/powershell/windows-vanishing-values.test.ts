@@ -1,5 +1,7 @@
 import { jest } from '@jest/globals';
+import { type ApplyResult, applyPlan } from '../../../src/apply/apply-plan.js';
 import type { KeyRef } from '../../../src/model/key-ref.js';
+import type { Plan } from '../../../src/plan/plan.js';
 import type { ReadRequest, WriteOp } from '../../../src/registry/backend.js';
 import { decodeProfilesAnswer, decodeReadAnswer, encodeProfilesRequest, encodeReadRequest } from '../../../src/registry/powershell/agent-protocol.js';
 import { type WindowsHost, WINDOWS_TIMEOUT_MS, describeWine, openLiveBackend, useWindowsHost } from '../../windows-host.js';
@@ -209,6 +211,36 @@ describeWine('values and subkeys deleted by another program during a read (Windo
     } finally {
       await backend.write(Array.from({ length: count }, (_, i): WriteOp => ({ op: 'delete-key', key: entryOf(i) })));
     }
+  }, 300_000);
+
+  test("an apply whose read-back meets a key written during every read: only that key's changes are VERIFY_FAILED", async () => {
+    const backend = await openLiveBackend(host);
+    const quiet: KeyRef = { hive: 'HKCU', path: 'Software\\RegstateTest\\Quiet', view: 64 };
+    expect((await backend.write([{ op: 'set-value', key: busyKey, name: 'v', value: { type: 'REG_DWORD', data: 0 } }])).filter((o) => !o.ok)).toEqual([]);
+    const plan: Plan = {
+      changes: [
+        { action: 'create', key: quiet, name: 'a', before: null, after: { type: 'REG_DWORD', data: 1 }, source: { file: 't.yaml', line: 1, column: 1 } },
+        { action: 'update', key: busyKey, name: 'v', before: { type: 'REG_DWORD', data: 0 }, after: { type: 'REG_DWORD', data: 2 }, source: { file: 't.yaml', line: 2, column: 1 } },
+      ],
+      unchanged: 0,
+    };
+    // another program writes the busy key all along: the apply's write lands, its read-back of that key cannot settle
+    await probe(`${COMPILE}; [RsTestWriter]::Start('${busyKey.path}'); 0`);
+    let result: ApplyResult;
+    try {
+      result = await applyPlan(plan, backend);
+    } finally {
+      await probe('[RsTestWriter]::Stop(); 0');
+    }
+    expect(result.results.map((r) => [r.outcome, r.error?.code])).toEqual([
+      ['applied', undefined],
+      ['not-converged', 'VERIFY_FAILED'],
+    ]);
+    expect(result.results[1]?.error?.message).toMatch(/could not read back: cannot read HKCU\\Software\\RegstateTest\\Busy: .*changed during each of 5 reads/);
+    // the busy key's change did land: a read once the writer stopped shows it
+    const [now] = decodeReadAnswer([{ key: busyKey }], await host.session.request(encodeReadRequest([{ key: busyKey }], undefined)));
+    expect(now?.values.find((v) => v.name === 'v')?.value).toEqual({ type: 'REG_DWORD', data: 2 });
+    await backend.write([{ op: 'delete-key', key: busyKey }, { op: 'delete-key', key: quiet }]);
   }, 300_000);
 
   test.each([
