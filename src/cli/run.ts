@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { RegstateError } from '../errors.js';
 import { describeFsError, isFsError } from '../fs/describe-fs-error.js';
 import { escapeControl } from '../model/display-text.js';
+import { type NamedFile, refuseOutputsThatAreInputs } from './check-output-paths.js';
 import { EXIT } from './exit-codes.js';
 import { type Io, useColor } from './io.js';
 import { normalizeArgv } from './normalize-argv.js';
@@ -69,6 +70,21 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .version(describeVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  // No output file may be one of the run's own inputs (`plan c.yaml --out c.yaml` replaced the config).
+  program.hook('preAction', (_program, action) => {
+    const opts = action.opts() as Record<string, unknown>;
+    const named = (value: unknown, role: string): NamedFile[] =>
+      (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string' && v !== '').map((path) => ({ path, role }));
+    const inputs = [
+      ...named(action.processedArgs.flat(), 'a file named on the command line'),
+      ...named(opts.registry, 'the --registry file'),
+      ...named(opts.simulatedHive, 'the --simulated-hive file'),
+      ...named(opts.varFile, 'a --var-file'),
+      ...named(opts.inventory, 'the --inventory file'),
+    ];
+    refuseOutputsThatAreInputs([...named(opts.out, '--out'), ...named(opts.report, '--report')], inputs, io.cwd, io.platform);
+  });
 
   const act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
     async (...args: A) => {
