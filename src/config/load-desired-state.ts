@@ -8,6 +8,7 @@ import { type LoadedConfig, loadFileFast } from './load-file-fast.js';
 import { nameHosts } from './name-hosts.js';
 import { mergeDeclarations } from './merge-declarations.js';
 import { readConfigFile } from './read-config-file.js';
+import { fileIdentity } from '../fs/file-identity.js';
 
 function append<T>(to: T[], items: readonly T[]): void {
   // a loop, not push(...items): a spread of 100,000 arguments overflows the stack
@@ -70,13 +71,29 @@ async function declareKeys(file: ParsedFile, vars: VarTable): Promise<{ keys: De
   return collectDeclarations(parsed.source, parsed.plain, parsed.exact, vars);
 }
 
+/**
+ * The files to read, each once: a file named twice (the same path again, a glob that matches a file also
+ * named, a link to it) declares its values once, not twice. A path that names nothing stays, for its read to report.
+ */
+function distinctFiles(paths: readonly string[], cwd: string | undefined): string[] {
+  const seen = new Set<string>();
+  return paths.filter((path) => {
+    const identity = fileIdentity(cwd === undefined ? path : resolve(cwd, path));
+    if (identity === undefined) return true;
+    if (seen.has(identity)) return false;
+    seen.add(identity);
+    return true;
+  });
+}
+
 async function parseFiles(paths: readonly string[], options: LoadOptions): Promise<{ files: ParsedFile[]; diagnostics: Diagnostic[] }> {
   if (paths.length === 0) throw new RegstateError('USAGE', 'no configuration file given');
-  const reads = await Promise.all(paths.map((path) => readConfigFile(path, options.cwd === undefined ? path : resolve(options.cwd, path))));
+  const distinct = distinctFiles(paths, options.cwd);
+  const reads = await Promise.all(distinct.map((path) => readConfigFile(path, options.cwd === undefined ? path : resolve(options.cwd, path))));
   const diagnostics: Diagnostic[] = [];
   const files: ParsedFile[] = [];
   for (const [i, read] of reads.entries()) {
-    const path = paths[i] as string;
+    const path = distinct[i] as string;
     if (!read.ok) {
       diagnostics.push(read.diagnostic);
       continue;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { link, readFile, symlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { loadDesiredState } from '../../src/config/load-desired-state.js';
 import { RegstateError } from '../../src/errors.js';
 import type { DesiredState } from '../../src/model/desired-state.js';
@@ -198,5 +199,22 @@ three.yaml:11:11: keys[1].path: unknown hive "HKXX" in key path "HKXX\\SOFTWARE\
     expect(last?.value).toEqual({ type: 'REG_QWORD', data: 18446744073709551615n - 49_999n });
     // line 3 + 2 header lines per key + 3 lines per value before it
     expect(last?.source.line).toBe(3 + 499 * 2 + 2 + (499 * 100 + 99) * 3);
+  });
+
+  test('a file named twice (the same path, a symbolic link, a hard link) is read once; two copies of one file still declare twice', async () => {
+    const [config, copy] = await writeConfigs({ 'a.yaml': withValues(value('REG_DWORD', '1')), 'copy.yaml': withValues(value('REG_DWORD', '1')) });
+    const dir = dirname(config as string);
+    await symlink(config as string, join(dir, 'link.yaml'));
+    await link(config as string, join(dir, 'hard.yaml'));
+    for (const again of [config as string, join(dir, 'link.yaml'), join(dir, 'hard.yaml')]) {
+      const state = await loadDesiredState([config as string, again]);
+      expect(state.files.map((f) => f.path)).toEqual([config]);
+      expect(state.keys.flatMap((k) => k.values.map((v) => v.name))).toEqual(['v']);
+    }
+    // relative names from cwd, the second spelt differently
+    const relative = await loadDesiredState(['a.yaml', './a.yaml'], { cwd: dir });
+    expect(relative.files.map((f) => f.path)).toEqual(['a.yaml']);
+    // two files with the same content are two files: the value is declared twice
+    expect((await loadFailure([config as string, copy as string])).map((d) => d.code)).toEqual(['DUPLICATE']);
   });
 });
