@@ -1,6 +1,6 @@
 // Plans the renderer tests show: the AGPM e-mail security drift, and one of every kind of change.
 import { planChanges } from '../../src/plan/plan-changes.js';
-import type { Plan } from '../../src/plan/plan.js';
+import type { Plan, PlanUser } from '../../src/plan/plan.js';
 import {
   absent, absentKey, at, binary, desiredState, dword, expandSz, key, liveKey, liveState, missingKey, multiSz, present, presentKey, qword, sz,
 } from '../builders.js';
@@ -45,4 +45,30 @@ export function mixedPlan(): Plan {
     liveKey('HKCU\\Software\\Contoso\\Cache\\Old', { C: dword(3) }),
   );
   return planChanges(desired, live);
+}
+
+export const ALICE = 'S-1-5-21-7-1001';
+export const BOB = 'S-1-5-21-7-1002';
+export const CAROL = 'S-1-5-21-7-1003';
+
+/** A user logged on, one not, one whose hive could not be read, and the default profile. */
+export const planUsers = (): PlanUser[] => [
+  { sid: ALICE, account: 'CONTOSO\\alice', loaded: true, kind: 'user' },
+  { sid: BOB, loaded: false, kind: 'user' },
+  { sid: CAROL, account: 'CONTOSO\\carol', loaded: false, kind: 'user', unavailable: { code: 'PROFILE_UNAVAILABLE', message: `cannot read HKU\\${CAROL}\\Software\\X: C:\\Users\\carol\\NTUSER.DAT is in use by another process` } },
+  { sid: '<Default>', loaded: false, kind: 'default' },
+];
+
+/** Per-user keys (HKU\<sid>\...) of two users, and a key of no user. */
+export function perUserPlan(): Plan {
+  return {
+    changes: [
+      { action: 'update', key: key(`HKU\\${ALICE}\\Software\\X`), name: 'Mode', before: dword(0), after: dword(1), source: at(6) },
+      { action: 'create-key', key: key(`HKU\\${BOB}\\Software\\X`), before: null, after: null, source: at(3) },
+      { action: 'create', key: key(`HKU\\${BOB}\\Software\\X`), name: 'Mode', before: null, after: dword(1), source: at(6) },
+      { action: 'create', key: key('HKLM\\SOFTWARE\\Y'), name: 'Mode', before: null, after: dword(1), source: at(9) },
+    ],
+    unchanged: 1,
+    users: planUsers(),
+  };
 }

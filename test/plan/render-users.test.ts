@@ -1,31 +1,12 @@
 import { parsePlanJson } from '../../src/plan/parse-plan-json.js';
-import type { Plan, PlanUser } from '../../src/plan/plan.js';
+import type { Plan } from '../../src/plan/plan.js';
 import { renderPlanJson } from '../../src/plan/render-json.js';
 import { renderPlanMarkdown } from '../../src/plan/render-markdown.js';
 import { renderPlanText } from '../../src/plan/render-text.js';
-import { at, dword, key } from '../builders.js';
+import { ALICE, BOB, CAROL, perUserPlan, planUsers } from './fixtures.js';
 
-const ALICE = 'S-1-5-21-7-1001';
-const BOB = 'S-1-5-21-7-1002';
-const CAROL = 'S-1-5-21-7-1003';
-
-const users = (): PlanUser[] => [
-  { sid: ALICE, account: 'CONTOSO\\alice', loaded: true, kind: 'user' },
-  { sid: BOB, loaded: false, kind: 'user' },
-  { sid: CAROL, account: 'CONTOSO\\carol', loaded: false, kind: 'user', unavailable: { code: 'PROFILE_UNAVAILABLE', message: `cannot read HKU\\${CAROL}\\Software\\X: C:\\Users\\carol\\NTUSER.DAT is in use by another process` } },
-  { sid: '<Default>', loaded: false, kind: 'default' },
-];
-
-const plan = (): Plan => ({
-  changes: [
-    { action: 'update', key: key(`HKU\\${ALICE}\\Software\\X`), name: 'Mode', before: dword(0), after: dword(1), source: at(6) },
-    { action: 'create-key', key: key(`HKU\\${BOB}\\Software\\X`), before: null, after: null, source: at(3) },
-    { action: 'create', key: key(`HKU\\${BOB}\\Software\\X`), name: 'Mode', before: null, after: dword(1), source: at(6) },
-    { action: 'create', key: key('HKLM\\SOFTWARE\\Y'), name: 'Mode', before: null, after: dword(1), source: at(9) },
-  ],
-  unchanged: 1,
-  users: users(),
-});
+const users = planUsers;
+const plan = perUserPlan;
 
 describe('per-user keys in the rendered plan', () => {
   test('text: each user first, then each key with its user; a key of no user is shown as before', () => {

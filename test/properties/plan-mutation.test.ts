@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { RegstateError } from '../../src/errors.js';
 import { parsePlanJson } from '../../src/plan/parse-plan-json.js';
 import { renderPlanJson } from '../../src/plan/render-json.js';
-import { mixedPlan } from '../plan/fixtures.js';
+import { mixedPlan, perUserPlan } from '../plan/fixtures.js';
 import { runs } from './arbitraries.js';
 
 // A saved plan is input like a config: whatever a hand edit or an attacker does to its JSON, reading
@@ -11,7 +11,8 @@ import { runs } from './arbitraries.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const validDoc = (): Json => JSON.parse(renderPlanJson(mixedPlan())) as Json;
+// one of every kind of change, and a per-user plan (its users: logged on, not, not reached, the default profile)
+const PLANS = { mixed: mixedPlan, 'per-user': perUserPlan };
 
 /** Every path to a node of the document (object keys and array indexes), the root excluded. */
 function paths(node: Json, prefix: (string | number)[] = []): (string | number)[][] {
@@ -59,7 +60,8 @@ function applyEdit(doc: Json, edit: Edit): Json {
 }
 
 describe('saved plans under mutation', () => {
-  test('any edit is either a consistent plan or a RegstateError naming the file; nothing reaches a prototype', () => {
+  test.each(Object.keys(PLANS) as (keyof typeof PLANS)[])('%s: any edit is either a consistent plan or a RegstateError naming the file; nothing reaches a prototype', (name) => {
+    const validDoc = (): Json => JSON.parse(renderPlanJson(PLANS[name]())) as Json;
     let accepted = 0;
     let refused = 0;
     fc.assert(
