@@ -19,12 +19,30 @@ async function isSavedPlanFile(file: string, io: Io): Promise<boolean> {
   }
 }
 
-/** A saved plan given instead of a config fails validation with a dozen schema errors; then say what it is and which commands take it. */
+async function isRegFile(file: string, io: Io): Promise<boolean> {
+  // loaded only on this error path, like the saved-plan reader
+  const [{ decodeRegBytes }, { HEADER_4, HEADER_5 }] = await Promise.all([import('../registry/reg-file/decode-reg-bytes.js'), import('../registry/reg-file/parse-reg-file.js')]);
+  try {
+    const { text } = decodeRegBytes(await readRegularFile(resolve(io.cwd, file), file), file);
+    const header = text.slice(0, Math.max(0, text.indexOf('\n')) || text.length).trim();
+    return header === HEADER_5 || header === HEADER_4;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A saved plan or a .reg file given instead of a config fails validation with errors about the
+ * wrong things (a dozen schema errors, "save it as UTF-8"); then say what it is and which commands take it.
+ */
 async function explainFailure(error: unknown, configs: string[], io: Io): Promise<never> {
   if (!(error instanceof RegstateError)) throw error;
   for (const file of configs) {
     if (await isSavedPlanFile(file, io)) {
       throw new RegstateError('USAGE', `${file} is a saved plan, not a desired-state file: read it with \`regstate show ${file}\`, apply it with \`regstate apply ${file}\``);
+    }
+    if (await isRegFile(file, io)) {
+      throw new RegstateError('USAGE', `${file} is a .reg file (a registry export), not a desired-state file: \`regstate import ${file} -o FILE.yaml\` turns it into one, and \`--registry ${file}\` uses it as the registry`);
     }
   }
   throw error;

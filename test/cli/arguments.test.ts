@@ -94,6 +94,18 @@ describe('a saved plan given where configs go', () => {
   });
 });
 
+describe('a .reg file given where configs go', () => {
+  test.each(['plan', 'apply', 'validate', 'status'])('%s FILE.reg: says it is a .reg file, use import or --registry (exit 1, nothing written)', async (command) => {
+    const { dir, snapshot } = await tempWorkspace();
+    const before = await readFile(snapshot);
+    const target = command === 'validate' ? [] : ['--registry', snapshot];
+    const result = await runCli([command, 'snapshot.reg', ...target, ...(command === 'apply' ? ['--auto-approve', '--state-dir', 'state'] : [])], { cwd: dir });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('regstate: error: snapshot.reg is a .reg file (a registry export), not a desired-state file: `regstate import snapshot.reg -o FILE.yaml` turns it into one, and `--registry snapshot.reg` uses it as the registry');
+    expect(await readFile(snapshot)).toEqual(before);
+  });
+});
+
 describe('--out refuses to replace a file without --force', () => {
   test.each([
     ['import', [agpmSnapshot]],

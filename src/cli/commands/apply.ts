@@ -1,5 +1,4 @@
 import { planDesiredState, recheckSavedPlan } from '../../apply/prepare-plan.js';
-import { loadDesiredState } from '../../config/load-desired-state.js';
 import { RegstateError } from '../../errors.js';
 import type { DesiredState } from '../../model/desired-state.js';
 import { looksLikeSavedPlan } from '../../plan/saved-plan-kind.js';
@@ -13,7 +12,7 @@ import { readJsonArgument } from '../read-json-argument.js';
 import { looksLikeFleetPlan } from '../../fleet/fleet-plan-kind.js';
 import { markBackendPhases, markPhase } from '../phase-timings.js';
 import { type VarOptions, readLocalVars } from '../var-options.js';
-import { warnUnusedVars } from '../load-configs.js';
+import { loadConfigs } from '../load-configs.js';
 import { type FleetCliOptions, checkFleetOptions } from '../fleet-setup.js';
 
 export interface ApplyOptions extends BackendOptions, SessionOptions, VarOptions {
@@ -50,10 +49,7 @@ export async function runApply(inputs: string[], opts: ApplyOptions & FleetCliOp
         throw new RegstateError('USAGE', `--var and --var-file set variables of configs; the plan ${saved.file} already holds the values it applies`);
       }
       markPhase('load config');
-      const vars = await readLocalVars(opts, io.cwd);
-      const referenced = new Set<string>();
-      const desired = saved ? undefined : await loadDesiredState(inputs, { cwd: io.cwd, vars, referenced });
-      if (desired) warnUnusedVars(vars, referenced, io);
+      const desired = saved ? undefined : await loadConfigs(inputs, io, await readLocalVars(opts, io.cwd));
       markPhase('read registry');
       outcome.configs = saved ? saved.meta.configs : (desired?.files ?? []).map(({ path, sha256 }) => ({ path, sha256 }));
       const backend = saved ? await openRecordedTarget(saved.meta.target, opts, io, `the plan ${saved?.file}`) : await openBackend(opts, io, await early?.take((desired as DesiredState).keys.length > 0));
