@@ -103,7 +103,18 @@ $script:RsUtf8 = [System.Text.UTF8Encoding]::new($false)
 $script:RsIsCore = ($PSVersionTable.ContainsKey('PSEdition') -and $PSVersionTable.PSEdition -eq 'Core')
 $script:RsPending = [System.Text.StringBuilder]::new()
 $script:RsCodeError = 'the agent code was not loaded (Import-RegstateAgentCode)'
+
+# Add-Type and New-Object live in Microsoft.PowerShell.Utility, which PowerShell imports on their first
+# use, unless module auto-loading is off ($PSModuleAutoLoadingPreference = 'None' in the session the
+# agent runs in): then Add-Type "is not recognized". Imported by name before the agent compiles, which
+# costs nothing more when the first use would import it anyway. (A run that loads the compiled agent
+# from its cache uses neither, and imports no module.)
+function Import-RsUtility {
+    if ($null -eq (Get-Module Microsoft.PowerShell.Utility)) { Import-Module Microsoft.PowerShell.Utility -ErrorAction SilentlyContinue }
+}
+
 if (-not $script:RsIsCore) {
+    Import-RsUtility
     Add-Type -AssemblyName System.Web.Extensions
     $script:RsJss = New-Object System.Web.Script.Serialization.JavaScriptSerializer
     $script:RsJss.MaxJsonLength = [int]::MaxValue
@@ -158,6 +169,7 @@ function Import-RsCode([string]$Source) {
                 try { [System.IO.File]::Delete($cached) } catch { }
             }
         }
+        Import-RsUtility
         try {
             [void][System.IO.Directory]::CreateDirectory($dir)
             # Compiled beside it under a name of its own, then moved into place: another process may be doing the same.
@@ -182,6 +194,7 @@ function Import-RsCode([string]$Source) {
         } catch { }
         if ($null -ne ('Regstate.Agent.RsAgent' -as [type])) { return }
     }
+    Import-RsUtility
     Add-Type -TypeDefinition $Source
 }
 

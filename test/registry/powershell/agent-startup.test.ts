@@ -27,4 +27,21 @@ describeWithPwsh('the agent\'s load', (pwsh) => {
       await cleanup();
     }
   }, 300_000);
+
+  test('with module auto-loading off ($PSModuleAutoLoadingPreference = None) the agent still compiles and answers', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const read = encodeReadRequest([{ key: { hive: 'HKLM', path: 'SOFTWARE\\RegstateStartup', view: 64 } }], join(dir, 'hive.json'));
+      const script = ["$PSModuleAutoLoadingPreference = 'None'", agentLoadLine(), ...requestLines(read), 'exit'].join('\n');
+      // an empty cache of compiled agents: this process must compile it (Add-Type)
+      const result = await execa(pwsh(), ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', '-'], { input: `${script}\n`, reject: false, env: { XDG_DATA_HOME: join(dir, 'data') } });
+      const answers = [...result.stdout.matchAll(/REGSTATE:([A-Za-z0-9+/=]+)/g)].map((m) => JSON.parse(Buffer.from(m[1] as string, 'base64').toString('utf8')) as { ok: boolean; errors: unknown[] });
+      expect(answers.map((a) => [a.ok, a.errors])).toEqual([
+        [true, []],
+        [true, []],
+      ]);
+    } finally {
+      await cleanup();
+    }
+  }, 300_000);
 });
