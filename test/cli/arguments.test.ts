@@ -94,6 +94,14 @@ describe('a saved plan given where configs go', () => {
   });
 });
 
+describe('a config given where a saved plan goes', () => {
+  test('show CONFIG.yaml: says it is a desired-state file, use plan (exit 1)', async () => {
+    const result = await runCli(['show', agpmConfig]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toBe(`regstate: error: ${agpmConfig} is a desired-state file, not a saved plan: \`regstate plan ${agpmConfig}\` shows what it would change (\`--out PLAN.json\` saves that plan for show and apply)`);
+  });
+});
+
 describe('a .reg file given where configs go', () => {
   test.each(['plan', 'apply', 'validate', 'status'])('%s FILE.reg: says it is a .reg file, use import or --registry (exit 1, nothing written)', async (command) => {
     const { dir, snapshot } = await tempWorkspace();

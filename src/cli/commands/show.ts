@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { RegstateError } from '../../errors.js';
 import { readRegularFile } from '../../fs/read-regular-file.js';
 import { parseSavedPlan } from '../../plan/saved-plan.js';
 import { EXIT } from '../exit-codes.js';
@@ -12,13 +13,27 @@ export async function readSavedPlan(file: string, io: Io): Promise<ReturnType<ty
   return parseSavedPlan(text, file);
 }
 
+// A desired-state file's `version: 1` and `keys:`, each at the start of a line.
+const DESIRED_STATE_VERSION = /^\uFEFF?version[ \t]*:[ \t]*1\b/m;
+const DESIRED_STATE_KEYS = /^keys[ \t]*:/m;
+
 export async function runShow(file: string, opts: { format: PlanFormat; color?: boolean }, io: Io): Promise<number> {
   const text = (await readRegularFile(resolve(io.cwd, file), file)).toString('utf8');
   if (looksLikeFleetPlan(text)) {
     io.stdout.write(await renderFleetPlan(savedFleetPlanRuns(parseSavedFleetPlan(text, file)), opts.format, useColor(io, opts.color)));
     return EXIT.OK;
   }
-  const { plan, meta } = await readSavedPlan(file, io);
+  let saved: Awaited<ReturnType<typeof readSavedPlan>>;
+  try {
+    saved = parseSavedPlan(text, file);
+  } catch (error) {
+    // a desired-state file given instead: a JSON error would not say what to do
+    if (error instanceof RegstateError && DESIRED_STATE_VERSION.test(text) && DESIRED_STATE_KEYS.test(text)) {
+      throw new RegstateError('USAGE', `${file} is a desired-state file, not a saved plan: \`regstate plan ${file}\` shows what it would change (\`--out PLAN.json\` saves that plan for show and apply)`);
+    }
+    throw error;
+  }
+  const { plan, meta } = saved;
   io.stdout.write(await renderPlan(plan, opts.format, useColor(io, opts.color), { kind: 'regstate-plan', ...meta }, meta.target));
   return EXIT.OK;
 }
