@@ -102,6 +102,21 @@ describe('a config given where a saved plan goes', () => {
   });
 });
 
+describe('a config or a saved plan given where a journal goes', () => {
+  test('rollback CONFIG.yaml and rollback PLAN.json: say what the file is (exit 1, nothing written)', async () => {
+    const { dir, snapshot } = await tempWorkspace();
+    const before = await readFile(snapshot);
+    expect(await runCli(['plan', agpmConfig, '--registry', snapshot, '--out', 'p.json'], { cwd: dir })).toMatchObject({ exitCode: 0 });
+    const config = await runCli(['rollback', agpmConfig, '--state-dir', 'state', '--auto-approve'], { cwd: dir });
+    expect(config.exitCode).toBe(1);
+    expect(config.stderr).toContain(`${agpmConfig} is a desired-state file, not a journal: rollback undoes an apply from the journal it wrote`);
+    const plan = await runCli(['rollback', 'p.json', '--state-dir', 'state', '--auto-approve'], { cwd: dir });
+    expect(plan.exitCode).toBe(1);
+    expect(plan.stderr).toMatch(/p\.json is a saved plan, not a journal: `regstate apply .*p\.json` applies it/);
+    expect(await readFile(snapshot)).toEqual(before);
+  });
+});
+
 describe('a .reg file given where configs go', () => {
   test.each(['plan', 'apply', 'validate', 'status'])('%s FILE.reg: says it is a .reg file, use import or --registry (exit 1, nothing written)', async (command) => {
     const { dir, snapshot } = await tempWorkspace();

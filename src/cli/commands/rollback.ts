@@ -2,6 +2,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Journal } from '../../apply/journal.js';
 import { parseJournal } from '../../apply/parse-journal.js';
+import { looksLikeSavedPlan } from '../../plan/saved-plan-kind.js';
+import { looksLikeDesiredState } from '../file-kind.js';
 import { planRollback } from '../../apply/prepare-plan.js';
 import { withImageRestore } from '../../apply/restore-image.js';
 import { readJournalImage } from '../../apply/journal-image.js';
@@ -35,7 +37,19 @@ async function findLastApplyJournal(stateDir: string): Promise<string> {
 }
 
 async function readJournal(file: string): Promise<Journal> {
-  return parseJournal((await readRegularFile(file)).toString('utf8'), file);
+  const text = (await readRegularFile(file)).toString('utf8');
+  try {
+    return parseJournal(text, file);
+  } catch (error) {
+    // a config or a saved plan given instead: the journal's own errors would not say what to do
+    if (error instanceof RegstateError && looksLikeDesiredState(text)) {
+      throw new RegstateError('USAGE', `${file} is a desired-state file, not a journal: rollback undoes an apply from the journal it wrote (with no file named, the newest in the state directory)`);
+    }
+    if (error instanceof RegstateError && looksLikeSavedPlan(text)) {
+      throw new RegstateError('USAGE', `${file} is a saved plan, not a journal: \`regstate apply ${file}\` applies it; rollback undoes an apply from the journal it wrote`);
+    }
+    throw error;
+  }
 }
 
 export async function runRollback(journalArg: string | undefined, opts: RollbackOptions, io: Io): Promise<number> {

@@ -3,6 +3,7 @@ import { RegstateError } from '../../errors.js';
 import { readRegularFile } from '../../fs/read-regular-file.js';
 import { parseSavedPlan } from '../../plan/saved-plan.js';
 import { EXIT } from '../exit-codes.js';
+import { looksLikeDesiredState } from '../file-kind.js';
 import { type Io, useColor } from '../io.js';
 import { type PlanFormat, renderPlan } from '../render-plan.js';
 import { looksLikeFleetPlan, parseSavedFleetPlan, savedFleetPlanRuns } from '../../fleet/saved-fleet-plan.js';
@@ -12,10 +13,6 @@ export async function readSavedPlan(file: string, io: Io): Promise<ReturnType<ty
   const text = (await readRegularFile(resolve(io.cwd, file), file)).toString('utf8');
   return parseSavedPlan(text, file);
 }
-
-// A desired-state file's `version: 1` and `keys:`, each at the start of a line.
-const DESIRED_STATE_VERSION = /^\uFEFF?version[ \t]*:[ \t]*1\b/m;
-const DESIRED_STATE_KEYS = /^keys[ \t]*:/m;
 
 export async function runShow(file: string, opts: { format: PlanFormat; color?: boolean }, io: Io): Promise<number> {
   const text = (await readRegularFile(resolve(io.cwd, file), file)).toString('utf8');
@@ -28,7 +25,7 @@ export async function runShow(file: string, opts: { format: PlanFormat; color?: 
     saved = parseSavedPlan(text, file);
   } catch (error) {
     // a desired-state file given instead: a JSON error would not say what to do
-    if (error instanceof RegstateError && DESIRED_STATE_VERSION.test(text) && DESIRED_STATE_KEYS.test(text)) {
+    if (error instanceof RegstateError && looksLikeDesiredState(text)) {
       throw new RegstateError('USAGE', `${file} is a desired-state file, not a saved plan: \`regstate plan ${file}\` shows what it would change (\`--out PLAN.json\` saves that plan for show and apply)`);
     }
     throw error;
