@@ -7,7 +7,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { YAML_STYLES, generateBenchData } from './bench-data.js';
-import { formatShares, measureCli, median, phaseShares, repoRoot } from './bench-measure.js';
+import { firstTouchUsPerPage, formatShares, measureCli, median, phaseShares, repoRoot } from './bench-measure.js';
 import { renderWine, runWine } from './bench-wine.js';
 import { renderFleet, runFleet } from './bench-fleet.js';
 import { createPowerShellBackend } from '../dist/registry/powershell/powershell-backend.js';
@@ -31,7 +31,7 @@ function check(m, what, expected = [0, 2]) {
 }
 
 /** @param {ReturnType<typeof measureCli>} m */
-const pick = (m) => ({ ms: Math.round(m.ms), cpuMs: Math.round(m.cpuMs), maxRssMb: Math.round(m.maxRssMb), processes: m.processes, roundTrips: m.roundTrips, phases: phaseShares(m) });
+const pick = (m) => ({ ms: Math.round(m.ms), cpuMs: Math.round(m.cpuMs), sysMs: Math.round(m.sysMs), minorFaults: m.minorFaults, maxRssMb: Math.round(m.maxRssMb), processes: m.processes, roundTrips: m.roundTrips, phases: phaseShares(m) });
 
 /** The median run of three (by wall time): one run on a shared machine says little. @param {() => ReturnType<typeof measureCli>} once */
 function medianOf3(once) {
@@ -112,6 +112,7 @@ function machine() {
     memoryGb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     pwsh: version(pwsh, ['-NoProfile', '-Command', '$PSVersionTable.PSVersion.ToString()']),
+    firstTouchUsPerPage: firstTouchUsPerPage(),
   };
 }
 
@@ -163,9 +164,10 @@ async function main() {
 
 /** @param {any} r */
 function renderTable(r) {
-  const cell = (/** @type {any} */ m) => (m ? `${m.ms} ms (cpu ${m.cpuMs}), ${m.maxRssMb} MB${m.processes === undefined || m.processes === 0 ? '' : `, ${m.processes} proc/${m.roundTrips} rt`}` : '-');
+  const cell = (/** @type {any} */ m) => (m ? `${m.ms} ms (cpu ${m.cpuMs}, sys ${m.sysMs}), ${m.maxRssMb} MB, ${m.minorFaults} faults${m.processes === undefined || m.processes === 0 ? '' : `, ${m.processes} proc/${m.roundTrips} rt`}` : '-');
   const lines = [
     `Machine: ${r.machine.cpu} x${r.machine.cpus}, ${r.machine.memoryGb} GB, ${r.machine.os}, node ${r.machine.node}, pwsh ${r.machine.pwsh}`,
+    `Fresh memory at the start: ${r.machine.firstTouchUsPerPage.join(', ')} us a 4 KiB page (256 MiB touched, 3 processes); a run's page faults and system time are beside its figure`,
     '',
     // only the tables of the parts that ran
     ...(r.sizes.some((/** @type {any} */ s) => s.regfile || s.powershell)
@@ -192,7 +194,9 @@ function renderTable(r) {
     ...renderStyles(r.styles),
     ...renderPhases(r.sizes),
     ...(r.coldStart ? [`validate cold start (median of ${r.coldStart.runs}): ${r.coldStart.medianMs} ms`] : []),
-    ...(r.growth.regfilePlan10kOver1k || r.growth.regfilePlan100kOver10k ? [`.reg plan growth: 10k/1k = ${r.growth.regfilePlan10kOver1k}, 100k/10k = ${r.growth.regfilePlan100kOver10k} (linear is 10)`] : []),
+    ...(r.growth.regfilePlan10kOver1k || r.growth.regfilePlan100kOver10k
+      ? [`.reg plan growth: ${[['10k/1k', r.growth.regfilePlan10kOver1k], ['100k/10k', r.growth.regfilePlan100kOver10k]].filter(([, x]) => x !== undefined).map(([n, x]) => `${n} = ${x}`).join(', ')} (linear is 10)`]
+      : []),
     '',
   ];
   return lines.join('\n');
@@ -202,9 +206,9 @@ function renderTable(r) {
 function renderStyles(styles) {
   if (styles.length === 0) return [];
   return [
-    '| values | YAML style | .reg plan (median of 3) | memory per value | share of time per phase |',
-    '|---:|---|---|---:|---|',
-    ...styles.map((s) => `| ${s.values} | ${s.style} | ${s.ms} ms (cpu ${s.cpuMs} ms), ${s.maxRssMb} MB | ${s.kbPerValue} KB | ${formatShares(s.phases)} |`),
+    '| values | YAML style | .reg plan (median of 3) | memory per value | page faults (system time) | share of time per phase |',
+    '|---:|---|---|---:|---:|---|',
+    ...styles.map((s) => `| ${s.values} | ${s.style} | ${s.ms} ms (cpu ${s.cpuMs} ms), ${s.maxRssMb} MB | ${s.kbPerValue} KB | ${s.minorFaults} (${s.sysMs} ms) | ${formatShares(s.phases)} |`),
     '',
   ];
 }
