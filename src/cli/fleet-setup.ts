@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { RegstateError } from '../errors.js';
 import type { DesiredState } from '../model/desired-state.js';
 import { FleetProgress } from '../fleet/fleet-progress.js';
@@ -10,6 +10,8 @@ import type { VarOptions } from './var-options.js';
 import { readVarOptions } from '../fleet/var-options.js';
 import { regDirConnector } from '../fleet/reg-dir-fleet.js';
 import type { Io } from './io.js';
+import { type NamedFile, refuseOutputsThatAreInputs } from './check-output-paths.js';
+import { hostRegFileName } from '../fleet/host-file-name.js';
 
 /** The options every fleet command shares. */
 export interface FleetCliOptions extends VarOptions {
@@ -36,6 +38,23 @@ export function checkFleetOptions(opts: FleetCliOptions): void {
     throw new RegstateError('USAGE', `--inventory names many hosts and ${opts.registry ? '--registry' : '--simulated-hive'} one registry: give --registry-dir DIR for one .reg file per host`);
   }
   if (!opts.inventory && (opts.registryDir || opts.limit)) throw new RegstateError('USAGE', `${opts.registryDir ? '--registry-dir' : '--limit'} needs --inventory FILE`);
+}
+
+/**
+ * Refuses an output file (`--out`, `--report`) that is a file the inventory's hosts are reached with (a
+ * key file, a known-hosts file, a credential file) or, with --registry-dir, one of the hosts' .reg files:
+ * the output would replace it. The command line's own inputs are checked before any command (run.ts).
+ */
+export function refuseFleetOutputs(opts: FleetCliOptions & { out?: string; report?: string }, io: Io, hosts: readonly FleetHost[]): void {
+  const inputs: NamedFile[] = [];
+  for (const host of hosts) {
+    if (host.keyFile) inputs.push({ path: host.keyFile, role: `the keyFile of host ${host.name}` });
+    if (host.knownHostsFile) inputs.push({ path: host.knownHostsFile, role: `the knownHostsFile of host ${host.name}` });
+    if (host.credential?.kind === 'file') inputs.push({ path: host.credential.path, role: `the credential file of host ${host.name}` });
+    if (opts.registryDir) inputs.push({ path: join(resolve(io.cwd, opts.registryDir), hostRegFileName(host.name)), role: `the .reg file of host ${host.name} in --registry-dir` });
+  }
+  const outputs: NamedFile[] = [...(opts.out ? [{ path: opts.out, role: '--out' }] : []), ...(opts.report ? [{ path: opts.report, role: '--report' }] : [])];
+  refuseOutputsThatAreInputs(outputs, inputs, io.cwd, io.platform);
 }
 
 /** The inventory, the hosts --limit selects, and each host's variables (inventory, --var-file, --var). */

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { cp, link, readFile, symlink } from 'node:fs/promises';
+import { cp, link, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agpmConfig, runCli, tempWorkspace } from './cli-harness.js';
+import { regFleet } from '../fleet/fleet-fixtures.js';
 
 // An output file that is one of the run's inputs would replace it: a config, a saved plan, the
 // registry file itself. Each is refused before anything is read or written, whatever path names it.
@@ -69,4 +70,28 @@ describe('an output file that is also an input of the run (real CLI)', () => {
     expect(saved.exitCode).toBe(0);
     expect(JSON.parse(await readFile(join(dir, 'elsewhere.json'), 'utf8')).kind).toBe('regstate-plan');
   });
+
+  test("fleet runs: --out or --report naming a host's .reg file in --registry-dir, or a host's key file, is refused", async () => {
+    const { dir, regs, inventory } = await regFleet(2);
+    const web01 = join(regs, 'web01.reg');
+    const before = await readFile(web01);
+    const fleet = ['--inventory', inventory, '--registry-dir', regs];
+    const plan = await runCli(['plan', agpmConfig, ...fleet, '--out', web01], { cwd: dir });
+    expect(plan.exitCode).toBe(1);
+    expect(plan.stderr).toContain(`--out ${web01} is also the .reg file of host web01 in --registry-dir`);
+    const apply = await runCli(['apply', agpmConfig, ...fleet, '--auto-approve', '--state-dir', join(dir, 'state'), '--report', web01], { cwd: dir });
+    expect(apply.exitCode).toBe(1);
+    expect(apply.stderr).toContain(`--report ${web01} is also the .reg file of host web01 in --registry-dir`);
+    expect(await readFile(web01)).toEqual(before);
+    expect(await readFile(join(regs, 'web02.reg'))).toEqual(before);
+
+    // an ssh host's key file, named relative to the inventory
+    const key = join(dir, 'id_ed25519');
+    await writeFile(key, 'a private key\n');
+    await writeFile(inventory, `${await readFile(inventory, 'utf8')}  - name: ssh01\n    transport: ssh\n    keyFile: id_ed25519\n`);
+    const keyed = await runCli(['plan', agpmConfig, ...fleet, '--limit', 'web01', '--out', key], { cwd: dir });
+    expect(keyed.exitCode).toBe(1);
+    expect(keyed.stderr).toContain(`--out ${key} is also the keyFile of host ssh01`);
+    expect(await readFile(key, 'utf8')).toBe('a private key\n');
+  }, 240_000);
 });

@@ -12,7 +12,7 @@ import { type SavedFleetPlan, looksLikeFleetPlan, parseSavedFleetPlan } from '..
 import { escapeControl, truncateEcho } from '../../model/display-text.js';
 import { ensureStateDir } from '../../state/state-dir.js';
 import { resolveWriteTarget } from '../../fs/write-file-atomic.js';
-import { type FleetCliOptions, checkFleetOptions, desiredForHosts, fleetConnector, fleetProgress, loadFleetHosts, parseParallel } from '../fleet-setup.js';
+import { type FleetCliOptions, checkFleetOptions, desiredForHosts, fleetConnector, fleetProgress, loadFleetHosts, parseParallel, refuseFleetOutputs } from '../fleet-setup.js';
 import { type Io, useColor } from '../io.js';
 import { type SessionOptions, lockTimeoutMs, saveRunReport, stateDirFor } from '../run-session.js';
 import { parseMaxChanges } from './apply.js';
@@ -61,6 +61,7 @@ export async function runFleetApply(inputs: string[], opts: FleetApplyOptions, i
   await ensureStateDir(stateDir);
   const selection = await loadFleetHosts(opts, io);
   const { inventory, hosts: selected } = selection;
+  refuseFleetOutputs(opts, io, inventory.hosts);
   const fromPlan = saved ? savedPlanHosts(saved, selected, inventory.hosts) : undefined;
   const hosts = fromPlan?.hosts ?? selected;
   const color = useColor(io, opts.color);

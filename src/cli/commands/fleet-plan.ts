@@ -7,7 +7,7 @@ import { renderFleetPlanText } from '../../fleet/render-fleet-text.js';
 import { renderSavedFleetPlan } from '../../fleet/saved-fleet-plan.js';
 import type { HostRun } from '../../fleet/host-run.js';
 import { escapeControl } from '../../model/display-text.js';
-import { type FleetCliOptions, checkFleetOptions, desiredForHosts, fleetConnector, fleetProgress, loadFleetHosts, parseParallel } from '../fleet-setup.js';
+import { type FleetCliOptions, checkFleetOptions, desiredForHosts, fleetConnector, fleetProgress, loadFleetHosts, parseParallel, refuseFleetOutputs } from '../fleet-setup.js';
 import { type Io, useColor } from '../io.js';
 import type { PlanFormat } from '../render-plan.js';
 import { checkOutputFile, writeOutputFile } from '../write-output-file.js';
@@ -35,6 +35,7 @@ export async function runFleetPlan(configs: string[], opts: FleetPlanOptions, io
   if (opts.out) await checkOutputFile(opts.out, io);
   const selection = await loadFleetHosts(opts, io);
   const { inventory, hosts } = selection;
+  refuseFleetOutputs(opts, io, inventory.hosts);
   const loadFor = await desiredForHosts(configs, io, selection);
   const color = useColor(io, opts.color);
   const progress = fleetProgress(io, hosts.length, opts.format, useColor({ ...io, stdout: io.stderr }, opts.color));
