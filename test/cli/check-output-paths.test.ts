@@ -22,7 +22,8 @@ describe('an output file that is also an input of the run (real CLI)', () => {
       const result = await runCli(['plan', 'agpm.yaml', '--registry', snapshot, '--out', out], { cwd: dir });
       expect(result.exitCode).toBe(1);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(new RegExp(`^regstate: error: --out ${out.replace('.', '\\.')} is also a file named on the command line.*nothing was read or written`));
+      expect(result.stderr).toMatch(/^regstate: error: --out .* is also a file named on the command line.*nothing was read or written/);
+      expect(result.stderr.startsWith(`regstate: error: --out ${out} is also`)).toBe(true);
       expect(await readFile(config)).toEqual(configBytes);
     }
   });
