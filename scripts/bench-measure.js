@@ -89,3 +89,21 @@ export function firstTouchUsPerPage(runs = 3) {
   const script = 'const n=256*1024*1024,b=Buffer.allocUnsafeSlow(n),t=process.hrtime.bigint();for(let i=0;i<n;i+=4096)b[i]=1;process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e3/(n/4096)))';
   return Array.from({ length: runs }, () => Math.round(Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) * 100) / 100);
 }
+
+/**
+ * Node's own start (`node -e 0`, median of 7, ms) in this environment, and without NODE_EXTRA_CA_CERTS
+ * when it is set: node reads and parses that certificate file at every start (here about 50 ms), though
+ * regstate makes no TLS connection. Printed beside the figures, which are measured as the environment is.
+ * @returns {{ asIs: number, withoutExtraCaCerts?: number }}
+ */
+export function nodeStartMs() {
+  const once = (/** @type {NodeJS.ProcessEnv} */ env) => {
+    const started = process.hrtime.bigint();
+    execFileSync(process.execPath, ['-e', '0'], { env });
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
+  const medianOf7 = (/** @type {NodeJS.ProcessEnv} */ env) => Math.round(median(Array.from({ length: 7 }, () => once(env))));
+  if (process.env.NODE_EXTRA_CA_CERTS === undefined) return { asIs: medianOf7(process.env) };
+  const { NODE_EXTRA_CA_CERTS: _unused, ...without } = process.env;
+  return { asIs: medianOf7(process.env), withoutExtraCaCerts: medianOf7(without) };
+}

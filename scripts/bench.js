@@ -7,7 +7,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { YAML_STYLES, generateBenchData } from './bench-data.js';
-import { firstTouchUsPerPage, formatShares, measureCli, median, phaseShares, repoRoot } from './bench-measure.js';
+import { firstTouchUsPerPage, formatShares, nodeStartMs, measureCli, median, phaseShares, repoRoot } from './bench-measure.js';
 import { renderWine, runWine } from './bench-wine.js';
 import { renderFleet, runFleet } from './bench-fleet.js';
 import { createPowerShellBackend } from '../dist/registry/powershell/powershell-backend.js';
@@ -113,6 +113,7 @@ function machine() {
     node: process.version,
     pwsh: version(pwsh, ['-NoProfile', '-Command', '$PSVersionTable.PSVersion.ToString()']),
     firstTouchUsPerPage: firstTouchUsPerPage(),
+    nodeStartMs: nodeStartMs(),
   };
 }
 
@@ -168,6 +169,7 @@ function renderTable(r) {
   const lines = [
     `Machine: ${r.machine.cpu} x${r.machine.cpus}, ${r.machine.memoryGb} GB, ${r.machine.os}, node ${r.machine.node}, pwsh ${r.machine.pwsh}`,
     `Fresh memory at the start: ${r.machine.firstTouchUsPerPage.join(', ')} us a 4 KiB page (256 MiB touched, 3 processes); a run's page faults and system time are beside its figure`,
+    `node -e 0: ${r.machine.nodeStartMs.asIs} ms${r.machine.nodeStartMs.withoutExtraCaCerts === undefined ? '' : ` with NODE_EXTRA_CA_CERTS as set here, ${r.machine.nodeStartMs.withoutExtraCaCerts} ms without it (every figure below is measured with it)`}`,
     '',
     // only the tables of the parts that ran
     ...(r.sizes.some((/** @type {any} */ s) => s.regfile || s.powershell)
