@@ -81,6 +81,16 @@ function malformed(text: string, at: number): SubstitutionProblem {
 }
 
 /**
+ * `text` as a config writes it so that substitution gives it back unchanged: every `${` becomes `$${`
+ * (substituteText reads `$${` as a literal `${` and leaves any other `$` alone). For data and key
+ * paths a config is generated from (`regstate import`), where `${` is registry text, not a variable.
+ */
+export function escapeVars(text: string): string {
+  // split and join: in a replace() replacement string `$$` would itself mean one `$`
+  return text.split('${').join('$${');
+}
+
+/**
  * Replaces every `${name}` in a string with its variable's value; `$${` is a literal `${`, any other
  * `$` is itself. When `typed` and the whole string is one reference, the result is the variable's
  * value with its own type (a number stays a number); otherwise the values are put in as text.

@@ -29,6 +29,19 @@ describe('regstate import', () => {
     expect(plan.stdout).toMatch(/No changes/);
   });
 
+  test('registry text that reads like a variable (${k} in a key path, ${e} and $${y} in data) is imported literally and plans no changes', async () => {
+    const { dir } = await tempWorkspace();
+    const reg = join(dir, 'vars.reg');
+    await writeFile(reg, regFile('[HKEY_CURRENT_USER\\Software\\Odd${k}]', '"a"="${e}"', '"b"="$${y} and $5"', ''));
+    const out = join(dir, 'vars.yaml');
+    expect((await runCli(['import', reg, '-o', out])).exitCode).toBe(0);
+    const doc = parse(await readFile(out, 'utf8')) as { keys: { path: string; values: { data: string }[] }[] };
+    expect(doc.keys[0]?.path).toBe('HKCU\\Software\\Odd$${k}');
+    expect(doc.keys[0]?.values.map((v) => v.data)).toEqual(['$${e}', '$$${y} and $5']);
+    const again = await runCli(['plan', out, '--registry', reg, '--detailed-exitcode']);
+    expect(again).toMatchObject({ exitCode: 0, stderr: '' });
+  });
+
   test('--key keeps one subtree (any hive spelling and case) and prints to stdout', async () => {
     const result = await runCli(['import', agpmSnapshot, '--key', 'hkey_local_machine\\software\\microsoft\\agpm']);
     expect(result).toMatchObject({ exitCode: 0, stderr: '' });

@@ -3,6 +3,7 @@ import { type Diagnostic, RegstateError } from '../../errors.js';
 import { describeKey, formatKey } from '../../model/key-ref.js';
 import type { RegistryValue } from '../../model/registry-value.js';
 import type { ImportedKey, ImportedValue } from '../imported-key.js';
+import { escapeVars } from '../../config/substitute-vars.js';
 
 export interface RenderDesiredStateOptions {
   description?: string;
@@ -20,13 +21,15 @@ function configData(value: RegistryValue): Data | undefined {
   switch (value.type) {
     case 'REG_SZ':
     case 'REG_EXPAND_SZ':
+      // registry text, not a variable reference: `${` is written `$${`
+      return escapeVars(value.data);
     case 'REG_DWORD':
       return value.data;
     case 'REG_QWORD':
       // A YAML integer past 2^53 - 1 would not survive a JavaScript loader; a decimal string does.
       return value.data <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value.data) : value.data.toString();
     case 'REG_MULTI_SZ':
-      return value.data.some((s) => s === '') ? undefined : [...value.data];
+      return value.data.some((s) => s === '') ? undefined : value.data.map(escapeVars);
     case 'REG_BINARY':
     case 'REG_NONE':
       return Array.from(value.data, (b) => b.toString(16).padStart(2, '0')).join(' ');
@@ -56,7 +59,7 @@ function valueEntry(key: ImportedKey, value: ImportedValue, warnings: Diagnostic
 }
 
 function keyEntry(key: ImportedKey, warnings: Diagnostic[]): Record<string, unknown> {
-  const entry: Record<string, unknown> = { path: formatKey(key.key) };
+  const entry: Record<string, unknown> = { path: escapeVars(formatKey(key.key)) };
   if (key.key.view === 32) entry.view = 32;
   if (key.ensure === 'absent') {
     entry.ensure = 'absent';

@@ -17,9 +17,9 @@ import { desiredState, dword, expandSz, multiSz, present, presentKey, sz } from 
 const runs = (n: number) => n * Number(process.env.REGSTATE_PROPERTY_RUNS ?? 1);
 
 // Every string a .reg file can hand regstate: any UTF-16 code units (lone surrogates too) and the
-// characters YAML treats specially, in any order. NUL aside: a config may not declare it (Windows ends
+// characters YAML treats specially, and variable syntax (`${x}`, `$${`: registry text to be kept literal), in any order. NUL aside: a config may not declare it (Windows ends
 // the text there), so such data cannot round-trip through a config at all.
-const special = fc.constantFrom(' ', '\n', '\r', '\r\n', '\t', '#', ': ', '- ', '"', "'", '\\', '|', '>', '&', '*', '!', '%', '@', '`', '{', '}', '[', ']', ',', '?', '\u0085', '\u2028', '\ufeff', '\u00a0', '😀', '\ud800', '\udfff', 'yes', '~', '0x1');
+const special = fc.constantFrom(' ', '\n', '\r', '\r\n', '\t', '#', ': ', '- ', '"', "'", '\\', '|', '>', '&', '*', '!', '%', '@', '`', '{', '}', '[', ']', ',', '?', '\u0085', '\u2028', '\ufeff', '\u00a0', '😀', '\ud800', '\udfff', 'yes', '~', '0x1', '$', '${', '$${', '${x}', '$$', '}');
 const anyString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 20 }).map((s) => s.replace(/\0/g, '')),
   fc.array(fc.oneof(special, fc.string({ unit: 'grapheme', maxLength: 2 })), { maxLength: 10 }).map((parts) => parts.join('')),
@@ -60,7 +60,7 @@ describe('import → plan round trip of string data', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test.each([' \n', '\r\n', ' \r', '\t', '  lead and trail  ', '# not a comment', 'a: b', '\ud800', 'x\udc00', '\ufeffbom', '\u2028', '"\'', '|\n  x'])(
+  test.each([' \n', '\r\n', ' \r', '\t', '  lead and trail  ', '# not a comment', 'a: b', '\ud800', 'x\udc00', '\ufeffbom', '\u2028', '"\'', '|\n  x', '${e}', '$${y}', 'C:\\${dir}\\x'])(
     'EXPAND_SZ %j imports to a config that plans no changes',
     async (text) => {
       expect(await importThenPlan(dir, expandSz(text), 'fast')).toBe(0);
