@@ -35,6 +35,17 @@ export interface Execution {
   journalFile?: string;
 }
 
+/**
+ * What --max-changes counts: each change once, and a key's deletion once more for every value and
+ * subkey under it. A guard against a broken config rewriting half a registry unattended must not see
+ * the deletion of HKLM\SOFTWARE (thousands of values) as one change.
+ */
+export function countedChanges(plan: Plan): number {
+  let counted = 0;
+  for (const c of plan.changes) counted += c.action === 'delete-key' ? 1 + c.contents.values + c.contents.subkeys : 1;
+  return counted;
+}
+
 function stamp(date: Date): string {
   return date.toISOString().replace(/:/g, '-');
 }
@@ -47,8 +58,10 @@ function stamp(date: Date): string {
  */
 export async function executePlan(plan: Plan, live: LiveState, backend: RegistryBackend, opts: ExecuteOptions): Promise<Execution> {
   if (plan.changes.length === 0) return { plan };
-  if (opts.maxChanges !== undefined && plan.changes.length > opts.maxChanges) {
-    throw new RegstateError('MAX_CHANGES', `the plan has ${plan.changes.length} changes, more than --max-changes ${opts.maxChanges}: refusing to apply (nothing was written)`);
+  if (opts.maxChanges !== undefined && countedChanges(plan) > opts.maxChanges) {
+    const counted = countedChanges(plan);
+    const under = counted > plan.changes.length ? ` (${counted} with the values and subkeys under the keys it deletes)` : '';
+    throw new RegstateError('MAX_CHANGES', `the plan has ${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'}${under}, more than --max-changes ${opts.maxChanges}: refusing to apply (nothing was written)`);
   }
   if (opts.approve && !(await opts.approve(plan))) {
     throw new RegstateError('NOT_APPROVED', `${opts.command} cancelled: nothing was written`);

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ancestorRequests, executePlan, LiveState, MemoryBackend, parseJournal, planChanges, planDesiredState, planRollback, readRequestsFor } from '../../src/index.js';
 import { desiredState, dword, key, present, presentKey } from '../builders.js';
+import { countedChanges } from '../../src/apply/execute-plan.js';
+import type { Plan } from '../../src/plan/plan.js';
 
 const agpm = key('HKLM\\SOFTWARE\\Microsoft\\AGPM');
 const desired = desiredState(presentKey(agpm, [present('EncryptSmtp', dword(1)), present('SmtpPort', dword(587))]));
@@ -95,5 +97,22 @@ describe('a journal that cannot be saved', () => {
     await expect(executePlan(plan, live, backend, { command: 'apply', journalDir: dir, configs: [] })).rejects.toThrow();
     expect(await readdir(dir)).toEqual([journalFile.slice(dir.length + 1)]);
     expect((await planFor(backend)).plan.changes).toHaveLength(2);
+  });
+});
+
+describe('countedChanges (what --max-changes counts)', () => {
+  test('each change once, and a deleted key once more for each value and subkey under it', () => {
+    const gone = { hive: 'HKLM' as const, path: 'SOFTWARE\\Gone', view: 64 as const };
+    const source = { file: 'c.yaml', line: 1, column: 1 };
+    const plan: Plan = {
+      changes: [
+        { action: 'create', key: gone, name: 'a', before: null, after: { type: 'REG_DWORD', data: 1 }, source },
+        { action: 'delete-key', key: gone, before: null, after: null, contents: { values: 40, subkeys: 3 }, subtree: [], source },
+        { action: 'delete-key', key: gone, before: null, after: null, contents: { values: 0, subkeys: 0 }, subtree: [], source },
+      ],
+      unchanged: 0,
+    };
+    expect(countedChanges(plan)).toBe(1 + (1 + 43) + 1);
+    expect(countedChanges({ changes: [], unchanged: 5 })).toBe(0);
   });
 });

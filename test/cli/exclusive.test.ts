@@ -186,11 +186,12 @@ describe('exclusive keys (.reg target)', () => {
     expect(await runCli(['apply', forced, '--registry', snapshot, '--auto-approve', ...state])).toMatchObject({ exitCode: 0 });
   }, 120_000);
 
-  test('--max-changes counts the deletions', async () => {
+  test('--max-changes counts the deletions, and what lies under each key deleted', async () => {
     const { snapshot, config, state } = await workspace();
-    const result = await runCli(['apply', config, '--registry', snapshot, '--auto-approve', '--max-changes', '6', ...state]);
+    const result = await runCli(['apply', config, '--registry', snapshot, '--auto-approve', '--max-changes', '8', ...state]);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('the plan has 7 changes, more than --max-changes 6');
+    expect(result.stderr).toContain('the plan has 7 changes (9 with the values and subkeys under the keys it deletes), more than --max-changes 8');
+    expect(await runCli(['apply', config, '--registry', snapshot, '--auto-approve', '--max-changes', '9', ...state])).toMatchObject({ exitCode: 0 });
   }, 120_000);
 });
 

@@ -66,6 +66,18 @@ describe('unattended runs, as real processes', () => {
     expect((await readHive(hive))[agpm]).toEqual({ EncryptSmtp: { kind: 'DWord', data: 2 }, SmtpPort: { kind: 'DWord', data: 25 } });
   }, 120_000);
 
+  test('--max-changes counts what a key deletion takes with it: one declared deletion of a big key is refused', async () => {
+    const { dir, snapshot } = await tempWorkspace();
+    const config = join(dir, 'gone.yaml');
+    await writeFile(config, 'version: 1\nkeys:\n  - path: HKLM\\SOFTWARE\\Microsoft\n    ensure: absent\n');
+    const before = await readFile(snapshot);
+    const refused = await runCli(['apply', config, '--registry', snapshot, '--auto-approve', '--max-changes', '5', '--state-dir', join(dir, 'state')]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/the plan has 1 change \((\d+) with the values and subkeys under the keys it deletes\), more than --max-changes 5/);
+    expect(await readFile(snapshot)).toEqual(before);
+    expect(await listJournals(join(dir, 'state'))).toEqual([]);
+  });
+
   test('--max-changes 1 with 2 changes: exit 1, nothing written, no journal, a report with the error', async () => {
     const { dir, snapshot } = await tempWorkspace();
     const before = await readFile(snapshot);
