@@ -216,7 +216,11 @@ describeWine('values and subkeys deleted by another program during a read (Windo
   test("an apply whose read-back meets a key written during every read: only that key's changes are VERIFY_FAILED", async () => {
     const backend = await openLiveBackend(host);
     const quiet: KeyRef = { hive: 'HKCU', path: 'Software\\RegstateTest\\Quiet', view: 64 };
-    expect((await backend.write([{ op: 'set-value', key: busyKey, name: 'v', value: { type: 'REG_DWORD', data: 0 } }])).filter((o) => !o.ok)).toEqual([]);
+    // a key of 1,000 values takes long enough to read that the writer changes it during every read
+    // (a key of one value reads in a moment the writer may leave quiet on a loaded machine)
+    const seed: WriteOp[] = Array.from({ length: 1000 }, (_, i): WriteOp => ({ op: 'set-value', key: busyKey, name: `v${i}`, value: { type: 'REG_DWORD', data: dataOf(i) } }));
+    seed.push({ op: 'set-value', key: busyKey, name: 'v', value: { type: 'REG_DWORD', data: 0 } });
+    expect((await backend.write(seed)).filter((o) => !o.ok)).toEqual([]);
     const plan: Plan = {
       changes: [
         { action: 'create', key: quiet, name: 'a', before: null, after: { type: 'REG_DWORD', data: 1 }, source: { file: 't.yaml', line: 1, column: 1 } },
@@ -224,23 +228,27 @@ describeWine('values and subkeys deleted by another program during a read (Windo
       ],
       unchanged: 0,
     };
-    // another program writes the busy key all along: the apply's write lands, its read-back of that key cannot settle
-    await probe(`${COMPILE}; [RsTestWriter]::Start('${busyKey.path}'); 0`);
-    let result: ApplyResult;
     try {
-      result = await applyPlan(plan, backend);
+      // another program writes the busy key all along: the apply's write lands, its read-back of that key cannot settle
+      await probe(`${COMPILE}; [RsTestWriter]::Start('${busyKey.path}'); 0`);
+      let result: ApplyResult;
+      try {
+        result = await applyPlan(plan, backend);
+      } finally {
+        await probe('[RsTestWriter]::Stop(); 0');
+      }
+      expect(result.results.map((r) => [r.outcome, r.error?.code])).toEqual([
+        ['applied', undefined],
+        ['not-converged', 'VERIFY_FAILED'],
+      ]);
+      expect(result.results[1]?.error?.message).toMatch(/could not read back: cannot read HKCU\\Software\\RegstateTest\\Busy: .*changed during each of 5 reads/);
+      // the busy key's change did land: a read once the writer stopped shows it
+      const [now] = decodeReadAnswer([{ key: busyKey }], await host.session.request(encodeReadRequest([{ key: busyKey }], undefined)));
+      expect(now?.values.find((v) => v.name === 'v')?.value).toEqual({ type: 'REG_DWORD', data: 2 });
     } finally {
-      await probe('[RsTestWriter]::Stop(); 0');
+      // whatever happened, the next tests start without these keys
+      await backend.write([{ op: 'delete-key', key: busyKey }, { op: 'delete-key', key: quiet }]);
     }
-    expect(result.results.map((r) => [r.outcome, r.error?.code])).toEqual([
-      ['applied', undefined],
-      ['not-converged', 'VERIFY_FAILED'],
-    ]);
-    expect(result.results[1]?.error?.message).toMatch(/could not read back: cannot read HKCU\\Software\\RegstateTest\\Busy: .*changed during each of 5 reads/);
-    // the busy key's change did land: a read once the writer stopped shows it
-    const [now] = decodeReadAnswer([{ key: busyKey }], await host.session.request(encodeReadRequest([{ key: busyKey }], undefined)));
-    expect(now?.values.find((v) => v.name === 'v')?.value).toEqual({ type: 'REG_DWORD', data: 2 });
-    await backend.write([{ op: 'delete-key', key: busyKey }, { op: 'delete-key', key: quiet }]);
   }, 300_000);
 
   test.each([
