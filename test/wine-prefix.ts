@@ -74,8 +74,14 @@ export class WinePrefix {
   }
 
   async tryReg(...args: string[]): Promise<{ exitCode: number; output: string }> {
-    const r = await execa('wine', ['reg', ...args], { env: this.env(), reject: false, encoding: 'latin1', timeout: WINE_CALL_MS });
-    return { exitCode: r.exitCode ?? -1, output: `${r.stdout}${r.stderr}` };
+    // wine's reg.exe now and then exits 1 without a word while the prefix's other processes run (about one
+    // run in ten of windows-profiles.test.ts); a real failure always says why, so only a silent one is tried again
+    for (let attempt = 1; ; attempt++) {
+      const r = await execa('wine', ['reg', ...args], { env: this.env(), reject: false, encoding: 'latin1', timeout: WINE_CALL_MS });
+      const result = { exitCode: r.exitCode ?? -1, output: `${r.stdout}${r.stderr}` };
+      if (result.exitCode === 0 || result.output.trim() !== '' || attempt === 3) return result;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
   }
 
   /** `reg query KEY` as name -> [type, data] ('' for the default value). */
