@@ -33,54 +33,47 @@ using System.Threading;
 using Microsoft.Win32;
 public static class RsTestDeleter
 {
-    public static Thread Start(string path, int count)
+    // Runs work on the key at path from a thread of its own, returning once the key is open.
+    private static Thread Run(RegistryKey root, string path, Action<RegistryKey> work)
     {
         ManualResetEvent started = new ManualResetEvent(false);
         Thread thread = new Thread(delegate ()
         {
-            using (RegistryKey key = Registry.CurrentUser.OpenSubKey(path, true))
+            using (RegistryKey key = root.OpenSubKey(path, true))
             {
                 started.Set();
-                for (int i = count - 1; i >= 1; i -= 2) { key.DeleteValue("v" + i, false); Thread.Sleep(1); }
+                work(key);
             }
         });
         thread.Start();
         started.WaitOne();
         return thread;
+    }
+
+    public static Thread Start(string path, int count)
+    {
+        return Run(Registry.CurrentUser, path, delegate (RegistryKey key)
+        {
+            for (int i = count - 1; i >= 1; i -= 2) { key.DeleteValue("v" + i, false); Thread.Sleep(1); }
+        });
     }
 
     // Subkeys k0001, k0003, ... from the first, one a millisecond: each goes before the listing's cursor.
     public static Thread StartSubKeys(string path, int count)
     {
-        ManualResetEvent started = new ManualResetEvent(false);
-        Thread thread = new Thread(delegate ()
+        return Run(Registry.CurrentUser, path, delegate (RegistryKey key)
         {
-            using (RegistryKey key = Registry.CurrentUser.OpenSubKey(path, true))
-            {
-                started.Set();
-                for (int i = 1; i < count; i += 2) { key.DeleteSubKey("k" + i.ToString("D4"), false); Thread.Sleep(1); }
-            }
+            for (int i = 1; i < count; i += 2) { key.DeleteSubKey("k" + i.ToString("D4"), false); Thread.Sleep(1); }
         });
-        thread.Start();
-        started.WaitOne();
-        return thread;
     }
 
     // ProfileList entries prefix + 1, prefix + 3, ... (HKLM) from the first, one a millisecond.
     public static Thread StartProfiles(string prefix, int count)
     {
-        ManualResetEvent started = new ManualResetEvent(false);
-        Thread thread = new Thread(delegate ()
+        return Run(Registry.LocalMachine, @"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList", delegate (RegistryKey key)
         {
-            using (RegistryKey key = Registry.LocalMachine.OpenSubKey(@"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList", true))
-            {
-                started.Set();
-                for (int i = 1; i < count; i += 2) { key.DeleteSubKeyTree(prefix + (1000 + i).ToString(), false); Thread.Sleep(1); }
-            }
+            for (int i = 1; i < count; i += 2) { key.DeleteSubKeyTree(prefix + (1000 + i).ToString(), false); Thread.Sleep(1); }
         });
-        thread.Start();
-        started.WaitOne();
-        return thread;
     }
 }
 public static class RsTestWriter
