@@ -137,6 +137,9 @@ function Close-RsFleetHost([int]$Id) {
 # ---------------------------------------------------------------- open
 
 function Open-RsFleetHosts($Request) {
+    # An ssh child that dies at the wrong moment must fail its own host only, not end this process
+    # and every other host's session with it (see RsSshTransportGuard in agent.cs).
+    [Regstate.Agent.RsSshTransportGuard]::Install()
     $parallel = [Math]::Max(1, $Request.parallel)
     $retries = [Math]::Max(0, $Request.retries)
     $agent = ConvertFrom-RsFleetText $Request.agent

@@ -924,4 +924,74 @@ namespace Regstate.Agent
             return answer;
         }
     }
+
+    // ------------------------------------------------------------ the fleet driver's process guard
+
+    // PowerShell 7's SSH transport (SSHClientSessionTransportManager) crashes the whole process when
+    // its ssh child exits after a write to the child's stdin has failed: the first write fails with
+    // EPIPE and its bytes stay in the FileStream's buffer; then the transport's error thread, on
+    // ssh's stderr EOF, disposes that writer, whose flush fails again, and that IOException escapes
+    // the thread unhandled. One unreachable host could so end every other host's session. The
+    // session is already marked Broken when this happens, so the fleet driver (remoting.ps1) installs
+    // this handler in the one local PowerShell: it parks that thread (a background thread) instead of
+    // letting the runtime end the process. The rest of that transport's cleanup happens when the
+    // driver disposes the broken runspace. Any other unhandled exception still ends the process.
+    // The console host's own handler, which runs first, has by then flagged its session to end after
+    // the current command; the guard clears that flag (an internal property, reached by reflection:
+    // if a PowerShell lacks it, the process ends after this request as it would have, with a clean
+    // exit instead of a crash, and the caller reports every host's session lost).
+    public static class RsSshTransportGuard
+    {
+        private static int installed;
+        private static int parked;
+
+        /// <summary>How many transport threads the guard has parked (for the driver's answer and its tests).</summary>
+        public static int Parked { get { return parked; } }
+
+        public static void Install()
+        {
+            if (Interlocked.Exchange(ref installed, 1) == 1) return;
+            AppDomain.CurrentDomain.UnhandledException += OnUnhandled;
+        }
+
+        public static bool IsTransportCloseFailure(object exception)
+        {
+            System.IO.IOException io = exception as System.IO.IOException;
+            if (io == null) return false;
+            string trace = io.StackTrace;
+            return trace != null
+                && trace.IndexOf("SSHClientSessionTransportManager.CloseConnection", StringComparison.Ordinal) >= 0;
+        }
+
+        private static void KeepHostSession()
+        {
+            try
+            {
+                System.Reflection.BindingFlags statics = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static;
+                System.Reflection.BindingFlags members = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
+                foreach (System.Reflection.Assembly assembly in AppDomain.CurrentDomain.GetAssemblies())
+                {
+                    Type host = assembly.GetType("Microsoft.PowerShell.ConsoleHost", false);
+                    if (host == null) continue;
+                    System.Reflection.PropertyInfo single = host.GetProperty("SingletonInstance", statics);
+                    System.Reflection.PropertyInfo end = host.GetProperty("ShouldEndSession", members);
+                    object instance = single == null ? null : single.GetValue(null, null);
+                    if (instance != null && end != null && end.CanWrite) end.SetValue(instance, false, null);
+                    return;
+                }
+            }
+            catch (Exception)
+            {
+                // Not this PowerShell's layout: the session ends after this request (see above).
+            }
+        }
+
+        private static void OnUnhandled(object sender, UnhandledExceptionEventArgs e)
+        {
+            if (!IsTransportCloseFailure(e.ExceptionObject)) return;
+            Interlocked.Increment(ref parked);
+            KeepHostSession();
+            Thread.Sleep(Timeout.Infinite);
+        }
+    }
 }
