@@ -1,7 +1,9 @@
-import { resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { RegstateError } from '../errors.js';
 import { fileIdentity } from '../fs/file-identity.js';
 import { escapeControl } from '../model/display-text.js';
+import { STATE_SUBDIRS } from '../state/state-dir.js';
 
 /** A file named on the command line, and what it is to the run (for the message). */
 export interface NamedFile {
@@ -24,5 +26,40 @@ export function refuseOutputsThatAreInputs(outputs: readonly NamedFile[], inputs
       const same = input.path === output.path ? '' : ` (${escapeControl(input.path)})`;
       throw new RegstateError('USAGE', `${output.role} ${escapeControl(output.path)} is also ${input.role}${same}: writing it would replace what the run reads; nothing was read or written (write the output elsewhere)`);
     }
+  }
+}
+
+/** The real path of what is there now (links followed; lower case on Windows), or undefined. */
+function realPath(path: string, platform: NodeJS.Platform): string | undefined {
+  try {
+    const real = realpathSync.native(path);
+    return platform === 'win32' ? real.toLowerCase() : real;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuses an output file (`--out`, `--report`) that is one of regstate's own records: a file already in
+ * the state directory's journals (what rollback restores from) or reports, by any path or link. A plan
+ * written over a journal would leave its apply with no way back. USAGE, exit 1, before anything is read
+ * or written. A new file there, or a file elsewhere in the state directory, is the user's own.
+ */
+export function refuseOutputsInStateDir(outputs: readonly NamedFile[], stateDir: string, cwd: string, platform: NodeJS.Platform): void {
+  const sep = platform === 'win32' ? '\\' : '/';
+  const folders = STATE_SUBDIRS.flatMap((sub) => {
+    const real = realPath(join(stateDir, sub), platform);
+    return real === undefined ? [] : [{ sub, prefix: real.endsWith(sep) ? real : real + sep }];
+  });
+  if (folders.length === 0) return;
+  for (const output of outputs) {
+    const real = realPath(resolve(cwd, output.path), platform);
+    if (real === undefined) continue;
+    const folder = folders.find((f) => real.startsWith(f.prefix));
+    if (folder === undefined) continue;
+    throw new RegstateError(
+      'USAGE',
+      `${output.role} ${escapeControl(output.path)} is a file in regstate's state directory (${escapeControl(join(stateDir, folder.sub))}), which keeps the journals rollback restores from and the run reports: writing it could replace one; nothing was read or written (write the output elsewhere)`,
+    );
   }
 }

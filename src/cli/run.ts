@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { RegstateError } from '../errors.js';
 import { describeFsError, isFsError } from '../fs/describe-fs-error.js';
 import { escapeControl } from '../model/display-text.js';
-import { type NamedFile, refuseOutputsThatAreInputs } from './check-output-paths.js';
+import { type NamedFile, refuseOutputsInStateDir, refuseOutputsThatAreInputs } from './check-output-paths.js';
 import { EXIT } from './exit-codes.js';
 import { type Io, useColor } from './io.js';
 import { normalizeArgv } from './normalize-argv.js';
@@ -10,6 +10,7 @@ import { normalizeArgv } from './normalize-argv.js';
 import { describeVersion } from './package-info.js';
 import { reportTimings, startTimings } from './phase-timings.js';
 import { addInventoryOptions, addVarOptions } from './var-options.js';
+import { resolveStateDir } from '../state/state-dir.js';
 
 // Numeric options are checked when the command line is parsed, whatever backend or command uses them
 // (a `--timeout abc` given with `--registry` is an error, not ignored). The value stays a string.
@@ -83,7 +84,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
       ...named(opts.varFile, 'a --var-file'),
       ...named(opts.inventory, 'the --inventory file'),
     ];
-    refuseOutputsThatAreInputs([...named(opts.out, '--out'), ...named(opts.report, '--report')], inputs, io.cwd, io.platform);
+    const outputs = [...named(opts.out, '--out'), ...named(opts.report, '--report')];
+    refuseOutputsThatAreInputs(outputs, inputs, io.cwd, io.platform);
+    // Nor one of regstate's own journals or reports (in the state directory every command uses).
+    const stateDir = resolveStateDir({ stateDir: typeof opts.stateDir === 'string' ? opts.stateDir : undefined, platform: io.platform, env: io.env, cwd: io.cwd, uid: process.getuid?.() });
+    refuseOutputsInStateDir(outputs, stateDir, io.cwd, io.platform);
   });
 
   const act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>

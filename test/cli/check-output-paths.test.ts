@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { cp, link, readFile, symlink, writeFile } from 'node:fs/promises';
+import { cp, link, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agpmConfig, runCli, tempWorkspace } from './cli-harness.js';
 import { regFleet } from '../fleet/fleet-fixtures.js';
+import { refuseOutputsInStateDir } from '../../src/cli/check-output-paths.js';
 
 // An output file that is one of the run's inputs would replace it: a config, a saved plan, the
 // registry file itself. Each is refused before anything is read or written, whatever path names it.
@@ -70,6 +71,49 @@ describe('an output file that is also an input of the run (real CLI)', () => {
     const saved = await runCli(['plan', config, '--registry', snapshot, '--out', join(dir, 'elsewhere.json')]);
     expect(saved.exitCode).toBe(0);
     expect(JSON.parse(await readFile(join(dir, 'elsewhere.json'), 'utf8')).kind).toBe('regstate-plan');
+  });
+
+  test("--report naming one of regstate's own journals or reports (by its path or a link) is refused; a report file of the user's own in the state directory is written again", async () => {
+    const { dir, snapshot, config } = await workspace();
+    const state = join(dir, 'state');
+    const run = (report: string) => runCli(['apply', config, '--registry', snapshot, '--auto-approve', '--state-dir', state, '--report', report]);
+    const mine = join(state, 'last-run.json');
+    expect((await runCli(['apply', config, '--registry', snapshot, '--auto-approve', '--state-dir', state])).exitCode).toBe(0);
+    expect((await run(mine)).exitCode).toBe(0);
+    const journals = (await readdir(join(state, 'journals'))).filter((n) => n.endsWith('.json'));
+    expect(journals.length).toBe(1);
+    const journal = join(state, 'journals', journals[0] as string);
+    const journalBytes = await readFile(journal);
+    await symlink(journal, join(dir, 'journal-link.json'));
+    for (const report of [journal, join(dir, 'journal-link.json')]) {
+      const refused = await run(report);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toContain(`--report ${report} is a file in regstate's state directory (${join(state, 'journals')}), which keeps the journals rollback restores from`);
+      expect(refused.stderr).toContain('nothing was read or written');
+      expect(await readFile(journal)).toEqual(journalBytes);
+    }
+    const reports = await readdir(join(state, 'reports'));
+    const stored = join(state, 'reports', reports[0] as string);
+    expect((await run(stored)).stderr).toContain(`(${join(state, 'reports')})`);
+    // The scheduled task's own report path, in the state directory but not among regstate's records, is rewritten run after run.
+    expect((await run(mine)).exitCode).toBe(0);
+    expect(JSON.parse(await readFile(mine, 'utf8'))).toMatchObject({ command: 'apply' });
+    expect((await readdir(join(state, 'journals'))).filter((n) => n.endsWith('.json'))).toEqual(journals);
+  });
+
+  test('the state directory check: only existing files under journals and reports, whatever the path that names them', async () => {
+    const { dir } = await workspace();
+    const state = join(dir, 'state');
+    await cp(agpmConfig, join(state, 'journals', 'j.json'));
+    const check = (path: string) => () => refuseOutputsInStateDir([{ path, role: '--out' }], state, dir, 'linux');
+    expect(check('state/journals/j.json')).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(check('state/reports/../journals/./j.json')).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(check('state/journals/new.json')).not.toThrow();
+    expect(check(agpmConfig)).not.toThrow();
+    // a folder named like one but elsewhere, and a state directory that does not exist yet
+    await cp(agpmConfig, join(dir, 'journals-old', 'j.json'));
+    expect(() => refuseOutputsInStateDir([{ path: 'journals-old/j.json', role: '--out' }], dir, dir, 'linux')).not.toThrow();
+    expect(() => refuseOutputsInStateDir([{ path: 'state/journals/j.json', role: '--out' }], join(dir, 'none'), dir, 'linux')).not.toThrow();
   });
 
   test("fleet runs: --out or --report naming a host's .reg file in --registry-dir, or a host's key file, is refused", async () => {
