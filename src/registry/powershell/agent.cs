@@ -289,7 +289,7 @@ namespace Regstate.Agent
             int rc = RegQueryInfoKey(handle, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero, out subkeys, IntPtr.Zero, IntPtr.Zero, out values, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero, out lastWrite);
             if (rc == 5) throw new UnauthorizedAccessException("access to the key is denied");
             // The key deleted meanwhile, ...: the system's own words, as RegistryKey's calls would give them.
-            if (rc != 0) throw new System.IO.IOException(new System.ComponentModel.Win32Exception(rc).Message);
+            if (rc != 0) throw new System.IO.IOException(new System.ComponentModel.Win32Exception(rc).Message, rc);
             return lastWrite;
         }
 
@@ -581,6 +581,35 @@ namespace Regstate.Agent
             return v;
         }
 
+        // A key deleted during each of this many reads of it (made again by another program each time) is an error.
+        private const int DeletedKeyReads = 3;
+
+        // What RegistryKey's calls and the native read throw on a handle whose key another program
+        // deleted: ERROR_KEY_DELETED (1018), as the code or as its HRESULT.
+        public static bool IsKeyDeleted(Exception e)
+        {
+            return e is System.IO.IOException && (e.HResult == 1018 || e.HResult == unchecked((int)0x800703FA));
+        }
+
+        // A subkey, or null when it is not there, also when its parent was deleted meanwhile (its subtree with it).
+        private static RsKey OpenUnlessDeleted(RsKey parent, string sub)
+        {
+            try { return parent.OpenSubKey(sub, false); }
+            catch (System.IO.IOException e)
+            {
+                if (IsKeyDeleted(e)) return null;
+                throw;
+            }
+        }
+
+        private static Dictionary<string, object> Missing(int request)
+        {
+            Dictionary<string, object> missing = Map();
+            missing["request"] = request; missing["sub"] = new string[0]; missing["exists"] = false;
+            missing["values"] = new object[0]; missing["subkeys"] = new string[0]; missing["unreadable"] = new object[0];
+            return missing;
+        }
+
         /// <summary>The read request: every key (and, when recursive, its subtree), depth-first, parent before children.</summary>
         public static Dictionary<string, object> Read(RsLayer layer, RsRequest request)
         {
@@ -606,10 +635,7 @@ namespace Regstate.Agent
                         RsKey top = hasPath ? baseKey.OpenSubKey(path, false) : baseKey;
                         if (top == null)
                         {
-                            Dictionary<string, object> missing = Map();
-                            missing["request"] = i; missing["sub"] = new string[0]; missing["exists"] = false;
-                            missing["values"] = new object[0]; missing["subkeys"] = new string[0]; missing["unreadable"] = new object[0];
-                            results.Add(missing);
+                            results.Add(Missing(i));
                             continue;
                         }
                         try
@@ -623,11 +649,33 @@ namespace Regstate.Agent
                                 RsKey handle = top;
                                 try
                                 {
-                                    if (sub.Length > 0) handle = top.OpenSubKey(string.Join("\\", sub), false);
+                                    if (sub.Length > 0) handle = OpenUnlessDeleted(top, string.Join("\\", sub));
                                     if (handle == null) continue;
                                     List<object> values = new List<object>();
                                     List<object> unreadable = new List<object>();
-                                    RsKeyRead keyRead = handle.Read();
+                                    RsKeyRead keyRead = null;
+                                    for (int deletions = 0; keyRead == null; deletions++)
+                                    {
+                                        try { keyRead = handle.Read(); }
+                                        catch (System.IO.IOException e)
+                                        {
+                                            // Another program deleted the key while it was read: what its path holds now
+                                            // is the answer, as a read a moment later would say (nothing: the key is
+                                            // absent; a key made again: that key). A base key is never deleted.
+                                            if (!IsKeyDeleted(e) || deletions == DeletedKeyReads - 1 || (sub.Length == 0 && !hasPath)) throw;
+                                            RsKey again = sub.Length > 0 ? OpenUnlessDeleted(top, string.Join("\\", sub)) : OpenUnlessDeleted(baseKey, path);
+                                            handle.Close();
+                                            handle = again;
+                                            if (sub.Length == 0) top = again;
+                                            if (handle == null) break;
+                                        }
+                                    }
+                                    if (keyRead == null)
+                                    {
+                                        // Gone: a subkey is left out (as one deleted before it was opened), the requested key is absent.
+                                        if (sub.Length == 0) results.Add(Missing(i));
+                                        continue;
+                                    }
                                     foreach (RsValueRead read in keyRead.Values)
                                     {
                                         count++;
@@ -691,7 +739,7 @@ namespace Regstate.Agent
                         }
                         finally
                         {
-                            if (hasPath) top.Close();
+                            if (hasPath && top != null) top.Close();
                         }
                     }
                     catch (Exception e)

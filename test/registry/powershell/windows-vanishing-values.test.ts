@@ -15,7 +15,8 @@ jest.setTimeout(WINDOWS_TIMEOUT_MS);
 // data. Enumeration by index (RegEnumValue and RegistryKey alike) skips a value when one before it goes,
 // and a subkey when a subkey before it goes, so a read the key changed under is done again: every value
 // and subkey never deleted is in the answer. A key that changes during every read is an error for that
-// key (TARGET_CHANGED), within a bounded time.
+// key (TARGET_CHANGED), within a bounded time. A key deleted while it is read (its handle then answers
+// "Key deleted.") is what its path holds a moment later: absent, or left out of a recursive read.
 const COUNT = 2000;
 const KEYS = 1000;
 const key: KeyRef = { hive: 'HKCU', path: 'Software\\RegstateTest\\Vanishing', view: 64 };
@@ -64,6 +65,25 @@ public static class RsTestDeleter
         return Run(Registry.CurrentUser, path, delegate (RegistryKey key)
         {
             for (int i = 1; i < count; i += 2) { key.DeleteSubKey("k" + i.ToString("D4"), false); Thread.Sleep(1); }
+        });
+    }
+
+    // The subtree child of parent (HKCU), deleted as soon as the agent has begun its passes-th key read
+    // from now on (RsWinKey.ReadPasses, found by name: the agent's assembly is compiled apart from this one).
+    public static Thread DeleteWhenRead(string parent, string child, int passes)
+    {
+        System.Reflection.FieldInfo counter = null;
+        foreach (System.Reflection.Assembly a in AppDomain.CurrentDomain.GetAssemblies())
+        {
+            Type t = a.GetType("Regstate.Agent.RsWinKey", false);
+            if (t != null) counter = t.GetField("ReadPasses");
+        }
+        int start = (int)counter.GetValue(null);
+        return Run(Registry.CurrentUser, parent, delegate (RegistryKey key)
+        {
+            Stopwatch clock = Stopwatch.StartNew();
+            while ((int)counter.GetValue(null) < start + passes && clock.ElapsedMilliseconds < 60000) Thread.SpinWait(50);
+            key.DeleteSubKeyTree(child, false);
         });
     }
 
@@ -179,6 +199,45 @@ describeWine('values and subkeys deleted by another program during a read (Windo
     // deletions were seen
     expect(listed.size).toBeLessThan(KEYS);
     await backend.write([{ op: 'delete-key', key: root }]);
+  }, 300_000);
+
+  test('a key deleted while it is read is absent, as a read a moment later would say; a subkey deleted while it is read is left out', async () => {
+    const backend = await openLiveBackend(host);
+    const parent: KeyRef = { hive: 'HKCU', path: 'Software\\RegstateTest\\Going', view: 64 };
+    const doomed: KeyRef = { ...parent, path: `${parent.path}\\Doomed` };
+    const kept: KeyRef = { ...parent, path: `${parent.path}\\Kept` };
+    const fill = async (target: KeyRef): Promise<void> => {
+      const ops: WriteOp[] = Array.from({ length: COUNT }, (_, i): WriteOp => ({ op: 'set-value', key: target, name: `v${i}`, value: { type: 'REG_DWORD', data: dataOf(i) } }));
+      expect((await backend.write(ops)).filter((o) => !o.ok)).toEqual([]);
+    };
+    try {
+      // The requested key itself: deleted once its read has begun (its first pass).
+      await fill(doomed);
+      const requests: ReadRequest[] = [{ key: doomed }];
+      const entry = `${COMPILE}; [Regstate.Agent.RsWinKey]::NativeReads = $true; $global:RsTestDeleting = [RsTestDeleter]::DeleteWhenRead('${parent.path}', 'Doomed', 1); Invoke-RegstateRequest`;
+      const answer = await host.session.request(encodeReadRequest(requests, undefined), entry);
+      await probe('$global:RsTestDeleting.Join(); 0');
+      expect(answer.errors).toEqual([]);
+      expect(decodeReadAnswer(requests, answer)).toEqual([{ key: doomed, exists: false, values: [], subkeys: [] }]);
+
+      // A subkey of a recursive read: the parent is read first (pass 1), Doomed second (it sorts before Kept).
+      await fill(doomed);
+      await fill(kept);
+      const tree: ReadRequest[] = [{ key: parent, recursive: true }];
+      const recursive = `${COMPILE}; [Regstate.Agent.RsWinKey]::NativeReads = $true; $global:RsTestDeleting = [RsTestDeleter]::DeleteWhenRead('${parent.path}', 'Doomed', 2); Invoke-RegstateRequest`;
+      const read = await host.session.request(encodeReadRequest(tree, undefined), recursive);
+      await probe('$global:RsTestDeleting.Join(); 0');
+      expect(read.errors).toEqual([]);
+      const keys = decodeReadAnswer(tree, read);
+      expect(keys.map((k) => [k.key.path, k.exists])).toEqual([
+        [parent.path, true],
+        [kept.path, true],
+      ]);
+      expect(keys[0]?.subkeys).toEqual(['Doomed', 'Kept']);
+      expect(keys[1]?.values).toHaveLength(COUNT);
+    } finally {
+      await backend.write([{ op: 'delete-key', key: parent }]);
+    }
   }, 300_000);
 
   test('profiles deleted from ProfileList during the profiles request: every profile never deleted is listed', async () => {
