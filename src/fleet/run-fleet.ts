@@ -9,6 +9,7 @@ import type { RegistryBackend, Target } from '../registry/backend.js';
 import { type RunLock, acquireRunLock } from '../state/run-lock.js';
 import { locateLock } from '../state/lock-location.js';
 import { FleetJournalWriter } from './fleet-journal.js';
+import { WriteBarrier } from './write-barrier.js';
 import type { FleetHost } from './fleet-model.js';
 import type { FleetConnector, HostConnection } from './fleet-connector.js';
 import { hostDirName } from './host-file-name.js';
@@ -174,7 +175,7 @@ async function prepareHost(slot: Slot & { backend: RegistryBackend }, opts: Flee
   slot.run.plan = slot.prepared.plan;
 }
 
-async function executeHost(slot: Slot & { backend: RegistryBackend; prepared: PreparedPlan }, opts: FleetApplyOptions, fleetJournal: FleetJournalWriter): Promise<void> {
+async function executeHost(slot: Slot & { backend: RegistryBackend; prepared: PreparedPlan }, opts: FleetApplyOptions, fleetJournal: FleetJournalWriter, writing: WriteBarrier): Promise<void> {
   const { plan, live } = slot.prepared;
   if (plan.changes.length === 0) return finish(slot, 'in-sync', opts.progress);
   opts.progress?.phase(slot.run.host, 'writing');
@@ -183,7 +184,11 @@ async function executeHost(slot: Slot & { backend: RegistryBackend; prepared: Pr
     journalDir: hostJournalDir(opts.stateDir, slot.run.host),
     configs: slot.configs ?? opts.configs,
     maxChanges: opts.maxChanges,
-    onJournal: (file) => fleetJournal.addHost(slot.run.host, file),
+    // Durable in the fleet journal too, then the first write, with every other host's (WriteBarrier).
+    onJournal: async (file) => {
+      await fleetJournal.addHost(slot.run.host, file);
+      await writing.arrive(slot.run.host);
+    },
   });
   const result = execution.result as ApplyResult;
   finish(slot, result.converged ? 'converged' : 'partial', opts.progress, { result, ...(execution.journalFile ? { journalFile: execution.journalFile } : {}) });
@@ -220,12 +225,15 @@ export async function applyFleet(opts: FleetApplyOptions): Promise<FleetOutcome>
     if (pending && opts.approve && !(await opts.approve(slots.map((s) => s.run)))) {
       throw new RegstateError('NOT_APPROVED', 'apply cancelled: nothing was written on any host');
     }
+    const writing = new WriteBarrier(ready.filter((s) => s.prepared.plan.changes.length > 0).map((s) => s.run.host));
     await Promise.all(
       ready.map(async (slot) => {
         try {
-          await executeHost(slot, opts, fleetJournal);
+          await executeHost(slot, opts, fleetJournal, writing);
         } catch (error) {
           fail(slot, error, opts.progress);
+        } finally {
+          writing.leave(slot.run.host);
         }
       }),
     );

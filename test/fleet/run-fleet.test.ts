@@ -1,5 +1,6 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RegstateError } from '../../src/errors.js';
 import { loadDesiredState } from '../../src/config/load-desired-state.js';
 import { fleetExitCode } from '../../src/fleet/fleet-exit-code.js';
 import { parseFleetJournal } from '../../src/fleet/fleet-journal.js';
@@ -106,6 +107,44 @@ describe('a fleet run over 12 real .reg files, one host unreachable and one drop
     expect(shown).toHaveLength(1);
     expect(await regText(regs, 'web01')).toBe(before);
     await expect(readdir(join(dir, 'state', 'journals'))).rejects.toThrow();
+  });
+
+  test('no host writes before every host that is to write has its journal on disk (one fan-out); a host failing before its journal holds nobody', async () => {
+    const { dir, regs, hosts } = await regFleet(4);
+    const stateDir = join(dir, 'state');
+    const names = hosts.map((h) => h.name);
+    const journaled = async (): Promise<string[]> =>
+      (await Promise.all(names.map(async (n) => ((await readdir(hostJournalDir(stateDir, n)).catch(() => [])).some((f) => f.endsWith('.json')) ? [n] : [])))).flat();
+    const seenAtWrite = new Map<string, string[]>();
+    const base = regDirConnector(regs);
+    const connector: FleetConnector = async (list, o) => {
+      const session = await base(list, o);
+      const connections = session.connections.map((c) => {
+        const backend = c.backend;
+        if (!backend) return c;
+        const name = c.host.name;
+        const wrapped = {
+          target: backend.target,
+          read: (r: Parameters<typeof backend.read>[0]) => backend.read(r),
+          stats: () => backend.stats(),
+          close: () => backend.close(),
+          write: async (ops: Parameters<typeof backend.write>[0]) => (seenAtWrite.has(name) || seenAtWrite.set(name, await journaled()), backend.write(ops)),
+          // web01's journal comes last (its image takes a while); web04 fails before it has one
+          captureImage: async () => {
+            if (name === 'web04') throw new RegstateError('HOST_DROPPED', 'the connection ended while the image was taken');
+            if (name === 'web01') await new Promise((resolve) => setTimeout(resolve, 300));
+            return { bytes: null, sha256: null };
+          },
+        };
+        return { ...c, backend: wrapped };
+      });
+      return { ...session, connections };
+    };
+    const { runs } = await applyFleet({ hosts, connector, parallel: 4, desiredFor, stateDir, configs: [], lockTimeoutMs: 5000, lockEnv });
+    expect(runs.map((r) => [r.host, r.status])).toEqual([['web01', 'converged'], ['web02', 'converged'], ['web03', 'converged'], ['web04', 'unreachable']]);
+    expect(runs[3]?.problems?.[0]).toEqual({ code: 'HOST_DROPPED', message: 'the connection ended while the image was taken' });
+    expect([...seenAtWrite.keys()].sort()).toEqual(['web01', 'web02', 'web03']);
+    for (const seen of seenAtWrite.values()) expect(seen).toEqual(['web01', 'web02', 'web03']);
   });
 
   test('the fleet journal names each host before that host writes: a run stopped mid-fleet leaves it, and rollback finds the host through it', async () => {
