@@ -6,7 +6,7 @@ import { createAgentBackend } from '../registry/powershell/powershell-backend.js
 import { AGENT_SCRIPTS, AGENT_SOURCES, MAX_FLEET_ANSWER_BYTES, PowerShellSession } from '../registry/powershell/powershell-session.js';
 import { readAsset } from '../assets.js';
 import type { FleetHost } from './fleet-model.js';
-import { type HostEndpoint, type HostFailure, attributeSshLines, describeDroppedHost, describeOpenFailure } from './host-failure.js';
+import { type HostEndpoint, type HostFailure, attributeSshLines, attributeUnnamedLines, describeDroppedHost, describeOpenFailure } from './host-failure.js';
 import { buildHostSpec, defaultPort } from './host-spec.js';
 
 /** One inventory host in a fleet run. `backend` exists while the host is open; a failed host says why. */
@@ -148,7 +148,7 @@ class Fleet implements FleetSession {
       DRIVER_ENTRY,
     );
     const { items, ssh } = driverResults<OpenResult>(answer, 'hosts');
-    const lines = attributeSshLines(ssh, this.endpoints);
+    const lines = attributeUnnamedLines(ssh, attributeSshLines(ssh, this.endpoints), items.flatMap((r) => (r.ok ? [] : [r.id])));
     const seen = new Set<number>();
     for (const r of items) {
       const connection = this.connections[r.id];

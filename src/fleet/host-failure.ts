@@ -64,6 +64,21 @@ function describe(driverReason: string, sshLines: readonly string[]): string {
   return parts.length > 0 ? parts.join('; ') : driverReason.trim() || 'the session ended without a reason';
 }
 
+/**
+ * The lines that name no host ("Host key verification failed." is all ssh says when it cannot ask
+ * whether to trust a new host), given to the one host that failed without a line of its own: with
+ * several such hosts it cannot be told whose they were, and they stay unattributed. `attributed` is
+ * attributeSshLines' answer for the same lines; the answer is a new map.
+ */
+export function attributeUnnamedLines(lines: readonly string[], attributed: ReadonlyMap<number, string[]>, failed: readonly number[]): Map<number, string[]> {
+  const byHost = new Map(attributed);
+  const named = new Set([...attributed.values()].flat());
+  const unnamed = lines.filter((line) => !named.has(line));
+  const silent = failed.filter((id) => (attributed.get(id) ?? []).length === 0);
+  if (unnamed.length > 0 && silent.length === 1) byHost.set(silent[0] as number, unnamed);
+  return byHost;
+}
+
 /** A host whose session could not be opened: refused credentials, or not reachable at all. */
 export function describeOpenFailure(driverReason: string, sshLines: readonly string[], driverCode?: string): HostFailure {
   const reason = describe(driverReason, sshLines);

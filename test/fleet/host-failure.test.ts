@@ -1,4 +1,4 @@
-import { attributeSshLines, describeDroppedHost, describeOpenFailure } from '../../src/fleet/host-failure.js';
+import { attributeSshLines, attributeUnnamedLines, describeDroppedHost, describeOpenFailure } from '../../src/fleet/host-failure.js';
 
 const TRANSPORT = 'The SSH client session has ended with error message: The SSH transport process has abruptly terminated causing this remote session to break. / The SSH transport process has abruptly terminated causing this remote session to break.';
 
@@ -25,6 +25,38 @@ describe('attributeSshLines: each line ssh printed goes to the host it names', (
     const byHost = attributeSshLines([line], hosts);
     expect([...byHost.keys()].sort()).toEqual(ids);
     for (const id of ids) expect(byHost.get(id)).toEqual([line]);
+  });
+});
+
+describe('attributeUnnamedLines: lines that name no host go to the one host that failed without a line of its own', () => {
+  const hosts = [
+    { id: 0, address: '10.0.0.1', port: 22 },
+    { id: 1, address: '10.0.0.2', port: 22 },
+    { id: 2, address: '10.0.0.3', port: 22 },
+  ];
+  const strict = 'No ED25519 host key is known for [10.0.0.1]:22 and you have requested strict checking.';
+  const unnamed = 'Host key verification failed.';
+
+  test('one silent failed host: it gets them (ssh asked nothing, so it said only that)', () => {
+    // host 0 failed with its own line (and ssh's closing line after it), host 2 with no named line at all
+    const lines = [strict, unnamed, unnamed, unnamed];
+    const byHost = attributeUnnamedLines(lines, attributeSshLines(lines, hosts), [0, 2]);
+    expect(byHost.get(0)).toEqual([strict]);
+    expect(byHost.get(2)).toEqual([unnamed, unnamed, unnamed]);
+    expect(byHost.has(1)).toBe(false);
+    expect(describeOpenFailure(TRANSPORT, byHost.get(2) ?? [])).toEqual({ code: 'HOST_AUTH_FAILED', reason: unnamed });
+  });
+
+  test('two silent failed hosts: whose they were cannot be told, so nobody gets them', () => {
+    const lines = [unnamed, unnamed];
+    const byHost = attributeUnnamedLines(lines, attributeSshLines(lines, hosts), [1, 2]);
+    expect([...byHost.keys()]).toEqual([]);
+  });
+
+  test('no failed host, or none silent: the answer is the named lines alone', () => {
+    const lines = [strict, unnamed];
+    expect(attributeUnnamedLines(lines, attributeSshLines(lines, hosts), [])).toEqual(new Map([[0, [strict]]]));
+    expect(attributeUnnamedLines(lines, attributeSshLines(lines, hosts), [0])).toEqual(new Map([[0, [strict]]]));
   });
 });
 

@@ -57,9 +57,10 @@ test('strict refuses a host missing from known_hosts (HOST_AUTH_FAILED) and plan
   const byHost = new Map(doc.hosts.map((h) => [h.host, h]));
   expect(names.map((n) => `${n}:${byHost.get(n)?.status}`)).toEqual(['trusted:drift', 'unknown:unreachable', 'fresh:drift', 'defaulted:unreachable']);
   expect(byHost.get('unknown')?.problems?.[0]).toEqual({ code: 'HOST_AUTH_FAILED', message: `No ED25519 host key is known for [${unknown}]:${ssh.port} and you have requested strict checking.` });
-  // OpenSSH's default asks about a new host; with nothing to answer, ssh refuses it (its only words,
-  // "Host key verification failed.", name no host, so the reason is PowerShell's own)
-  expect(byHost.get('defaulted')).toMatchObject({ status: 'unreachable', plan: null });
+  // OpenSSH's default asks about a new host; with nothing to answer, ssh refuses it. Its only words,
+  // "Host key verification failed.", name no host; the one host that failed without a line of its own
+  // gets them (the strict host's ssh says them too, after the line that names it).
+  expect(byHost.get('defaulted')).toMatchObject({ status: 'unreachable', plan: null, problems: [{ code: 'HOST_AUTH_FAILED', message: 'Host key verification failed.' }] });
   expect(planned.exitCode).toBe(1);
   // accept-new wrote the host it saw first into its own file, and nothing into the strict one
   // (the name may be hashed, as Debian's ssh_config asks: ssh-keygen -F finds it either way)
