@@ -58,8 +58,8 @@ function stamp(date: Date): string {
  */
 export async function executePlan(plan: Plan, live: LiveState, backend: RegistryBackend, opts: ExecuteOptions): Promise<Execution> {
   if (plan.changes.length === 0) return { plan };
-  if (opts.maxChanges !== undefined && countedChanges(plan) > opts.maxChanges) {
-    const counted = countedChanges(plan);
+  const counted = opts.maxChanges === undefined ? 0 : countedChanges(plan);
+  if (opts.maxChanges !== undefined && counted > opts.maxChanges) {
     const under = counted > plan.changes.length ? ` (${counted} with the values and subkeys under the keys it deletes)` : '';
     throw new RegstateError('MAX_CHANGES', `the plan has ${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'}${under}, more than --max-changes ${opts.maxChanges}: refusing to apply (nothing was written)`);
   }

@@ -1,7 +1,6 @@
-import { realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RegstateError } from '../errors.js';
-import { fileIdentity } from '../fs/file-identity.js';
+import { fileIdentity, realPathKey } from '../fs/file-identity.js';
 import { escapeControl } from '../model/display-text.js';
 import { STATE_SUBDIRS } from '../state/state-dir.js';
 
@@ -29,16 +28,6 @@ export function refuseOutputsThatAreInputs(outputs: readonly NamedFile[], inputs
   }
 }
 
-/** The real path of what is there now (links followed; lower case on Windows), or undefined. */
-function realPath(path: string, platform: NodeJS.Platform): string | undefined {
-  try {
-    const real = realpathSync.native(path);
-    return platform === 'win32' ? real.toLowerCase() : real;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Refuses an output file (`--out`, `--report`) that is one of regstate's own records: a file already in
  * the state directory's journals (what rollback restores from) or reports, by any path or link. A plan
@@ -46,14 +35,15 @@ function realPath(path: string, platform: NodeJS.Platform): string | undefined {
  * or written. A new file there, or a file elsewhere in the state directory, is the user's own.
  */
 export function refuseOutputsInStateDir(outputs: readonly NamedFile[], stateDir: string, cwd: string, platform: NodeJS.Platform): void {
+  if (outputs.length === 0) return;
   const sep = platform === 'win32' ? '\\' : '/';
   const folders = STATE_SUBDIRS.flatMap((sub) => {
-    const real = realPath(join(stateDir, sub), platform);
+    const real = realPathKey(join(stateDir, sub), platform);
     return real === undefined ? [] : [{ sub, prefix: real.endsWith(sep) ? real : real + sep }];
   });
   if (folders.length === 0) return;
   for (const output of outputs) {
-    const real = realPath(resolve(cwd, output.path), platform);
+    const real = realPathKey(resolve(cwd, output.path), platform);
     if (real === undefined) continue;
     const folder = folders.find((f) => real.startsWith(f.prefix));
     if (folder === undefined) continue;

@@ -87,6 +87,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const outputs = [...named(opts.out, '--out'), ...named(opts.report, '--report')];
     refuseOutputsThatAreInputs(outputs, inputs, io.cwd, io.platform);
     // Nor one of regstate's own journals or reports (in the state directory every command uses).
+    if (outputs.length === 0) return;
     const stateDir = resolveStateDir({ stateDir: typeof opts.stateDir === 'string' ? opts.stateDir : undefined, platform: io.platform, env: io.env, cwd: io.cwd, uid: process.getuid?.() });
     refuseOutputsInStateDir(outputs, stateDir, io.cwd, io.platform);
   });

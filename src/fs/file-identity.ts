@@ -11,6 +11,15 @@ export function fileIdentity(path: string, platform: NodeJS.Platform = process.p
     const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
     if (stats === undefined) return undefined;
     if (stats.ino !== 0n) return `${stats.dev}:${stats.ino}`;
+    return realPathKey(path, platform);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The real path of what is there now (links followed; lower case on Windows, whose names have no case), or undefined. */
+export function realPathKey(path: string, platform: NodeJS.Platform = process.platform): string | undefined {
+  try {
     const real = realpathSync.native(path);
     return platform === 'win32' ? real.toLowerCase() : real;
   } catch {

@@ -9,9 +9,16 @@ import { type PlanFormat, renderPlan } from '../render-plan.js';
 import { looksLikeFleetPlan, parseSavedFleetPlan, savedFleetPlanRuns } from '../../fleet/saved-fleet-plan.js';
 import { renderFleetPlan } from './fleet-plan.js';
 
-export async function readSavedPlan(file: string, io: Io): Promise<ReturnType<typeof parseSavedPlan>> {
-  const text = (await readRegularFile(resolve(io.cwd, file), file)).toString('utf8');
-  return parseSavedPlan(text, file);
+/** The saved plan in `text`; a desired-state file given instead says so (a JSON error would not say what to do). */
+function parseSavedPlanOrExplain(text: string, file: string): ReturnType<typeof parseSavedPlan> {
+  try {
+    return parseSavedPlan(text, file);
+  } catch (error) {
+    if (error instanceof RegstateError && looksLikeDesiredState(text)) {
+      throw new RegstateError('USAGE', `${file} is a desired-state file, not a saved plan: \`regstate plan ${file}\` shows what it would change (\`--out PLAN.json\` saves that plan for show and apply)`);
+    }
+    throw error;
+  }
 }
 
 export async function runShow(file: string, opts: { format: PlanFormat; color?: boolean }, io: Io): Promise<number> {
@@ -20,17 +27,7 @@ export async function runShow(file: string, opts: { format: PlanFormat; color?: 
     io.stdout.write(await renderFleetPlan(savedFleetPlanRuns(parseSavedFleetPlan(text, file)), opts.format, useColor(io, opts.color)));
     return EXIT.OK;
   }
-  let saved: Awaited<ReturnType<typeof readSavedPlan>>;
-  try {
-    saved = parseSavedPlan(text, file);
-  } catch (error) {
-    // a desired-state file given instead: a JSON error would not say what to do
-    if (error instanceof RegstateError && looksLikeDesiredState(text)) {
-      throw new RegstateError('USAGE', `${file} is a desired-state file, not a saved plan: \`regstate plan ${file}\` shows what it would change (\`--out PLAN.json\` saves that plan for show and apply)`);
-    }
-    throw error;
-  }
-  const { plan, meta } = saved;
+  const { plan, meta } = parseSavedPlanOrExplain(text, file);
   io.stdout.write(await renderPlan(plan, opts.format, useColor(io, opts.color), { kind: 'regstate-plan', ...meta }, meta.target));
   return EXIT.OK;
 }

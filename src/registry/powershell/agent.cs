@@ -602,6 +602,25 @@ namespace Regstate.Agent
             }
         }
 
+        // The key's read. When another program deletes the key meanwhile, what its path (below parent)
+        // holds now is the answer, as a read a moment later would say: nothing there, null (handle is
+        // then null too); a key made again, that key, read through a new handle (handle is replaced).
+        private static RsKeyRead ReadUnlessGone(ref RsKey handle, RsKey parent, string path)
+        {
+            for (int deletions = 1; ; deletions++)
+            {
+                try { return handle.Read(); }
+                catch (System.IO.IOException e)
+                {
+                    if (!IsKeyDeleted(e) || deletions == DeletedKeyReads) throw;
+                }
+                RsKey again = OpenUnlessDeleted(parent, path);
+                handle.Close();
+                handle = again;
+                if (handle == null) return null;
+            }
+        }
+
         private static Dictionary<string, object> Missing(int request)
         {
             Dictionary<string, object> missing = Map();
@@ -649,27 +668,17 @@ namespace Regstate.Agent
                                 RsKey handle = top;
                                 try
                                 {
-                                    if (sub.Length > 0) handle = OpenUnlessDeleted(top, string.Join("\\", sub));
+                                    string subPath = sub.Length > 0 ? string.Join("\\", sub) : null;
+                                    if (subPath != null) handle = OpenUnlessDeleted(top, subPath);
                                     if (handle == null) continue;
                                     List<object> values = new List<object>();
                                     List<object> unreadable = new List<object>();
-                                    RsKeyRead keyRead = null;
-                                    for (int deletions = 0; keyRead == null; deletions++)
-                                    {
-                                        try { keyRead = handle.Read(); }
-                                        catch (System.IO.IOException e)
-                                        {
-                                            // Another program deleted the key while it was read: what its path holds now
-                                            // is the answer, as a read a moment later would say (nothing: the key is
-                                            // absent; a key made again: that key). A base key is never deleted.
-                                            if (!IsKeyDeleted(e) || deletions == DeletedKeyReads - 1 || (sub.Length == 0 && !hasPath)) throw;
-                                            RsKey again = sub.Length > 0 ? OpenUnlessDeleted(top, string.Join("\\", sub)) : OpenUnlessDeleted(baseKey, path);
-                                            handle.Close();
-                                            handle = again;
-                                            if (sub.Length == 0) top = again;
-                                            if (handle == null) break;
-                                        }
-                                    }
+                                    // A base key is never deleted: only a key with a path is opened again. The
+                                    // requested key's new handle replaces top (closed by the finally below).
+                                    RsKeyRead keyRead;
+                                    if (subPath != null) keyRead = ReadUnlessGone(ref handle, top, subPath);
+                                    else if (hasPath) { keyRead = ReadUnlessGone(ref top, baseKey, path); handle = top; }
+                                    else keyRead = handle.Read();
                                     if (keyRead == null)
                                     {
                                         // Gone: a subkey is left out (as one deleted before it was opened), the requested key is absent.
@@ -991,10 +1000,6 @@ namespace Regstate.Agent
     public static class RsSshTransportGuard
     {
         private static int installed;
-        private static int parked;
-
-        /// <summary>How many transport threads the guard has parked (for the driver's answer and its tests).</summary>
-        public static int Parked { get { return parked; } }
 
         public static void Install()
         {
@@ -1002,7 +1007,7 @@ namespace Regstate.Agent
             AppDomain.CurrentDomain.UnhandledException += OnUnhandled;
         }
 
-        public static bool IsTransportCloseFailure(object exception)
+        private static bool IsTransportCloseFailure(object exception)
         {
             System.IO.IOException io = exception as System.IO.IOException;
             if (io == null) return false;
@@ -1037,7 +1042,6 @@ namespace Regstate.Agent
         private static void OnUnhandled(object sender, UnhandledExceptionEventArgs e)
         {
             if (!IsTransportCloseFailure(e.ExceptionObject)) return;
-            Interlocked.Increment(ref parked);
             KeepHostSession();
             Thread.Sleep(Timeout.Infinite);
         }
