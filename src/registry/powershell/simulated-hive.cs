@@ -615,15 +615,61 @@ namespace Regstate.Agent
             return doc;
         }
 
-        // Atomic: write a temporary file beside the hive, then replace the hive with it.
         private void WriteFile() { WriteAtomically(Path, Serialize(ToDocument())); }
 
+        // As the .reg backend writes its file (writeFileAtomic): a temporary file beside the file itself, on
+        // the disk before it replaces the file, so a reader or a power loss sees the old hive or the new. A
+        // symbolic link is written through to the file it ends at and stays a link; on Unix the file keeps
+        // its mode (a rename alone would give it the temporary file's). The owner is not kept.
         private static void WriteAtomically(string file, string json)
         {
-            string tmp = file + ".tmp-" + System.Diagnostics.Process.GetCurrentProcess().Id.ToString(CultureInfo.InvariantCulture);
-            File.WriteAllText(tmp, json, RsAgent.Utf8);
-            if (File.Exists(file)) File.Replace(tmp, file, null);
-            else File.Move(tmp, file);
+            string target = FinalTarget(file);
+            string tmp = target + ".tmp-" + System.Diagnostics.Process.GetCurrentProcess().Id.ToString(CultureInfo.InvariantCulture);
+            byte[] bytes = RsAgent.Utf8.GetBytes(json);
+            try
+            {
+                using (FileStream stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+                {
+                    stream.Write(bytes, 0, bytes.Length);
+                    stream.Flush(true);
+                }
+                if (File.Exists(target))
+                {
+                    KeepUnixMode(target, tmp);
+                    File.Replace(tmp, target, null);
+                }
+                else File.Move(tmp, target);
+            }
+            catch
+            {
+                if (File.Exists(tmp)) File.Delete(tmp);
+                throw;
+            }
+        }
+
+        // The file a path ends at through symbolic links (FileSystemInfo.LinkTarget and ResolveLinkTarget, .NET 6
+        // and later, found by reflection: Windows PowerShell 5.1 has no link API, and there the path is written as
+        // given). A path that is not a link, or names nothing yet, is itself.
+        private static string FinalTarget(string file)
+        {
+            System.Reflection.PropertyInfo link = typeof(FileSystemInfo).GetProperty("LinkTarget");
+            System.Reflection.MethodInfo resolve = typeof(FileSystemInfo).GetMethod("ResolveLinkTarget", new Type[] { typeof(bool) });
+            if (link == null || resolve == null) return file;
+            FileInfo info = new FileInfo(file);
+            if (link.GetValue(info, null) == null) return file;
+            FileSystemInfo target = (FileSystemInfo)resolve.Invoke(info, new object[] { true });
+            return target == null ? file : target.FullName;
+        }
+
+        // File.GetUnixFileMode and SetUnixFileMode (.NET 7 and later, by reflection); on Windows File.Replace
+        // keeps the file's attributes and ACL itself.
+        private static void KeepUnixMode(string from, string to)
+        {
+            if (System.IO.Path.DirectorySeparatorChar != '/') return;
+            System.Reflection.MethodInfo get = typeof(File).GetMethod("GetUnixFileMode", new Type[] { typeof(string) });
+            if (get == null) return;
+            System.Reflection.MethodInfo set = typeof(File).GetMethod("SetUnixFileMode", new Type[] { typeof(string), get.ReturnType });
+            if (set != null) set.Invoke(null, new object[] { to, get.Invoke(null, new object[] { from }) });
         }
     }
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readdir, readlink, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyRef } from '../../../src/model/key-ref.js';
 import { DEFAULT_PROFILE_SID } from '../../../src/model/user-profile.js';
@@ -216,6 +216,35 @@ describeWithPwsh('per-user hives on the simulated hive (real pwsh)', (pwsh) => {
       { name: 'Theme', value: sz('dark') },
       { name: 'Size', value: dword(12) },
     ]]);
+  });
+
+  // As the .reg backend's file: a link is written through and stays a link, the file keeps its mode.
+  test('a hive file and an NTUSER.DAT that are symbolic links: written through to their files, the links and modes kept', async () => {
+    await mkdir(join(root, `real-${n}`));
+    const realHive = join(root, `real-${n}`, 'machine.json');
+    const realBob = join(root, `real-${n}`, 'bob.dat');
+    await writeFile(realHive, '');
+    await symlink(realHive, hive);
+    await machine();
+    await rename(ntuser('bob'), realBob);
+    await symlink(realBob, ntuser('bob'));
+    await chmod(realHive, 0o600);
+    await chmod(realBob, 0o640);
+    const ops = [
+      { op: 'set-value' as const, key: { hive: 'HKLM' as const, path: 'SOFTWARE\\Contoso', view: 64 as const }, name: 'Machine', value: sz('yes') },
+      { op: 'set-value' as const, key: hku(`${BOB}\\Software\\Contoso`), name: 'Size', value: dword(14) },
+    ];
+    expect(await backend.write(ops)).toEqual([{ ok: true }, { ok: true }]);
+    expect(await readlink(hive)).toBe(realHive);
+    expect(await readlink(ntuser('bob'))).toBe(realBob);
+    expect((await stat(realHive)).mode & 0o777).toBe(0o600);
+    expect((await stat(realBob)).mode & 0o777).toBe(0o640);
+    expect((await stored(realHive)).keys).toContainEqual({ path: 'HKLM\\SOFTWARE\\Contoso', values: [{ name: 'Machine', kind: 'String', data: 'yes' }] });
+    expect((await stored(realBob)).keys).toContainEqual({ path: 'Software\\Contoso', values: [{ name: 'Theme', kind: 'String', data: 'light' }, { name: 'Size', kind: 'DWord', data: 14 }] });
+    // no temporary file left beside either file, nor beside the links
+    expect((await lstat(hive)).isSymbolicLink()).toBe(true);
+    expect((await readdir(join(root, `real-${n}`))).sort()).toEqual(['bob.dat', 'machine.json']);
+    expect((await readdir(folder('bob'))).sort()).toEqual(['NTUSER.DAT']);
   });
 
   test('a write that changes nothing in an unloaded hive leaves its NTUSER.DAT untouched', async () => {
