@@ -10,6 +10,7 @@ import { YAML_STYLES, generateBenchData } from './bench-data.js';
 import { firstTouchUsPerPage, formatShares, nodeStartMs, measureCli, median, phaseShares, repoRoot } from './bench-measure.js';
 import { renderWine, runWine } from './bench-wine.js';
 import { renderFleet, runFleet } from './bench-fleet.js';
+import { floorMs } from './bench-floor.js';
 import { createPowerShellBackend } from '../dist/registry/powershell/powershell-backend.js';
 import { decodeReadAnswer, encodeReadRequest, encodeWriteRequest } from '../dist/registry/powershell/agent-protocol.js';
 import { PowerShellSession } from '../dist/registry/powershell/powershell-session.js';
@@ -46,7 +47,7 @@ async function runStyles(/** @type {string} */ dir) {
     for (const style of YAML_STYLES) {
       const data = await generateBenchData(dir, count, style);
       const m = medianOf3(() => check(measureCli(['plan', data.config, '--registry', data.reg, '--detailed-exitcode']), `plan (${style})`, [2]));
-      rows.push({ values: count, style, ...pick(m), kbPerValue: Math.round((m.maxRssMb * 1024) / count * 10) / 10 });
+      rows.push({ values: count, style, ...pick(m), kbPerValue: Math.round((m.maxRssMb * 1024) / count * 10) / 10, floor: floorMs(data.config, data.reg) });
       process.stderr.write(`styles: ${JSON.stringify(rows[rows.length - 1])}\n`);
     }
   }
@@ -193,7 +194,7 @@ function renderTable(r) {
       : []),
     ...renderWine(r.wine ?? []),
     ...renderFleet(r.fleet),
-    ...renderStyles(r.styles),
+    ...renderStyles(r.styles, r.machine.nodeStartMs.asIs),
     ...renderPhases(r.sizes),
     ...(r.coldStart ? [`validate cold start (median of ${r.coldStart.runs}): ${r.coldStart.medianMs} ms`] : []),
     ...(r.growth.regfilePlan10kOver1k || r.growth.regfilePlan100kOver10k
@@ -204,13 +205,16 @@ function renderTable(r) {
   return lines.join('\n');
 }
 
-/** The .reg plan per YAML style. @param {any[]} styles */
-function renderStyles(styles) {
+/** The .reg plan per YAML style, and the floor under it (scripts/bench-floor.js). @param {any[]} styles @param {number} nodeStart */
+function renderStyles(styles, nodeStart) {
   if (styles.length === 0) return [];
   return [
-    '| values | YAML style | .reg plan (median of 3) | memory per value | page faults (system time) | share of time per phase |',
-    '|---:|---|---|---:|---:|---|',
-    ...styles.map((s) => `| ${s.values} | ${s.style} | ${s.ms} ms (cpu ${s.cpuMs} ms), ${s.maxRssMb} MB | ${s.kbPerValue} KB | ${s.minorFaults} (${s.sysMs} ms) | ${formatShares(s.phases)} |`),
+    '| values | YAML style | .reg plan (median of 3) | memory per value | page faults (system time) | share of time per phase | floor: js-yaml bare load + .reg decode and split | above node start and the floor |',
+    '|---:|---|---|---:|---:|---|---|---:|',
+    ...styles.map(
+      (s) =>
+        `| ${s.values} | ${s.style} | ${s.ms} ms (cpu ${s.cpuMs} ms), ${s.maxRssMb} MB | ${s.kbPerValue} KB | ${s.minorFaults} (${s.sysMs} ms) | ${formatShares(s.phases)} | ${s.floor.yamlMs} + ${s.floor.regMs} ms | ${s.ms - nodeStart - s.floor.yamlMs - s.floor.regMs} ms |`,
+    ),
     '',
   ];
 }
