@@ -9,13 +9,12 @@ import { planChanges } from '../../src/plan/plan-changes.js';
 import { MemoryBackend } from '../../src/registry/memory/memory-backend.js';
 import { absent, absentKey, at, binary, desiredState, dword, key, liveKey, liveState, missingKey, present, presentKey, qword, sz } from '../builders.js';
 import { runs } from './arbitraries.js';
+import { type Json, applyJsonEdit, jsonEdit } from './json-mutation.js';
 
 // A journal is input like a saved plan: whatever a hand edit, a cut-short write or an attacker does
 // to it, reading it either gives a journal that a rollback can work with (it names a target, plans
 // against a registry, and reads back as itself) or refuses it with a JOURNAL error naming the file,
 // before anything is read or written; never a crash, never a polluted prototype.
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 function validJournal(): Journal {
   const app = key('HKLM\\SOFTWARE\\App');
@@ -47,50 +46,11 @@ function validJournal(): Journal {
   };
 }
 
-/** Every path to a node of the document (object keys and array indexes), the root excluded. */
-function paths(node: Json, prefix: (string | number)[] = []): (string | number)[][] {
-  if (node === null || typeof node !== 'object') return [];
-  const entries: [string | number, Json][] = Array.isArray(node) ? node.map((v, i) => [i, v]) : Object.entries(node);
-  return entries.flatMap(([k, v]) => [[...prefix, k], ...paths(v, [...prefix, k])]);
-}
-
-const hostileKey = fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty');
-const hostileString = fc.oneof(
-  fc.string(),
-  fc.constantFrom('HKLM', 'HKXX', 'HKEY_LOCAL_MACHINE', 'SOFTWARE\\App', 'SOFTWARE\\App\\', 'SOFTWARE\\\\App', 'SOFTWARE\\Other', 'a\u0000b', '\u001b[2J', 'REG_OTHER', 'REG_DWORD', 'key', 'value', 'regfile', 'powershell', 'finished', 'rollback', '', 'AA==', 'not base64'),
+// the journal format's own words and their near misses, and values of its fields' types
+const edit = jsonEdit(
+  ['HKLM', 'HKXX', 'HKEY_LOCAL_MACHINE', 'SOFTWARE\\App', 'SOFTWARE\\App\\', 'SOFTWARE\\\\App', 'SOFTWARE\\Other', 'a\u0000b', '\u001b[2J', 'REG_OTHER', 'REG_DWORD', 'key', 'value', 'regfile', 'powershell', 'finished', 'rollback', '', 'AA==', 'not base64'],
+  [null, true, -1, 0, 32, 64, 4294967296, 1.5, [], {}, { type: 'REG_DWORD', data: 1 }, { backend: 'memory', name: 'm' }],
 );
-const replacement: fc.Arbitrary<Json> = fc.oneof(
-  { weight: 3, arbitrary: hostileString },
-  { weight: 2, arbitrary: fc.jsonValue() as fc.Arbitrary<Json> },
-  { weight: 1, arbitrary: fc.constantFrom<Json>(null, true, -1, 0, 32, 64, 4294967296, 1.5, [], {}, { type: 'REG_DWORD', data: 1 }, { backend: 'memory', name: 'm' }) },
-  { weight: 1, arbitrary: fc.tuple(hostileKey, fc.jsonValue()).map(([k, v]) => ({ [k]: v }) as Json) },
-);
-
-type Edit = { kind: 'replace' | 'delete' | 'duplicate' | 'add-key'; pick: number; value: Json; key: string };
-const edit: fc.Arbitrary<Edit> = fc.record({
-  kind: fc.constantFrom('replace', 'delete', 'duplicate', 'add-key'),
-  pick: fc.nat(),
-  value: replacement,
-  key: fc.oneof(hostileKey, fc.string({ maxLength: 8 })),
-});
-
-function applyEdit(doc: Json, edit: Edit): Json {
-  // A copy of the value for each edit: constantFrom hands out the same object every time, and a
-  // later edit inside it would change every document it was put in (a cycle once it is put in itself).
-  const e = { ...edit, value: JSON.parse(JSON.stringify(edit.value)) as Json };
-  const all = paths(doc);
-  const path = all[e.pick % all.length] as (string | number)[];
-  const parent = path.slice(0, -1).reduce<Json>((node, k) => (node as Record<string, Json>)[k as string] as Json, doc) as Record<string, Json> | Json[];
-  const last = path[path.length - 1] as string | number;
-  if (e.kind === 'replace') (parent as Record<string, Json>)[last as string] = e.value;
-  else if (e.kind === 'delete') Array.isArray(parent) ? parent.splice(last as number, 1) : delete parent[last as string];
-  else if (e.kind === 'duplicate' && Array.isArray(parent)) parent.push(JSON.parse(JSON.stringify(parent[last as number])) as Json);
-  else if (e.kind === 'add-key' && !Array.isArray(parent)) {
-    const target = parent[last as string];
-    if (target !== null && typeof target === 'object' && !Array.isArray(target)) Object.defineProperty(target, e.key, { value: e.value, enumerable: true, writable: true, configurable: true });
-  }
-  return doc;
-}
 
 function expectRefused(error: unknown): void {
   if (!(error instanceof RegstateError)) throw error;
@@ -116,7 +76,7 @@ describe('journals under mutation', () => {
     let refused = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 3 }), async (edits) => {
-        const doc = edits.reduce(applyEdit, JSON.parse(JSON.stringify(validJournal())) as Json);
+        const doc = edits.reduce(applyJsonEdit, JSON.parse(JSON.stringify(validJournal())) as Json);
         const text = JSON.stringify(doc, null, 2);
         let journal: Journal;
         try {
