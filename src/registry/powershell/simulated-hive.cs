@@ -620,18 +620,24 @@ namespace Regstate.Agent
         // As the .reg backend writes its file (writeFileAtomic): a temporary file beside the file itself, on
         // the disk before it replaces the file, so a reader or a power loss sees the old hive or the new. A
         // symbolic link is written through to the file it ends at and stays a link; on Unix the file keeps
-        // its mode (a rename alone would give it the temporary file's). The owner is not kept.
+        // its mode (a rename alone would give it the temporary file's). The owner is not kept. The temporary
+        // file has a name of its own and is created new (CreateNew: O_EXCL), so nothing already at that
+        // name, a link another user planted included, is ever opened or written; the text is encoded as it
+        // is written (no second copy of a large hive in memory).
         private static void WriteAtomically(string file, string json)
         {
             string target = FinalTarget(file);
-            string tmp = target + ".tmp-" + System.Diagnostics.Process.GetCurrentProcess().Id.ToString(CultureInfo.InvariantCulture);
-            byte[] bytes = RsAgent.Utf8.GetBytes(json);
+            string tmp = target + ".tmp-" + System.Diagnostics.Process.GetCurrentProcess().Id.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             try
             {
-                using (FileStream stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+                using (FileStream stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
                 {
-                    stream.Write(bytes, 0, bytes.Length);
-                    stream.Flush(true);
+                    using (StreamWriter writer = new StreamWriter(stream, RsAgent.Utf8))
+                    {
+                        writer.Write(json);
+                        writer.Flush();
+                        stream.Flush(true);
+                    }
                 }
                 if (File.Exists(target))
                 {
@@ -642,7 +648,8 @@ namespace Regstate.Agent
             }
             catch
             {
-                if (File.Exists(tmp)) File.Delete(tmp);
+                // what failed is what the caller hears, not a failure to clean up after it
+                try { File.Delete(tmp); } catch (Exception) { }
                 throw;
             }
         }
